@@ -1,0 +1,18 @@
+//! The Admin API client.
+//!
+//! `client` owns HTTP (auth headers, retries, paging, window splitting); `usage`, `cost` and
+//! `organization` are endpoint groups that only build queries; `wire` holds the JSON types.
+
+pub mod client;
+pub mod cost;
+pub mod credentials;
+pub mod organization;
+pub mod retry;
+pub mod usage;
+pub mod wire;
+
+pub use client::{ANTHROPIC_VERSION, AdminClient, ClientConfig, FAST_MODE_BETA};
+pub use cost::{CostDimension, CostQuery};
+pub use credentials::{ApiKey, BaseUrl};
+pub use retry::RetryPolicy;
+pub use usage::{BucketWidth, UsageDimension, UsageFilters, UsageQuery};

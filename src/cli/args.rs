@@ -1,0 +1,179 @@
+//! The command line, declared with clap (DESIGN §5).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "counterfoil", version, about = "Check Anthropic's bill line by line: usage × rate card vs cost_report.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole path against a simulated organization on loopback and summarise it.
+    Demo(DemoArgs),
+    /// Fetch the messages usage report as a frame.
+    Usage(UsageArgs),
+    /// Fetch the cost report as a frame (USD, exact).
+    Cost(CostArgs),
+    /// Serve a simulated organization as a fake Admin API on loopback.
+    FakeApi(FakeApiArgs),
+    /// Show the effective rate card, or validate one with --check.
+    Rates(RatesArgs),
+}
+
+/// Credentials, endpoint and client tunables shared by fetching commands.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// Admin API key [default: $ANTHROPIC_ADMIN_KEY or $ANTHROPIC_ADMIN_API_KEY]
+    #[arg(long, hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// API base URL [default: $ANTHROPIC_BASE_URL or https://api.anthropic.com]
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Retries for 408/409/429/5xx and connection errors.
+    #[arg(long, default_value_t = 2)]
+    pub max_retries: u32,
+    /// Windows fetched at once for long ranges.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub concurrency: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct Window {
+    /// First UTC day (YYYY-MM-DD) or instant (RFC 3339), inclusive.
+    #[arg(long)]
+    pub start: String,
+    /// End UTC day or instant, exclusive.
+    #[arg(long)]
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct Output {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of stdout (required for parquet on a terminal).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    pub window: Window,
+    /// Bucket width: 1m, 1h or 1d.
+    #[arg(long, default_value = "1d")]
+    pub bucket_width: String,
+    /// Comma-separated dimensions [default: workspace_id,api_key_id,model,service_tier,context_window,inference_geo]; "none" for totals.
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Filters (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub workspace_id: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub api_key_id: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub account_id: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub service_account_id: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub model: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub service_tier: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub context_window: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub inference_geo: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub speed: Vec<String>,
+    #[command(flatten)]
+    pub output: Output,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub window: Window,
+    /// Comma-separated: workspace_id, description ("none" for daily totals).
+    #[arg(long, default_value = "workspace_id,description")]
+    pub group_by: String,
+    #[command(flatten)]
+    pub output: Output,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// The simulated organization and the fault knobs of the fake API.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Seed of the simulated organization.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Days of data, ending yesterday (UTC) or the day before --today.
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=400))]
+    pub days: u32,
+    /// The simulated "today" (first day without data), YYYY-MM-DD [default: today UTC].
+    #[arg(long)]
+    pub today: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FakeApiArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+    /// Added latency per response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Every Nth request answers 429 with retry-after (0 = never).
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit_every: u32,
+    /// retry-after-ms sent with 429s.
+    #[arg(long, default_value_t = 1000)]
+    pub retry_after_ms: u64,
+    /// Every Nth request fails with --error-status (0 = never).
+    #[arg(long, default_value_t = 0)]
+    pub error_every: u32,
+    /// 500 or 529.
+    #[arg(long, default_value_t = 500)]
+    pub error_status: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Where to write the demo's files.
+    #[arg(long, default_value = "counterfoil-demo")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RatesArgs {
+    /// Validate this card (layered over the bundled one unless it says extends = "none").
+    #[arg(long)]
+    pub check: Option<PathBuf>,
+    /// Show the effective card with this user card applied.
+    #[arg(long)]
+    pub rates: Option<PathBuf>,
+    /// Output format (table, csv, json, parquet).
+    #[command(flatten)]
+    pub output: Output,
+}

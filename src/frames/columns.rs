@@ -1,0 +1,51 @@
+//! Typed column constructors shared by the frame builders.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use polars::prelude::*;
+
+use crate::money::{MONEY_PRECISION, MONEY_SCALE};
+
+/// The dtype of every timestamp column.
+pub fn datetime_dtype() -> DataType {
+    DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+}
+
+/// The dtype of every money column.
+pub fn money_dtype() -> DataType {
+    DataType::Decimal(MONEY_PRECISION, MONEY_SCALE as usize)
+}
+
+pub fn datetime(name: &str, values: Vec<Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), values.into_iter())
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column()
+}
+
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub fn date(name: &str, values: Vec<Option<NaiveDate>>) -> Column {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let days = values.into_iter().map(|d| d.map(|d| (d - epoch).num_days() as i32));
+    Int32Chunked::from_iter_options(name.into(), days).into_date().into_column()
+}
+
+pub fn money(name: &str, mantissas: Vec<Option<i128>>) -> Column {
+    Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
+        .into_decimal_unchecked(MONEY_PRECISION, MONEY_SCALE as usize)
+        .into_column()
+}
+
+pub fn text(name: &str, values: Vec<Option<String>>) -> Column {
+    StringChunked::from_iter_options(name.into(), values.into_iter()).into_column()
+}
+
+pub fn int(name: &str, values: Vec<i64>) -> Column {
+    Int64Chunked::from_vec(name.into(), values).into_column()
+}
+
+/// Tokens arrive as unsigned JSON numbers; `Int64` holds 9.2e18, far beyond any real count.
+pub fn token_count(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}

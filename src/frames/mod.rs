@@ -1,0 +1,15 @@
+//! Frames: the column contract of DESIGN §3 and the builders from wire types.
+//!
+//! Every timestamp is `Datetime(us, UTC)`, every amount `Decimal(38, 12)` in USD, every token
+//! count `Int64`. The column lists below are the contract; builders in `usage`, `cost` and
+//! `labels` produce exactly these, in this order, even for an empty result.
+
+pub mod columns;
+pub mod cost;
+pub mod labels;
+pub mod summary;
+pub mod usage;
+
+pub use cost::{COST_COLUMNS, cost_frame};
+pub use labels::{api_keys_frame, workspaces_frame};
+pub use usage::{TOKEN_COLUMNS, USAGE_COLUMNS, usage_frame};

@@ -1,0 +1,98 @@
+//! The usage frame: one row per bucket × group, wide token columns.
+
+use polars::prelude::*;
+
+use super::columns::{datetime, int, micros, text, token_count};
+use crate::api::wire::{Bucket, UsageResult};
+use crate::error::Result;
+
+/// The contract columns, then `account_id` and `service_account_id` (extensions).
+pub const USAGE_COLUMNS: [&str; 17] = [
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "uncached_input_tokens",
+    "cache_creation_5m_input_tokens",
+    "cache_creation_1h_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+    "web_search_requests",
+    "account_id",
+    "service_account_id",
+];
+
+/// The token columns of the usage frame and the cost report's `token_type` each one bills as.
+pub const TOKEN_COLUMNS: [(&str, &str); 5] = [
+    ("uncached_input_tokens", "uncached_input_tokens"),
+    ("cache_creation_5m_input_tokens", "cache_creation.ephemeral_5m_input_tokens"),
+    ("cache_creation_1h_input_tokens", "cache_creation.ephemeral_1h_input_tokens"),
+    ("cache_read_input_tokens", "cache_read_input_tokens"),
+    ("output_tokens", "output_tokens"),
+];
+
+/// Builds the usage frame. Empty buckets contribute no rows.
+pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
+    let n: usize = buckets.iter().map(|b| b.results.len()).sum();
+    let mut start = Vec::with_capacity(n);
+    let mut end = Vec::with_capacity(n);
+    let mut dims: [Vec<Option<String>>; 9] = Default::default();
+    let mut toks: [Vec<i64>; 6] = Default::default();
+    for b in buckets {
+        let (s, e) = (micros(b.starting_at), micros(b.ending_at));
+        for r in &b.results {
+            start.push(Some(s));
+            end.push(Some(e));
+            for (col, v) in dims.iter_mut().zip([
+                &r.workspace_id,
+                &r.api_key_id,
+                &r.model,
+                &r.service_tier,
+                &r.context_window,
+                &r.inference_geo,
+                &r.speed,
+                &r.account_id,
+                &r.service_account_id,
+            ]) {
+                col.push(v.clone());
+            }
+            for (col, v) in toks.iter_mut().zip([
+                r.uncached_input_tokens,
+                r.cache_creation.ephemeral_5m_input_tokens,
+                r.cache_creation.ephemeral_1h_input_tokens,
+                r.cache_read_input_tokens,
+                r.output_tokens,
+                r.server_tool_use.web_search_requests,
+            ]) {
+                col.push(token_count(v));
+            }
+        }
+    }
+    let [ws, key, model, tier, ctx, geo, speed, acct, svac] = dims;
+    let [unc, c5, c1, cr, out, web] = toks;
+    let columns = vec![
+        datetime(USAGE_COLUMNS[0], start),
+        datetime(USAGE_COLUMNS[1], end),
+        text(USAGE_COLUMNS[2], ws),
+        text(USAGE_COLUMNS[3], key),
+        text(USAGE_COLUMNS[4], model),
+        text(USAGE_COLUMNS[5], tier),
+        text(USAGE_COLUMNS[6], ctx),
+        text(USAGE_COLUMNS[7], geo),
+        text(USAGE_COLUMNS[8], speed),
+        int(USAGE_COLUMNS[9], unc),
+        int(USAGE_COLUMNS[10], c5),
+        int(USAGE_COLUMNS[11], c1),
+        int(USAGE_COLUMNS[12], cr),
+        int(USAGE_COLUMNS[13], out),
+        int(USAGE_COLUMNS[14], web),
+        text(USAGE_COLUMNS[15], acct),
+        text(USAGE_COLUMNS[16], svac),
+    ];
+    Ok(DataFrame::new(n, columns)?)
+}

@@ -1,0 +1,20 @@
+//! counterfoil: check Anthropic's bill line by line.
+//!
+//! The engine pulls an organization's usage and cost from the Admin API ([`api`]), turns them into
+//! Polars frames with exact Decimal money and UTC timestamps ([`frames`]), and serves a simulated
+//! organization through a faithful fake Admin API for tests and demos ([`sim`]). The [`cli`] is the
+//! `counterfoil` command. Nothing here knows about Python: the `bindings/` crate wraps it.
+
+pub mod api;
+pub mod cli;
+pub mod error;
+pub mod frames;
+pub mod money;
+pub mod rates;
+pub mod runtime;
+pub mod sim;
+pub mod window;
+
+pub use api::{AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery};
+pub use error::{Error, Result};
+pub use window::TimeWindow;

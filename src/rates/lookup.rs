@@ -1,0 +1,183 @@
+//! Price lookup: one usage row's dimensions → the rate of each token type, or why not.
+//!
+//! The stacking of pricing.md §2.9: `base(model, day, context window, speed)[type] × batch ×
+//! geo × discount`. Every factor is exact; nothing is rounded. A dimension the row leaves null is
+//! only ignored when it cannot change the price (e.g. `inference_geo` on a model without data
+//! residency); otherwise the row is unpriced with a reason.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::card::RateCard;
+use super::model::{RateRow, TokenType};
+
+/// The dimensions of one usage row that decide its price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PriceQuery<'a> {
+    pub model: &'a str,
+    pub day: NaiveDate,
+    pub service_tier: Option<&'a str>,
+    pub context_window: Option<&'a str>,
+    pub inference_geo: Option<&'a str>,
+    pub speed: Option<&'a str>,
+}
+
+/// The rates that apply to one usage row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    /// The card's model id the query resolved to.
+    pub model_id: String,
+    /// USD per million tokens, per [`TokenType::ALL`], modifiers applied.
+    pub usd_per_mtok: [Decimal; 5],
+    /// Priority Tier: priced for information, absent from cost_report by design.
+    pub not_in_cost_report: bool,
+    /// Why this price may be wrong, when the card is unsure.
+    pub uncertain: Option<String>,
+}
+
+impl Priced {
+    pub fn rate(&self, t: TokenType) -> Decimal {
+        self.usd_per_mtok[t as usize]
+    }
+}
+
+impl RateCard {
+    /// The rates for `q`, or the reason it cannot be priced.
+    pub fn price(&self, q: &PriceQuery<'_>) -> Result<Priced, String> {
+        let model = self.resolve(q.model).ok_or_else(|| format!("unknown model {:?}", q.model))?;
+        let id = model.id.get_ref();
+        if let Some(r) = model.released {
+            if q.day < r {
+                return Err(format!("{id} was not released until {r}"));
+            }
+        }
+        if let Some(t) = model.retired {
+            if q.day >= t {
+                return Err(format!("{id} was retired on {t}"));
+            }
+        }
+        let mut uncertain: Vec<String> = Vec::new();
+
+        // Service tier: standard, a factor (batch), or not in cost_report (priority).
+        let mut factor = Decimal::ONE;
+        let mut not_in_cost_report = false;
+        match q.service_tier {
+            None => return Err("service_tier is unknown (group usage by service_tier)".into()),
+            Some("standard") => {}
+            Some(tier) => match self.modifier("service_tier", tier) {
+                Some(m) if m.valid_from.is_some_and(|f| q.day < f) => {
+                    return Err(format!("service tier {tier} has no price before {}", m.valid_from.unwrap()));
+                }
+                Some(m) => {
+                    not_in_cost_report = m.not_in_cost_report;
+                    factor *= m.factor.unwrap_or(Decimal::ONE);
+                    uncertain.extend(m.uncertain.clone());
+                }
+                None => return Err(format!("no price for service tier {tier:?}")),
+            },
+        }
+
+        // Inference geo: the US multiplier for eligible models once data residency existed.
+        let geo_modifier = self.modifier("inference_geo", "us");
+        let geo_applies = model.geo_eligible && geo_modifier.is_some_and(|m| m.valid_from.is_none_or(|f| q.day >= f));
+        match q.inference_geo {
+            None if geo_applies => return Err("inference_geo is unknown and changes the price (group usage by inference_geo)".into()),
+            None | Some("global") | Some("not_available") => {}
+            Some(geo) => match self.modifier("inference_geo", geo) {
+                Some(m) if geo_applies || geo != "us" => factor *= m.factor.unwrap_or(Decimal::ONE),
+                Some(_) => return Err(format!("inference_geo {geo} on {id}, which has no data-residency price")),
+                None => return Err(format!("no price for inference_geo {geo:?}")),
+            },
+        }
+
+        // Speed and context window select the base row.
+        let speed = match q.speed {
+            None | Some("standard") => "standard",
+            Some("fast") => "fast",
+            Some(other) => return Err(format!("no price for speed {other:?}")),
+        };
+        let row = |window: &str| -> Result<&RateRow, String> {
+            model
+                .rates
+                .iter()
+                .find(|r| r.speed == speed && r.valid_on(q.day) && r.matches_window(window))
+                .ok_or_else(|| match speed {
+                    "fast" => format!("no fast-mode price for {id} on {}", q.day),
+                    _ => format!("no {window} price for {id} on {}", q.day),
+                })
+        };
+        let base = match q.context_window {
+            Some(w @ ("0-200k" | "200k-1M")) => row(w)?,
+            Some(other) => return Err(format!("no price for context_window {other:?}")),
+            None => {
+                let (short, long) = (row("0-200k")?, row("200k-1M"));
+                match long {
+                    Ok(l) if TokenType::ALL.iter().any(|&t| l.price(t, &self.defaults) != short.price(t, &self.defaults)) => {
+                        return Err("context_window is unknown and changes the price (group usage by context_window)".into());
+                    }
+                    _ => short,
+                }
+            }
+        };
+        uncertain.extend(base.uncertain.clone());
+        if let Some(d) = self.discount_factor {
+            factor *= d;
+        }
+        let usd_per_mtok = TokenType::ALL.map(|t| base.price(t, &self.defaults) * factor);
+        Ok(Priced {
+            model_id: id.clone(),
+            usd_per_mtok,
+            not_in_cost_report,
+            uncertain: (!uncertain.is_empty()).then(|| uncertain.join("; ")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn q(model: &str, day: &str) -> PriceQuery<'static> {
+        let model: &'static str = Box::leak(model.to_owned().into_boxed_str());
+        PriceQuery {
+            model,
+            day: day.parse().unwrap(),
+            service_tier: Some("standard"),
+            context_window: Some("0-200k"),
+            inference_geo: Some("global"),
+            speed: None,
+        }
+    }
+
+    #[test]
+    fn ids_resolve_exactly_alias_and_dated_forms() {
+        let card = RateCard::bundled();
+        for name in ["claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "claude-sonnet-4-5[1m]"] {
+            assert_eq!(card.resolve(name).unwrap().id.get_ref(), "claude-sonnet-4-5-20250929", "{name}");
+        }
+        assert_eq!(card.resolve("claude-opus-4-6-20260205").unwrap().id.get_ref(), "claude-opus-4-6");
+        assert_eq!(card.resolve("claude-sonnet-4").unwrap().id.get_ref(), "claude-sonnet-4-20250514");
+        assert!(card.resolve("claude-sonnet").is_none(), "no guessing beyond dated/undated forms");
+        assert!(card.resolve("claude-sonnet-4-7").is_none());
+        assert!(card.resolve("gpt-4o").is_none());
+    }
+
+    #[test]
+    fn unknown_model_is_unpriced_not_zero() {
+        let err = RateCard::bundled().price(&q("claude-opus-9", "2026-11-01")).unwrap_err();
+        assert!(err.contains("unknown model"), "{err}");
+    }
+
+    #[test]
+    fn batch_us_and_cache_exceptions_stack() {
+        let card = RateCard::bundled();
+        let mut query = q("claude-opus-5-5", "2026-11-01");
+        query.service_tier = Some("batch");
+        query.inference_geo = Some("us");
+        let p = card.price(&query).unwrap();
+        assert_eq!(p.rate(TokenType::Input), dec!(2.2)); // 4 × 0.5 × 1.1
+        assert_eq!(p.rate(TokenType::CacheRead), dec!(0.11)); // 0.20 × 0.5 × 1.1
+        assert_eq!(p.rate(TokenType::CacheWrite1h), dec!(4.4));
+    }
+}

@@ -1,0 +1,209 @@
+//! The rate card as data: models with dated rate rows, modifiers, unit prices.
+//!
+//! Field names are those of the TOML file (`card.toml`); deserialising refuses unknown fields so
+//! that a typo in a user card (`cache_wirte_1h`) fails loudly instead of pricing at a default.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// The five token types, named as the card names its price columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenType {
+    Input,
+    CacheWrite5m,
+    CacheWrite1h,
+    CacheRead,
+    Output,
+}
+
+impl TokenType {
+    pub const ALL: [TokenType; 5] =
+        [TokenType::Input, TokenType::CacheWrite5m, TokenType::CacheWrite1h, TokenType::CacheRead, TokenType::Output];
+
+    /// The literal `token_type` string of `cost_report`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            TokenType::Input => "uncached_input_tokens",
+            TokenType::CacheWrite5m => "cache_creation.ephemeral_5m_input_tokens",
+            TokenType::CacheWrite1h => "cache_creation.ephemeral_1h_input_tokens",
+            TokenType::CacheRead => "cache_read_input_tokens",
+            TokenType::Output => "output_tokens",
+        }
+    }
+
+    pub fn from_api_name(s: &str) -> Option<TokenType> {
+        TokenType::ALL.into_iter().find(|t| t.api_name() == s)
+    }
+
+    /// The label cost_report descriptions use ("Input Tokens, Cache Write").
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenType::Input => "Input Tokens",
+            TokenType::CacheWrite5m | TokenType::CacheWrite1h => "Input Tokens, Cache Write",
+            TokenType::CacheRead => "Input Tokens, Cache Hit",
+            TokenType::Output => "Output Tokens",
+        }
+    }
+}
+
+/// A whole card file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardFile {
+    pub schema: String,
+    #[serde(default = "usd")]
+    pub currency: String,
+    #[serde(default = "million")]
+    pub token_unit: u64,
+    pub as_of: Option<NaiveDate>,
+    /// For user cards: `"bundled"` (default) layers this file over the bundled card; `"none"`
+    /// makes it stand alone.
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// Org-wide factor on every token price (a negotiated discount), e.g. `"0.9"`.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub discount_factor: Option<Decimal>,
+    #[serde(default)]
+    pub default_cache_multipliers: Option<CacheMultipliers>,
+    #[serde(default, rename = "modifier")]
+    pub modifiers: Vec<Modifier>,
+    #[serde(default, rename = "unit_price")]
+    pub unit_prices: Vec<UnitPrice>,
+    #[serde(default, rename = "model")]
+    pub models: Vec<ModelEntry>,
+}
+
+fn usd() -> String {
+    "USD".into()
+}
+fn million() -> u64 {
+    1_000_000
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheMultipliers {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cache_write_5m: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cache_write_1h: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cache_read: Decimal,
+}
+
+/// A multiplier keyed on a usage dimension value (batch, US-only inference), or a marker that
+/// such rows are not in cost_report (Priority).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Modifier {
+    pub id: String,
+    pub dimension: String,
+    pub value: String,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub factor: Option<Decimal>,
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub not_in_cost_report: bool,
+    #[serde(default)]
+    pub uncertain: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// A non-token price (web search per request, code execution per container-hour, …).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitPrice {
+    pub id: String,
+    pub cost_type: String,
+    pub unit: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// One model with its lifecycle and dated rate rows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub released: Option<NaiveDate>,
+    #[serde(default)]
+    pub deprecated: Option<NaiveDate>,
+    /// First day the model no longer answers on the first-party API.
+    #[serde(default)]
+    pub retired: Option<NaiveDate>,
+    /// Whether `inference_geo = us` applies (models released after 2026-02-01).
+    #[serde(default)]
+    pub geo_eligible: bool,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default, rename = "rate")]
+    pub rates: Vec<RateRow>,
+}
+
+/// Prices valid on `[valid_from, valid_to)` for one context window and speed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateRow {
+    pub valid_from: Spanned<NaiveDate>,
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+    /// `0-200k`, `200k-1M`, or `any` (default).
+    #[serde(default = "any")]
+    pub context_window: String,
+    /// `standard` (default) or `fast`.
+    #[serde(default = "standard")]
+    pub speed: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub input: Decimal,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cache_write_5m: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cache_write_1h: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cache_read: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub output: Decimal,
+    #[serde(default)]
+    pub uncertain: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+fn any() -> String {
+    "any".into()
+}
+fn standard() -> String {
+    "standard".into()
+}
+
+impl RateRow {
+    pub fn valid_on(&self, day: NaiveDate) -> bool {
+        *self.valid_from.get_ref() <= day && self.valid_to.is_none_or(|to| day < to)
+    }
+
+    pub fn matches_window(&self, window: &str) -> bool {
+        self.context_window == "any" || self.context_window == window
+    }
+
+    /// The explicit price of `t`, or the default multiplier times the input price.
+    pub fn price(&self, t: TokenType, defaults: &CacheMultipliers) -> Decimal {
+        match t {
+            TokenType::Input => self.input,
+            TokenType::Output => self.output,
+            TokenType::CacheWrite5m => self.cache_write_5m.unwrap_or(self.input * defaults.cache_write_5m),
+            TokenType::CacheWrite1h => self.cache_write_1h.unwrap_or(self.input * defaults.cache_write_1h),
+            TokenType::CacheRead => self.cache_read.unwrap_or(self.input * defaults.cache_read),
+        }
+    }
+}

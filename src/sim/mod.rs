@@ -1,0 +1,17 @@
+//! The simulated organization and the fake Admin API that serves it.
+//!
+//! The only stand-in for Anthropic here: tests, the demo, notebooks and benchmarks all talk to it
+//! over real HTTP on loopback. [`Organization`] is seeded and deterministic (the same seed, day
+//! range and end date give the same data, day by day) and keeps its ground truth: the usage
+//! records it was built from and the cost lines it bills. [`FakeAdminApi`] serves both with the
+//! documented behaviour of the real endpoints (`reference/admin-api.md` §14), plus fault knobs.
+
+mod billing;
+mod org;
+mod params;
+mod people;
+mod server;
+
+pub use billing::CostLine;
+pub use org::{OrgConfig, Organization, UsageRecord};
+pub use server::{FakeAdminApi, Faults, RequestLog};

@@ -1,0 +1,250 @@
+//! The organization's data: usage records at minute resolution, generated day by day.
+//!
+//! Each UTC day has its own RNG stream (seed × day), so a day's traffic does not depend on the
+//! window it is part of. Traffic follows a diurnal curve with quieter weekends; models are only
+//! used between their release and retirement in the rate card, the `200k-1M` window only where
+//! the card prices it, fast mode only where a fast rate exists, geo `us` only on eligible models.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::billing::{CostLine, bill_day};
+use super::people::{App, people, sim_id};
+use crate::api::wire::{ApiKeyInfo, Workspace};
+use crate::rates::{PriceQuery, RateCard};
+use crate::window::TimeWindow;
+
+/// What to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgConfig {
+    pub seed: u64,
+    /// Whole UTC days of data, ending the day before `end`.
+    pub days: u32,
+    /// First day without data (exclusive end); "now" for the fake API.
+    pub end: NaiveDate,
+    /// Average requests-groups per hour at the daily peak.
+    pub peak_records_per_hour: u32,
+}
+
+impl OrgConfig {
+    pub fn new(seed: u64, days: u32, end: NaiveDate) -> Self {
+        OrgConfig { seed, days, end, peak_records_per_hour: 24 }
+    }
+
+    /// `days` days up to today (UTC).
+    pub fn recent(seed: u64, days: u32) -> Self {
+        OrgConfig::new(seed, days, Utc::now().date_naive())
+    }
+}
+
+/// Token usage of one request group in one minute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRecord {
+    pub minute: DateTime<Utc>,
+    pub workspace_id: Option<String>,
+    pub api_key_id: Option<String>,
+    pub account_id: Option<String>,
+    pub service_account_id: Option<String>,
+    pub model: String,
+    pub service_tier: String,
+    pub context_window: String,
+    pub inference_geo: String,
+    pub speed: String,
+    /// Per [`crate::rates::TokenType::ALL`]: input, 5m write, 1h write, cache read, output.
+    pub tokens: [u64; 5],
+    pub web_search_requests: u64,
+}
+
+/// A simulated organization with its ground truth.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub config: OrgConfig,
+    pub id: String,
+    pub name: String,
+    pub workspaces: Vec<Workspace>,
+    pub api_keys: Vec<ApiKeyInfo>,
+    /// Sorted by minute.
+    pub records: Vec<UsageRecord>,
+    /// What the cost report bills, per day, as Anthropic would (before any planted error).
+    pub cost_lines: BTreeMap<NaiveDate, Vec<CostLine>>,
+    /// The Admin key the fake API accepts.
+    pub admin_key: String,
+    /// A regular (workspace) key the fake API refuses with 403.
+    pub regular_key: String,
+    pub card: RateCard,
+}
+
+impl Organization {
+    /// Generates the organization, billed from the bundled rate card.
+    pub fn generate(config: OrgConfig) -> Organization {
+        Organization::generate_with_card(config, RateCard::bundled())
+    }
+
+    pub fn generate_with_card(config: OrgConfig, card: RateCard) -> Organization {
+        let window = TimeWindow::last_days(config.end, config.days);
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let people = people(&mut rng, window.start, window.end);
+        let admin_key = format!("sk-ant-admin01-{}", sim_id(&mut rng, "").repeat(2));
+        let regular_key = format!("sk-ant-api03-{}", sim_id(&mut rng, ""));
+        let id = format!("{:08x}-0000-4000-8000-{:012x}", config.seed as u32, config.seed & 0xffff_ffff_ffff);
+        let mut records = Vec::new();
+        let mut cost_lines = BTreeMap::new();
+        for d in 0..config.days {
+            let day = window.start.date_naive() + Duration::days(d as i64);
+            let start = records.len();
+            generate_day(&config, &card, &people, day, &mut records);
+            let lines = bill_day(&card, &people.workspaces, &people.apps, day, &records[start..], config.seed);
+            cost_lines.insert(day, lines);
+        }
+        Organization {
+            config,
+            id,
+            name: "Counterfoil Simulated Org".into(),
+            workspaces: people.workspaces,
+            api_keys: people.api_keys,
+            records,
+            cost_lines,
+            admin_key,
+            regular_key,
+            card,
+        }
+    }
+
+    /// The window the organization has data for.
+    pub fn window(&self) -> TimeWindow {
+        TimeWindow::last_days(self.config.end, self.config.days)
+    }
+
+    /// The records with `start <= minute < end`.
+    pub fn records_in(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> &[UsageRecord] {
+        let lo = self.records.partition_point(|r| r.minute < start);
+        let hi = self.records.partition_point(|r| r.minute < end);
+        &self.records[lo..hi.max(lo)]
+    }
+
+    /// Ground truth: token totals (5 types) and web searches over a window.
+    pub fn usage_totals(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> [u64; 6] {
+        let mut t = [0u64; 6];
+        for r in self.records_in(start, end) {
+            for i in 0..5 {
+                t[i] += r.tokens[i];
+            }
+            t[5] += r.web_search_requests;
+        }
+        t
+    }
+}
+
+fn diurnal(hour: u32) -> f64 {
+    // Quiet at night UTC, busiest in the US afternoon.
+    let x = (hour as f64 - 17.0) / 24.0 * std::f64::consts::TAU;
+    0.25 + 0.75 * (0.5 + 0.5 * x.cos())
+}
+
+fn generate_day(cfg: &OrgConfig, card: &RateCard, people: &super::people::People, day: NaiveDate, out: &mut Vec<UsageRecord>) {
+    let day_index = day.num_days_from_ce() as u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ day_index);
+    let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+    let total_weight: u32 = people.apps.iter().map(|a| a.weight).sum();
+    let mut day_records = Vec::new();
+    for hour in 0..24u32 {
+        let mean = cfg.peak_records_per_hour as f64 * diurnal(hour) * if weekend { 0.4 } else { 1.0 };
+        let n = (mean * rng.random_range(0.6..1.4)).round() as u32;
+        for _ in 0..n {
+            let mut pick = rng.random_range(0..total_weight);
+            let app = people.apps.iter().find(|a| {
+                if pick < a.weight {
+                    true
+                } else {
+                    pick -= a.weight;
+                    false
+                }
+            });
+            let app = app.expect("weights cover the range");
+            let minute = day.and_hms_opt(hour, rng.random_range(0..60), 0).expect("valid time").and_utc();
+            if let Some(r) = record(&mut rng, card, people, app, minute) {
+                day_records.push(r);
+            }
+        }
+    }
+    day_records.sort_by_key(|r| (r.minute.hour(), r.minute.minute()));
+    out.extend(day_records);
+}
+
+fn record(rng: &mut ChaCha8Rng, card: &RateCard, people: &super::people::People, app: &App, minute: DateTime<Utc>) -> Option<UsageRecord> {
+    let day = minute.date_naive();
+    let workspace = app.workspace.map(|i| &people.workspaces[i]);
+    if workspace.is_some_and(|w| w.archived_at.is_some_and(|a| a <= minute)) {
+        return None;
+    }
+    let available: Vec<&str> = app.models.iter().copied().filter(|m| priceable(card, m, day, "0-200k", "standard")).collect();
+    // Mostly the newest available model, sometimes an older one.
+    let model = *available.get(if rng.random_bool(0.7) { 0 } else { rng.random_range(0..available.len().max(1)) })?;
+    let entry = card.resolve(model)?;
+    let pct = |rng: &mut ChaCha8Rng, p: u32| rng.random_range(0..100) < p;
+    let tier = if pct(rng, app.batch_pct) {
+        "batch"
+    } else if pct(rng, app.priority_pct) && !matches!(model, "claude-sonnet-5" | "claude-opus-5") {
+        "priority"
+    } else {
+        "standard"
+    };
+    let speed = if tier == "standard" && pct(rng, app.fast_pct) && priceable(card, model, day, "0-200k", "fast") {
+        "fast"
+    } else {
+        "standard"
+    };
+    let long = speed == "standard" && pct(rng, app.long_pct) && priceable(card, model, day, "200k-1M", "standard");
+    let geo_default = workspace
+        .and_then(|w| w.data_residency.as_ref())
+        .and_then(|d| d.default_inference_geo.clone())
+        .unwrap_or_else(|| "global".into());
+    let geo = if !entry.geo_eligible || day < NaiveDate::from_ymd_opt(2026, 2, 5).expect("date") {
+        "not_available".to_owned()
+    } else if pct(rng, app.us_pct) {
+        "us".to_owned()
+    } else {
+        geo_default
+    };
+    let requests = rng.random_range(1..=6u64);
+    let per = |rng: &mut ChaCha8Rng, lo: u64, hi: u64| (0..requests).map(|_| rng.random_range(lo..=hi)).sum::<u64>();
+    let s = app.scale;
+    let (uncached, read) = if long {
+        (per(rng, 20_000, 120_000), per(rng, 150_000, 600_000))
+    } else {
+        (per(rng, s / 10, s), per(rng, 0, s * 3))
+    };
+    let w5 = if pct(rng, 60) { per(rng, 0, s / 2) } else { 0 };
+    let w1 = if pct(rng, 35) { per(rng, 0, s) } else { 0 };
+    let output = per(rng, 50, 4_000);
+    let web = if pct(rng, app.web_pct) { per(rng, 1, 4) } else { 0 };
+    Some(UsageRecord {
+        minute,
+        workspace_id: workspace.map(|w| w.id.clone()),
+        api_key_id: app.api_key.map(|i| people.api_keys[i].id.clone()),
+        account_id: app.account_id.clone(),
+        service_account_id: app.service_account_id.clone(),
+        model: model.to_owned(),
+        service_tier: tier.to_owned(),
+        context_window: if long { "200k-1M" } else { "0-200k" }.to_owned(),
+        inference_geo: geo,
+        speed: speed.to_owned(),
+        tokens: [uncached, w5, w1, read, output],
+        web_search_requests: web,
+    })
+}
+
+fn priceable(card: &RateCard, model: &str, day: NaiveDate, window: &str, speed: &str) -> bool {
+    let q = PriceQuery {
+        model,
+        day,
+        service_tier: Some("standard"),
+        context_window: Some(window),
+        inference_geo: Some("global"),
+        speed: Some(speed),
+    };
+    card.price(&q).is_ok_and(|p| p.uncertain.is_none())
+}
