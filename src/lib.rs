@@ -10,11 +10,14 @@ pub mod cli;
 pub mod error;
 pub mod frames;
 pub mod money;
+pub mod pricing;
 pub mod rates;
 pub mod runtime;
 pub mod sim;
 pub mod window;
 
-pub use api::{AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery};
+pub use api::{
+    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery,
+};
 pub use error::{Error, Result};
 pub use window::TimeWindow;

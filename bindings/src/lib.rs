@@ -1,1 +1,45 @@
+//! `counterfoil._native`: the only pyo3 code. Each wrapper converts, delegates to the core crate
+//! and maps the error; frames cross as Arrow C streams.
 
+mod arrow;
+mod client;
+mod convert;
+mod errors;
+mod gateway;
+mod pricing;
+mod rates;
+mod sim;
+
+use pyo3::prelude::*;
+
+/// Runs the `counterfoil` command with `argv` (program name first); returns the exit code.
+#[pyfunction]
+fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| {
+        let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+        counterfoil::cli::run(argv, &mut out, &mut err)
+    })
+}
+
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use super::client::PyAdminClient;
+    #[pymodule_export]
+    use super::pricing::price;
+    #[pymodule_export]
+    use super::rates::PyRateCard;
+    #[pymodule_export]
+    use super::run_cli;
+    #[pymodule_export]
+    use super::sim::{PyFakeAdminApi, PyOrganization};
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        super::errors::register(m)?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
+}

@@ -19,8 +19,7 @@ pub const BASE_URL_ENV_VAR: &str = "ANTHROPIC_BASE_URL";
 /// Where the real Admin API lives.
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 /// Where users create Admin keys; quoted in hints.
-pub const ADMIN_KEY_HELP: &str =
-    "an Admin API key (sk-ant-admin…) is needed: an organization admin creates one in the Claude Console under Settings → Admin keys";
+pub const ADMIN_KEY_HELP: &str = "an Admin API key (sk-ant-admin…) is needed: an organization admin creates one in the Claude Console under Settings → Admin keys";
 
 /// An Admin API key (or OAuth token). Never printed.
 #[derive(Clone)]
@@ -34,7 +33,9 @@ impl ApiKey {
             return Err(Error::input_hint("the API key is empty", ADMIN_KEY_HELP));
         }
         if trimmed.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::input("the API key contains whitespace or control characters"));
+            return Err(Error::input(
+                "the API key contains whitespace or control characters",
+            ));
         }
         Ok(ApiKey(SecretString::from(trimmed.to_owned())))
     }
@@ -76,7 +77,10 @@ impl ApiKey {
         if self.looks_like_regular_key() {
             format!("this looks like a regular API key (sk-ant-api…); {ADMIN_KEY_HELP}")
         } else {
-            format!("check the key ending in …{}; {ADMIN_KEY_HELP}", self.last4())
+            format!(
+                "check the key ending in …{}; {ADMIN_KEY_HELP}",
+                self.last4()
+            )
         }
     }
 }
@@ -101,18 +105,27 @@ impl BaseUrl {
     pub fn parse(url: &str) -> Result<Self> {
         let url = url.trim().trim_end_matches('/');
         let parsed = reqwest::Url::parse(url).map_err(|e| {
-            Error::input_hint(format!("invalid base URL {url:?}: {e}"), "expected e.g. https://api.anthropic.com")
+            Error::input_hint(
+                format!("invalid base URL {url:?}: {e}"),
+                "expected e.g. https://api.anthropic.com",
+            )
         })?;
         match parsed.scheme() {
             "https" => {}
             "http" if is_loopback(&parsed) => {}
             "http" => {
                 return Err(Error::input_hint(
-                    format!("refusing plain http:// to {url}: the key would cross the network unencrypted"),
+                    format!(
+                        "refusing plain http:// to {url}: the key would cross the network unencrypted"
+                    ),
                     "use https://, or http:// only to a loopback address (127.0.0.1, localhost, [::1])",
                 ));
             }
-            other => return Err(Error::input(format!("unsupported URL scheme {other:?} in base URL {url}"))),
+            other => {
+                return Err(Error::input(format!(
+                    "unsupported URL scheme {other:?} in base URL {url}"
+                )));
+            }
         }
         if parsed.host_str().is_none() {
             return Err(Error::input(format!("base URL {url} has no host")));
@@ -176,6 +189,9 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert!(BaseUrl::parse("http://10.0.0.1").is_err());
         assert!(BaseUrl::parse("ftp://x").is_err());
-        assert_eq!(BaseUrl::parse("https://x.test/").unwrap().join("/v1"), "https://x.test/v1");
+        assert_eq!(
+            BaseUrl::parse("https://x.test/").unwrap().join("/v1"),
+            "https://x.test/v1"
+        );
     }
 }

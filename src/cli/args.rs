@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "counterfoil", version, about = "Check Anthropic's bill line by line: usage × rate card vs cost_report.")]
+#[command(
+    name = "counterfoil",
+    version,
+    about = "Check Anthropic's bill line by line: usage × rate card vs cost_report."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -16,7 +20,7 @@ pub enum Command {
     /// Run the whole path against a simulated organization on loopback and summarise it.
     Demo(DemoArgs),
     /// Fetch the messages usage report as a frame.
-    Usage(UsageArgs),
+    Usage(Box<UsageArgs>),
     /// Fetch the cost report as a frame (USD, exact).
     Cost(CostArgs),
     /// Serve a simulated organization as a fake Admin API on loopback.

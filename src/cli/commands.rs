@@ -2,10 +2,15 @@
 
 use std::io::Write;
 
-use super::args::{Connection, CostArgs, DemoArgs, FakeApiArgs, Format, RatesArgs, SimArgs, UsageArgs};
+use super::args::{
+    Connection, CostArgs, DemoArgs, FakeApiArgs, Format, RatesArgs, SimArgs, UsageArgs,
+};
 use super::output::{table, write_frame};
 use super::progress_bar;
-use crate::api::{AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy, UsageDimension, UsageFilters, UsageQuery};
+use crate::api::{
+    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy,
+    UsageDimension, UsageFilters, UsageQuery,
+};
 use crate::error::{Error, Result, io_err};
 use crate::frames::{cost_frame, usage_frame};
 use crate::rates::RateCard;
@@ -23,7 +28,10 @@ fn client(c: &Connection, what: &str) -> Result<AdminClient> {
         None => BaseUrl::from_env()?,
     };
     let config = ClientConfig {
-        retry: RetryPolicy { max_retries: c.max_retries, ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            max_retries: c.max_retries,
+            ..RetryPolicy::default()
+        },
         concurrency: c.concurrency as usize,
         ..ClientConfig::default()
     };
@@ -35,7 +43,10 @@ fn dimensions<T: std::str::FromStr<Err = Error>>(list: &str) -> Result<Vec<T>> {
     if list.trim().is_empty() || list.trim() == "none" {
         return Ok(vec![]);
     }
-    list.split(',').filter(|s| !s.trim().is_empty()).map(str::parse).collect()
+    list.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(str::parse)
+        .collect()
 }
 
 pub fn usage(a: UsageArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {
@@ -60,18 +71,33 @@ pub fn usage(a: UsageArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> R
     let buckets = block_on(client.usage_buckets(&query))??;
     let mut df = usage_frame(&buckets)?;
     let by_ws = query.group_by.contains(&UsageDimension::WorkspaceId);
-    write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, by_ws)?;
+    write_frame(
+        &mut df,
+        a.output.format,
+        a.output.out.as_deref(),
+        stdout,
+        by_ws,
+    )?;
     Ok(0)
 }
 
 pub fn cost(a: CostArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
-    let query = CostQuery { window, group_by: dimensions(&a.group_by)? };
+    let query = CostQuery {
+        window,
+        group_by: dimensions(&a.group_by)?,
+    };
     let client = client(&a.connection, "cost")?;
     let buckets = block_on(client.cost_buckets(&query))??;
     let mut df = cost_frame(&buckets)?;
     let by_ws = query.group_by.contains(&CostDimension::WorkspaceId);
-    write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, by_ws)?;
+    write_frame(
+        &mut df,
+        a.output.format,
+        a.output.out.as_deref(),
+        stdout,
+        by_ws,
+    )?;
     Ok(0)
 }
 
@@ -80,12 +106,17 @@ fn organization(sim: &SimArgs) -> Result<Organization> {
         Some(d) => parse_instant(d, "--today")?.date_naive(),
         None => chrono::Utc::now().date_naive(),
     };
-    Ok(Organization::generate(OrgConfig::new(sim.seed, sim.days, today)))
+    Ok(Organization::generate(OrgConfig::new(
+        sim.seed, sim.days, today,
+    )))
 }
 
 pub fn fake_api(a: FakeApiArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     if !matches!(a.error_status, 500 | 529) {
-        return Err(Error::input(format!("--error-status must be 500 or 529, not {}", a.error_status)));
+        return Err(Error::input(format!(
+            "--error-status must be 500 or 529, not {}",
+            a.error_status
+        )));
     }
     let org = organization(&a.sim)?;
     let w = org.window();
@@ -109,7 +140,8 @@ pub fn fake_api(a: FakeApiArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         w.end.date_naive(),
         api.base_url()
     );
-    block_on(tokio::signal::ctrl_c())?.map_err(|e| Error::input(format!("cannot wait for Ctrl-C: {e}")))?;
+    block_on(tokio::signal::ctrl_c())?
+        .map_err(|e| Error::input(format!("cannot wait for Ctrl-C: {e}")))?;
     api.stop();
     Ok(0)
 }
@@ -120,11 +152,22 @@ pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     let org = organization(&a.sim)?;
     let window = org.window();
     let api = FakeAdminApi::start_blocking(org, Faults::default(), 0)?;
-    let _ = writeln!(stderr, "fake Admin API on {} (simulated organization, seed {})", api.base_url(), a.sim.seed);
-    let client = AdminClient::new(ApiKey::new(api.api_key())?, BaseUrl::parse(&api.base_url())?, ClientConfig::default())?
-        .with_progress(progress_bar("fetching"));
+    let _ = writeln!(
+        stderr,
+        "fake Admin API on {} (simulated organization, seed {})",
+        api.base_url(),
+        a.sim.seed
+    );
+    let client = AdminClient::new(
+        ApiKey::new(api.api_key())?,
+        BaseUrl::parse(&api.base_url())?,
+        ClientConfig::default(),
+    )?
+    .with_progress(progress_bar("fetching"));
     let (usage, cost) = block_on(async {
-        let u = client.usage_buckets(&UsageQuery::new(window, BucketWidth::Day)).await?;
+        let u = client
+            .usage_buckets(&UsageQuery::new(window, BucketWidth::Day))
+            .await?;
         let c = client.cost_buckets(&CostQuery::new(window)).await?;
         Ok::<_, Error>((u, c))
     })??;
@@ -135,19 +178,35 @@ pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         let path = a.out.join(name);
         write_frame(df, Format::Parquet, Some(&path), stdout, true)?;
     }
-    let summary = crate::frames::summary::by_workspace(&usage, &cost, &api.organization().workspaces)?;
-    writeln!(stdout, "{} to {} (UTC days), per workspace:", window.start.date_naive(), (window.end - chrono::Duration::days(1)).date_naive())
-        .map_err(io_err("<stdout>"))?;
+    let summary =
+        crate::frames::summary::by_workspace(&usage, &cost, &api.organization().workspaces)?;
+    writeln!(
+        stdout,
+        "{} to {} (UTC days), per workspace:",
+        window.start.date_naive(),
+        (window.end - chrono::Duration::days(1)).date_naive()
+    )
+    .map_err(io_err("<stdout>"))?;
     writeln!(stdout, "{}", table(&summary, true)).map_err(io_err("<stdout>"))?;
-    let _ = writeln!(stderr, "wrote {} and {}", a.out.join("usage.parquet").display(), a.out.join("cost.parquet").display());
+    let _ = writeln!(
+        stderr,
+        "wrote {} and {}",
+        a.out.join("usage.parquet").display(),
+        a.out.join("cost.parquet").display()
+    );
     Ok(0)
 }
 
 pub fn rates(a: RatesArgs, stdout: &mut dyn Write) -> Result<i32> {
     if let Some(path) = &a.check {
         let card = RateCard::load(path)?;
-        writeln!(stdout, "ok: {} is a valid rate card ({} models in effect)", path.display(), card.models.len())
-            .map_err(io_err("<stdout>"))?;
+        writeln!(
+            stdout,
+            "ok: {} is a valid rate card ({} models in effect)",
+            path.display(),
+            card.models.len()
+        )
+        .map_err(io_err("<stdout>"))?;
         return Ok(0);
     }
     let card = match &a.rates {
@@ -155,7 +214,12 @@ pub fn rates(a: RatesArgs, stdout: &mut dyn Write) -> Result<i32> {
         None => RateCard::bundled(),
     };
     let mut df = card.to_frame()?;
-    write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, false)?;
+    write_frame(
+        &mut df,
+        a.output.format,
+        a.output.out.as_deref(),
+        stdout,
+        false,
+    )?;
     Ok(0)
 }
-

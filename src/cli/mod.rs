@@ -27,14 +27,22 @@ where
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let text = e.render();
-            let text = if color() { text.ansi().to_string() } else { text.to_string() };
-            let _ = if e.use_stderr() { write!(stderr, "{text}") } else { write!(stdout, "{text}") };
+            let text = if color() {
+                text.ansi().to_string()
+            } else {
+                text.to_string()
+            };
+            let _ = if e.use_stderr() {
+                write!(stderr, "{text}")
+            } else {
+                write!(stdout, "{text}")
+            };
             return code;
         }
     };
     let result = match cli.command {
         Command::Demo(a) => commands::demo(a, stdout, stderr),
-        Command::Usage(a) => commands::usage(a, stdout, stderr),
+        Command::Usage(a) => commands::usage(*a, stdout, stderr),
         Command::Cost(a) => commands::cost(a, stdout, stderr),
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
         Command::Rates(a) => commands::rates(a, stdout),
@@ -50,7 +58,11 @@ where
 
 /// `error: …` and `hint: …` on stderr.
 pub fn report(e: &Error, stderr: &mut dyn Write) {
-    let (red, yellow, reset) = if color() { ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m") } else { ("", "", "") };
+    let (red, yellow, reset) = if color() {
+        ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
     let msg = e.to_string().replace('\n', " ");
     let _ = writeln!(stderr, "{red}error{reset}: {msg}");
     if let Some(h) = e.hint() {

@@ -37,7 +37,11 @@ pub fn cost_frame(buckets: &[Bucket<CostResult>]) -> Result<DataFrame> {
             if !r.currency.eq_ignore_ascii_case("USD") {
                 return Err(Error::ApiResponse {
                     endpoint: "cost_report".into(),
-                    message: format!("amount in {} on {}; counterfoil only handles USD", r.currency, b.starting_at.date_naive()),
+                    message: format!(
+                        "amount in {} on {}; counterfoil only handles USD",
+                        r.currency,
+                        b.starting_at.date_naive()
+                    ),
                 });
             }
             start.push(Some(micros(b.starting_at)));

@@ -56,7 +56,9 @@ pub(crate) fn bill_day(
             inference_geo: Some(&r.inference_geo),
             speed: Some(&r.speed),
         };
-        let priced = card.price(&q).expect("the simulator only generates priceable usage");
+        let priced = card
+            .price(&q)
+            .expect("the simulator only generates priceable usage");
         if priced.not_in_cost_report {
             continue;
         }
@@ -65,8 +67,16 @@ pub(crate) fn bill_day(
             if n == 0 {
                 continue;
             }
-            let key = (r.workspace_id.clone(), r.model.clone(), r.service_tier.clone(), r.context_window.clone(), r.inference_geo.clone(), t);
-            *tokens.entry(key).or_default() += Decimal::from(n) * priced.rate(t) / Decimal::from(10_000);
+            let key = (
+                r.workspace_id.clone(),
+                r.model.clone(),
+                r.service_tier.clone(),
+                r.context_window.clone(),
+                r.inference_geo.clone(),
+                t,
+            );
+            *tokens.entry(key).or_default() +=
+                Decimal::from(n) * priced.rate(t) / Decimal::from(10_000);
         }
     }
     let mut lines: Vec<CostLine> = tokens
@@ -83,9 +93,18 @@ pub(crate) fn bill_day(
             amount_cents: cents.normalize(),
         })
         .collect();
-    let unit = |cost_type: &str| card.unit_price(cost_type).map(|u| u.price).unwrap_or_default();
+    let unit = |cost_type: &str| {
+        card.unit_price(cost_type)
+            .map(|u| u.price)
+            .unwrap_or_default()
+    };
     for (ws, n) in web {
-        lines.push(non_token(ws, "Web Search Usage", "web_search", Decimal::from(n) * unit("web_search") * Decimal::ONE_HUNDRED));
+        lines.push(non_token(
+            ws,
+            "Web Search Usage",
+            "web_search",
+            Decimal::from(n) * unit("web_search") * Decimal::ONE_HUNDRED,
+        ));
     }
     // Code execution and agent sessions: container- and session-hours in hundredths.
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC0DE ^ day.num_days_from_ce() as u64);
@@ -94,7 +113,12 @@ pub(crate) fn bill_day(
             continue;
         }
         let hours = Decimal::new(rng.random_range(1..4_000), 2);
-        lines.push(non_token(Some(w.id.clone()), "Code Execution Usage", "code_execution", hours * unit("code_execution") * Decimal::ONE_HUNDRED));
+        lines.push(non_token(
+            Some(w.id.clone()),
+            "Code Execution Usage",
+            "code_execution",
+            hours * unit("code_execution") * Decimal::ONE_HUNDRED,
+        ));
         if i == 1 {
             let sessions = Decimal::new(rng.random_range(1..2_000), 2);
             lines.push(non_token(
@@ -108,7 +132,12 @@ pub(crate) fn bill_day(
     lines
 }
 
-fn non_token(workspace_id: Option<String>, description: &str, cost_type: &str, cents: Decimal) -> CostLine {
+fn non_token(
+    workspace_id: Option<String>,
+    description: &str,
+    cost_type: &str,
+    cents: Decimal,
+) -> CostLine {
     CostLine {
         workspace_id,
         description: description.into(),
@@ -123,8 +152,18 @@ fn non_token(workspace_id: Option<String>, description: &str, cost_type: &str, c
 }
 
 /// "Claude Sonnet 4.5 Usage - Input Tokens, Cache Write (Batch)": a label, never parsed.
-fn describe(card: &RateCard, model: &str, tier: &str, ctx: &str, geo: &str, t: TokenType) -> String {
-    let name = card.resolve(model).and_then(|m| m.name.clone()).unwrap_or_else(|| model.to_owned());
+fn describe(
+    card: &RateCard,
+    model: &str,
+    tier: &str,
+    ctx: &str,
+    geo: &str,
+    t: TokenType,
+) -> String {
+    let name = card
+        .resolve(model)
+        .and_then(|m| m.name.clone())
+        .unwrap_or_else(|| model.to_owned());
     let mut s = format!("{name} Usage - {}", t.label());
     if tier == "batch" {
         s.push_str(" (Batch)");

@@ -11,6 +11,7 @@ mod org;
 mod params;
 mod people;
 mod server;
+mod truth;
 
 pub use billing::CostLine;
 pub use org::{OrgConfig, Organization, UsageRecord};

@@ -19,18 +19,32 @@ pub fn org(seed: u64, days: u32) -> Organization {
 /// Fast retries so fault tests do not sleep for seconds.
 pub fn config(max_retries: u32, concurrency: usize) -> ClientConfig {
     ClientConfig {
-        retry: RetryPolicy { max_retries, initial_delay: Duration::from_millis(5), max_delay: Duration::from_millis(50) },
+        retry: RetryPolicy {
+            max_retries,
+            initial_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+        },
         concurrency,
         timeout: Duration::from_secs(30),
     }
 }
 
 pub fn client_for(api: &FakeAdminApi, config: ClientConfig) -> AdminClient {
-    AdminClient::new(ApiKey::new(api.api_key()).unwrap(), BaseUrl::parse(&api.base_url()).unwrap(), config).unwrap()
+    AdminClient::new(
+        ApiKey::new(api.api_key()).unwrap(),
+        BaseUrl::parse(&api.base_url()).unwrap(),
+        config,
+    )
+    .unwrap()
 }
 
 pub fn client_with_key(api: &FakeAdminApi, key: &str) -> AdminClient {
-    AdminClient::new(ApiKey::new(key).unwrap(), BaseUrl::parse(&api.base_url()).unwrap(), config(0, 1)).unwrap()
+    AdminClient::new(
+        ApiKey::new(key).unwrap(),
+        BaseUrl::parse(&api.base_url()).unwrap(),
+        config(0, 1),
+    )
+    .unwrap()
 }
 
 pub async fn serve(org: Organization, faults: Faults) -> FakeAdminApi {

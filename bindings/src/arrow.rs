@@ -1,0 +1,133 @@
+//! Frames across the boundary over the Arrow C stream interface (PyCapsule protocol).
+//!
+//! Out: a small object with `__arrow_c_stream__` handed to `polars.DataFrame(...)`. In: any
+//! object with `__arrow_c_stream__` (a polars, pyarrow or duckdb frame). Public protocol only: no
+//! private polars API, so any polars ≥ 1.x on the Python side works.
+
+use polars::prelude::*;
+use polars_arrow::array::{Array, StructArray};
+use polars_arrow::datatypes::{ArrowDataType, Field};
+use polars_arrow::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+
+const STREAM: &std::ffi::CStr = c"arrow_array_stream";
+
+/// Holds a frame until Python polars imports it.
+#[pyclass(module = "counterfoil._native", frozen)]
+pub struct ArrowStreamExport {
+    df: std::sync::Mutex<Option<DataFrame>>,
+}
+
+#[pymethods]
+impl ArrowStreamExport {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let mut df =
+            self.df.lock().expect("lock").take().ok_or_else(|| {
+                pyo3::exceptions::PyRuntimeError::new_err("stream already consumed")
+            })?;
+        df.rechunk_mut();
+        let fields: Vec<Field> = df
+            .columns()
+            .iter()
+            .map(|c| {
+                c.dtype()
+                    .to_arrow_field(c.name().clone(), CompatLevel::newest())
+            })
+            .collect();
+        let dtype = ArrowDataType::Struct(fields.clone());
+        let chunks = df
+            .columns()
+            .first()
+            .map(|c| c.as_materialized_series().n_chunks())
+            .unwrap_or(0);
+        let mut batches: Vec<PolarsResult<Box<dyn Array>>> = Vec::with_capacity(chunks.max(1));
+        for i in 0..chunks {
+            let arrays: Vec<Box<dyn Array>> = df
+                .columns()
+                .iter()
+                .map(|c| {
+                    c.as_materialized_series()
+                        .to_arrow(i, CompatLevel::newest())
+                })
+                .collect();
+            let len = arrays.first().map(|a| a.len()).unwrap_or(0);
+            batches.push(Ok(Box::new(StructArray::new(
+                dtype.clone(),
+                len,
+                arrays,
+                None,
+            ))));
+        }
+        let field = Field::new("".into(), dtype, false);
+        let stream = ffi::export_iterator(Box::new(batches.into_iter()), field);
+        PyCapsule::new_with_value(py, stream, STREAM)
+    }
+}
+
+/// A Rust frame as a `polars.DataFrame`.
+pub fn to_polars(py: Python<'_>, df: DataFrame) -> PyResult<Py<PyAny>> {
+    let export = Py::new(
+        py,
+        ArrowStreamExport {
+            df: std::sync::Mutex::new(Some(df)),
+        },
+    )?;
+    let polars = py.import("polars")?;
+    Ok(polars.getattr("DataFrame")?.call1((export,))?.unbind())
+}
+
+/// Any object with `__arrow_c_stream__` as a Rust frame.
+pub fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
+    let capsule = obj.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule.cast::<PyCapsule>().map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err("__arrow_c_stream__ did not return a capsule")
+    })?;
+    let ptr = capsule
+        .pointer_checked(Some(STREAM))?
+        .cast::<ffi::ArrowArrayStream>();
+    // Take ownership of the stream, leaving a released one behind so the capsule does not free it.
+    let stream = unsafe { std::ptr::replace(ptr.as_ptr(), ffi::ArrowArrayStream::empty()) };
+    let mut reader =
+        unsafe { ffi::ArrowArrayStreamReader::try_new(Box::new(stream)) }.map_err(to_value_err)?;
+    let mut out: Option<DataFrame> = None;
+    while let Some(batch) = unsafe { reader.next() } {
+        let batch = batch.map_err(to_value_err)?;
+        let st = batch
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .ok_or_else(|| {
+                pyo3::exceptions::PyTypeError::new_err("expected a stream of struct arrays")
+            })?;
+        let df = DataFrame::try_from(st.clone()).map_err(to_value_err)?;
+        match &mut out {
+            Some(acc) => {
+                acc.vstack_mut(&df).map_err(to_value_err)?;
+            }
+            None => out = Some(df),
+        }
+    }
+    match out {
+        Some(df) => Ok(df),
+        None => {
+            // An empty stream still has a schema.
+            let ArrowDataType::Struct(fields) = reader.field().dtype.clone() else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "expected a struct stream",
+                ));
+            };
+            let st = StructArray::new_empty(ArrowDataType::Struct(fields));
+            DataFrame::try_from(st).map_err(to_value_err)
+        }
+    }
+}
+
+fn to_value_err(e: PolarsError) -> PyErr {
+    pyo3::exceptions::PyValueError::new_err(e.to_string())
+}

@@ -1,0 +1,33 @@
+//! Argument conversions: Python dates, datetimes and strings to the core's types.
+
+use chrono::{DateTime, Utc};
+use counterfoil::window::parse_instant;
+use pyo3::prelude::*;
+
+use crate::errors::{InputError, to_py};
+
+/// A `str` (`YYYY-MM-DD` or RFC 3339), `datetime.date`, or timezone-aware `datetime.datetime`.
+pub fn instant(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
+    if let Ok(s) = obj.extract::<String>() {
+        return parse_instant(&s, what).map_err(to_py);
+    }
+    let py = obj.py();
+    let datetime = py.import("datetime")?;
+    if obj.is_instance(&datetime.getattr("datetime")?)? {
+        if obj.getattr("tzinfo")?.is_none() {
+            return Err(InputError::new_err(format!(
+                "{what} is a naive datetime; pass a timezone-aware one (e.g. tzinfo=timezone.utc)"
+            )));
+        }
+    } else if !obj.is_instance(&datetime.getattr("date")?)? {
+        return Err(InputError::new_err(format!(
+            "{what} must be a str, datetime.date or datetime.datetime"
+        )));
+    }
+    let iso: String = obj.call_method0("isoformat")?.extract()?;
+    parse_instant(&iso, what).map_err(to_py)
+}
+
+pub fn strings(v: Option<Vec<String>>) -> Vec<String> {
+    v.unwrap_or_default()
+}

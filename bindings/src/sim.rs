@@ -1,0 +1,174 @@
+//! `counterfoil.simulate.Organization` and `counterfoil.FakeAdminApi`.
+
+use std::sync::Mutex;
+
+use counterfoil::sim::{FakeAdminApi, Faults, OrgConfig, Organization};
+use pyo3::prelude::*;
+
+use crate::arrow::to_polars;
+use crate::convert::instant;
+use crate::errors::{InputError, to_py};
+
+/// A seeded, deterministic simulated organization and its ground truth.
+#[pyclass(name = "Organization", module = "counterfoil.simulate", frozen)]
+pub struct PyOrganization {
+    pub(crate) inner: Organization,
+}
+
+#[pymethods]
+impl PyOrganization {
+    #[new]
+    #[pyo3(signature = (seed=7, days=14, today=None))]
+    fn new(seed: u64, days: u32, today: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        if !(1..=400).contains(&days) {
+            return Err(InputError::new_err("days must be between 1 and 400"));
+        }
+        let today = match today {
+            Some(t) => instant(t, "today")?.date_naive(),
+            None => chrono::Utc::now().date_naive(),
+        };
+        Ok(PyOrganization {
+            inner: Organization::generate(OrgConfig::new(seed, days, today)),
+        })
+    }
+
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.config.seed
+    }
+
+    #[getter]
+    fn days(&self) -> u32 {
+        self.inner.config.days
+    }
+
+    /// `(start, end)` of the data, as UTC datetimes (end exclusive).
+    #[getter]
+    fn window(&self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+        let w = self.inner.window();
+        (w.start, w.end)
+    }
+
+    /// Ground truth: every usage record (minute resolution).
+    fn usage_records(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.inner.records_frame().map_err(to_py)?)
+    }
+
+    /// Ground truth: every cost line billed, per day, in USD.
+    fn cost_lines(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.inner.cost_lines_frame().map_err(to_py)?)
+    }
+
+    fn __repr__(&self) -> String {
+        let w = self.inner.window();
+        format!(
+            "Organization(seed={}, days={}, window={}..{})",
+            self.inner.config.seed,
+            self.inner.config.days,
+            w.start.date_naive(),
+            w.end.date_naive()
+        )
+    }
+}
+
+/// The fake Admin API serving an organization on loopback; a context manager.
+#[pyclass(name = "FakeAdminApi", module = "counterfoil", frozen)]
+pub struct PyFakeAdminApi {
+    api: Mutex<Option<FakeAdminApi>>,
+    base_url: String,
+    api_key: String,
+}
+
+#[pymethods]
+impl PyFakeAdminApi {
+    #[new]
+    #[pyo3(signature = (organization=None, *, port=0, latency_ms=0, rate_limit_every=0, retry_after_ms=1000, error_every=0, error_status=500))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        organization: Option<&PyOrganization>,
+        port: u16,
+        latency_ms: u64,
+        rate_limit_every: u32,
+        retry_after_ms: u64,
+        error_every: u32,
+        error_status: u16,
+    ) -> PyResult<Self> {
+        if !matches!(error_status, 500 | 529) {
+            return Err(InputError::new_err("error_status must be 500 or 529"));
+        }
+        let org = match organization {
+            Some(o) => o.inner.clone(),
+            None => Organization::generate(OrgConfig::recent(7, 14)),
+        };
+        let faults = Faults {
+            latency: std::time::Duration::from_millis(latency_ms),
+            rate_limit_every,
+            retry_after_ms,
+            error_every,
+            error_status,
+        };
+        let api = py
+            .detach(|| FakeAdminApi::start_blocking(org, faults, port))
+            .map_err(to_py)?;
+        Ok(PyFakeAdminApi {
+            base_url: api.base_url(),
+            api_key: api.api_key().to_owned(),
+            api: Mutex::new(Some(api)),
+        })
+    }
+
+    /// e.g. `http://127.0.0.1:40123`
+    #[getter]
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The Admin key this fake accepts (a simulated one, safe to show).
+    #[getter]
+    fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// How many requests the fake has answered.
+    #[getter]
+    fn request_count(&self) -> usize {
+        self.api
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .map(|a| a.requests().len())
+            .unwrap_or(0)
+    }
+
+    /// The simulated organization's regular (non-admin) key, refused with 403.
+    #[getter]
+    fn regular_key(&self) -> String {
+        self.api
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .map(|a| a.organization().regular_key.clone())
+            .unwrap_or_default()
+    }
+
+    fn stop(&self) {
+        if let Some(api) = self.api.lock().expect("lock").take() {
+            api.stop();
+        }
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.stop();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!("FakeAdminApi(base_url={:?})", self.base_url)
+    }
+}

@@ -1,0 +1,46 @@
+"""counterfoil: check Anthropic's bill line by line.
+
+Pull an organization's Claude usage and cost from the Admin API into Polars frames, recompute
+what every token should have cost from a dated rate card, and reconcile that against the USD of
+``cost_report``. Money is ``Decimal(38, 12)`` in USD; timestamps are ``Datetime("us", "UTC")``.
+A null ``workspace_id`` is the default workspace; a null ``api_key_id`` is Console use.
+
+    import counterfoil as cf
+    with cf.FakeAdminApi(cf.simulate.Organization(seed=7, days=14)) as api:
+        client = cf.AdminClient(api_key=api.api_key, base_url=api.base_url)
+        usage = client.usage("2026-11-01", "2026-11-08")
+"""
+
+from counterfoil import simulate
+from counterfoil._native import AdminClient, FakeAdminApi, RateCard, __version__, price
+from counterfoil.exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    CounterfoilError,
+    InputError,
+    PermissionDeniedError,
+    RateCardError,
+    RateLimitError,
+    StoreError,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "AdminClient",
+    "AuthenticationError",
+    "CounterfoilError",
+    "FakeAdminApi",
+    "InputError",
+    "PermissionDeniedError",
+    "RateCard",
+    "RateCardError",
+    "RateLimitError",
+    "StoreError",
+    "__version__",
+    "price",
+    "simulate",
+]

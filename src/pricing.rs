@@ -1,0 +1,292 @@
+//! `price(usage, card)`: what every token of a usage frame should have cost.
+//!
+//! Performance and exactness notes. Each distinct (day, model, tier, context window, geo, speed)
+//! is looked up in the card once; rows then only index into that small table. A rate of R USD per
+//! MTok applied to N tokens costs N × R / 10⁶ USD, whose scale-12 mantissa is exactly
+//! N × (R × 10⁶): one integer multiplication, no rounding, as long as R has at most six decimals
+//! (a rate with more is reported as unpriced instead of being rounded). Label columns of the
+//! long output are gathered with `take` from tiny arrays, so repeated strings are not copied.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::frames::columns::money;
+use crate::frames::usage::TOKEN_COLUMNS;
+use crate::money::to_mantissa;
+use crate::rates::{PriceQuery, RateCard, TokenType};
+
+/// Dimension columns carried from usage into the priced frame, when present.
+pub const PRICED_DIMENSIONS: [&str; 11] = [
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "account_id",
+    "service_account_id",
+];
+
+/// `price_status` values.
+pub const PRICED: &str = "priced";
+pub const UNPRICED: &str = "unpriced";
+pub const NOT_IN_COST_REPORT: &str = "not_in_cost_report";
+
+/// A looked-up price key: rates as integer micro-dollars per MTok, or why it is unpriced.
+struct KeyPrice {
+    micros: Option<[i128; 5]>,
+    status: &'static str,
+    note: Option<String>,
+}
+
+/// (day since epoch, model, service tier, context window, inference geo, speed).
+type PriceKey<'a> = (
+    i32,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+/// `R × 10⁶` as an integer, if `R` has at most six decimals.
+pub fn rate_micros(rate: Decimal) -> Option<i128> {
+    let scaled = rate * Decimal::from(1_000_000);
+    (scaled.fract().is_zero())
+        .then(|| scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
+}
+
+fn lookup(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
+    match card.price(q) {
+        Err(reason) => KeyPrice {
+            micros: None,
+            status: UNPRICED,
+            note: Some(reason),
+        },
+        Ok(p) => {
+            let micros: Option<Vec<i128>> =
+                p.usd_per_mtok.iter().map(|r| rate_micros(*r)).collect();
+            match micros {
+                None => KeyPrice {
+                    micros: None,
+                    status: UNPRICED,
+                    note: Some(format!(
+                        "a rate of {} has more than 6 decimals per MTok; refusing to round",
+                        p.usd_per_mtok
+                            .iter()
+                            .map(|r| r.to_string())
+                            .collect::<Vec<_>>()
+                            .join("/")
+                    )),
+                },
+                Some(m) => KeyPrice {
+                    micros: Some([m[0], m[1], m[2], m[3], m[4]]),
+                    status: if p.not_in_cost_report {
+                        NOT_IN_COST_REPORT
+                    } else {
+                        PRICED
+                    },
+                    note: p.uncertain,
+                },
+            }
+        }
+    }
+}
+
+fn require<'a>(df: &'a DataFrame, name: &str, dtype: &DataType) -> Result<&'a Column> {
+    let c = df
+        .column(name)
+        .map_err(|_| Error::input(format!("the usage frame has no column {name:?}")))?;
+    if c.dtype() != dtype
+        && !(matches!(dtype, DataType::Datetime(..)) && matches!(c.dtype(), DataType::Datetime(..)))
+    {
+        return Err(Error::input(format!(
+            "usage column {name:?} is {}, expected {dtype}",
+            c.dtype()
+        )));
+    }
+    Ok(c)
+}
+
+/// Prices a usage frame (DESIGN §3 columns) with `card`: one row per usage row × token type with
+/// tokens, plus one row per usage row with web searches. Zero quantities are left out.
+pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
+    let s = |n: &str| -> Result<StringChunked> {
+        Ok(require(usage, n, &DataType::String)?.str()?.clone())
+    };
+    let start = require(
+        usage,
+        "bucket_start",
+        &DataType::Datetime(TimeUnit::Microseconds, None),
+    )?;
+    let start = start.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
+    let start_us = start.datetime()?.physical().clone();
+    let (model, tier, ctx, geo, speed) = (
+        s("model")?,
+        s("service_tier")?,
+        s("context_window")?,
+        s("inference_geo")?,
+        s("speed")?,
+    );
+    let tokens: Vec<Int64Chunked> = TOKEN_COLUMNS
+        .iter()
+        .map(|(c, _)| Ok(require(usage, c, &DataType::Int64)?.i64()?.clone()))
+        .collect::<Result<_>>()?;
+    let web = require(usage, "web_search_requests", &DataType::Int64)?
+        .i64()?
+        .clone();
+    // Web search: quantity × unit price; the scale-12 mantissa of the price is exact or refused.
+    let web_unit = card
+        .unit_price("web_search")
+        .and_then(|u| to_mantissa(u.price).ok());
+
+    // Distinct price keys → index into `keys`.
+    let mut index: HashMap<PriceKey<'_>, u32> = HashMap::new();
+    let mut keys: Vec<KeyPrice> = Vec::new();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let n = usage.height();
+    let mut row_key = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(us) = start_us.get(i) else {
+            return Err(Error::input(format!(
+                "usage row {i} has a null bucket_start"
+            )));
+        };
+        let day = DateTime::from_timestamp_micros(us)
+            .map(|t| t.date_naive())
+            .unwrap_or(epoch);
+        let k = (
+            (day - epoch).num_days() as i32,
+            model.get(i),
+            tier.get(i),
+            ctx.get(i),
+            geo.get(i),
+            speed.get(i),
+        );
+        let id = *index.entry(k).or_insert_with(|| {
+            let q = PriceQuery {
+                model: k.1.unwrap_or(""),
+                day,
+                service_tier: k.2,
+                context_window: k.3,
+                inference_geo: k.4,
+                speed: k.5,
+            };
+            keys.push(if k.1.is_none() {
+                KeyPrice {
+                    micros: None,
+                    status: UNPRICED,
+                    note: Some("model is unknown (group usage by model)".into()),
+                }
+            } else {
+                lookup(card, &q)
+            });
+            (keys.len() - 1) as u32
+        });
+        row_key.push(id);
+    }
+
+    // Output rows, row-major. Label columns are indices into small arrays.
+    let mut take: Vec<IdxSize> = Vec::new();
+    let mut kind: Vec<IdxSize> = Vec::new(); // 0..5 token types, 5 = web search
+    let mut quantity: Vec<i64> = Vec::new();
+    let mut rate: Vec<Option<i128>> = Vec::new();
+    let mut unit: Vec<Option<i128>> = Vec::new();
+    let mut expected: Vec<Option<i128>> = Vec::new();
+    let mut status_note: Vec<IdxSize> = Vec::new(); // index into (status, note) pairs
+    let mut pairs: Vec<(&'static str, Option<String>)> = Vec::new();
+    let mut pair_of_key: Vec<IdxSize> = Vec::with_capacity(keys.len());
+    for k in &keys {
+        pair_of_key.push(pairs.len() as IdxSize);
+        pairs.push((k.status, k.note.clone()));
+    }
+    let web_pair = pairs.len() as IdxSize;
+    pairs.push(match web_unit {
+        Some(_) => (PRICED, None),
+        None => (
+            UNPRICED,
+            Some("the rate card has no usable web_search unit price".into()),
+        ),
+    });
+    for i in 0..n {
+        let key = &keys[row_key[i] as usize];
+        for (t, col) in tokens.iter().enumerate() {
+            let q = col.get(i).unwrap_or(0);
+            if q == 0 {
+                continue;
+            }
+            if q < 0 {
+                return Err(Error::input(format!(
+                    "usage row {i} has a negative {}",
+                    TOKEN_COLUMNS[t].0
+                )));
+            }
+            take.push(i as IdxSize);
+            kind.push(t as IdxSize);
+            quantity.push(q);
+            let m = key.micros.map(|r| r[t]);
+            rate.push(m.map(|r| r * 1_000_000));
+            unit.push(None);
+            expected.push(m.map(|r| q as i128 * r));
+            status_note.push(pair_of_key[row_key[i] as usize]);
+        }
+        let w = web.get(i).unwrap_or(0);
+        if w > 0 {
+            take.push(i as IdxSize);
+            kind.push(5);
+            quantity.push(w);
+            rate.push(None);
+            unit.push(web_unit);
+            expected.push(web_unit.map(|m| w as i128 * m));
+            status_note.push(web_pair);
+        }
+    }
+    let idx = IdxCa::from_vec("idx".into(), take);
+    let mut columns: Vec<Column> = Vec::new();
+    for name in PRICED_DIMENSIONS {
+        if let Ok(c) = usage.column(name) {
+            columns.push(c.take(&idx)?);
+        }
+    }
+    let kind = IdxCa::from_vec("kind".into(), kind);
+    let cost_types = StringChunked::from_iter_options(
+        "cost_type".into(),
+        ["tokens"; 5]
+            .into_iter()
+            .map(Some)
+            .chain([Some("web_search")]),
+    );
+    let token_types = StringChunked::from_iter_options(
+        "token_type".into(),
+        TokenType::ALL
+            .iter()
+            .map(|t| Some(t.api_name()))
+            .chain([None]),
+    );
+    columns.push(cost_types.take(&kind)?.into_column());
+    columns.push(token_types.take(&kind)?.into_column());
+    columns.push(Int64Chunked::from_vec("quantity".into(), quantity).into_column());
+    columns.push(money("rate_usd_per_mtok", rate));
+    columns.push(money("unit_price_usd", unit));
+    columns.push(money("expected_usd", expected));
+    let sn = IdxCa::from_vec("sn".into(), status_note);
+    let statuses = StringChunked::from_iter_options(
+        "price_status".into(),
+        pairs.iter().map(|(s, _)| Some(*s)),
+    );
+    let notes = StringChunked::from_iter_options(
+        "price_note".into(),
+        pairs.iter().map(|(_, n)| n.as_deref()),
+    );
+    columns.push(statuses.take(&sn)?.into_column());
+    columns.push(notes.take(&sn)?.into_column());
+    let height = columns.last().map(|c| c.len()).unwrap_or(0);
+    Ok(DataFrame::new(height, columns)?)
+}
