@@ -1,7 +1,7 @@
 """Shared fixtures: a simulated organization with a fixed 'today', served by the fake Admin API."""
 
-from collections.abc import Iterator
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 

@@ -54,7 +54,9 @@ def test_unreachable_is_connection_error() -> None:
 
 
 def test_rate_card_error_names_the_line(tmp_path: "object") -> None:
-    text = 'schema = "counterfoil.ratecard/1"\n[[model]]\nid = "m"\nreleased = "2026-01-01"\n' \
+    text = (
+        'schema = "counterfoil.ratecard/1"\n[[model]]\nid = "m"\nreleased = "2026-01-01"\n'
         '  [[model.rate]]\n  valid_from = "2026-01-01"\n  input = "x"\n  output = "1"\n'
+    )
     with pytest.raises(cf.RateCardError, match=r"<string>:7"):
         cf.RateCard.from_toml(text)

@@ -8,13 +8,35 @@ import polars as pl
 import counterfoil as cf
 
 USAGE = [
-    "bucket_start", "bucket_end", "workspace_id", "api_key_id", "model", "service_tier", "context_window",
-    "inference_geo", "speed", "uncached_input_tokens", "cache_creation_5m_input_tokens",
-    "cache_creation_1h_input_tokens", "cache_read_input_tokens", "output_tokens", "web_search_requests",
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "uncached_input_tokens",
+    "cache_creation_5m_input_tokens",
+    "cache_creation_1h_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+    "web_search_requests",
 ]
 COST = [
-    "bucket_start", "bucket_end", "workspace_id", "description", "cost_type", "model", "service_tier",
-    "token_type", "context_window", "inference_geo", "amount_usd", "currency",
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "description",
+    "cost_type",
+    "model",
+    "service_tier",
+    "token_type",
+    "context_window",
+    "inference_geo",
+    "amount_usd",
+    "currency",
 ]
 UTC = pl.Datetime("us", "UTC")
 
@@ -54,7 +76,10 @@ def test_dates_and_datetimes_are_accepted(client: cf.AdminClient) -> None:
     a = client.cost(dt.date(2026, 11, 15), dt.date(2026, 11, 17))
     b = client.cost("2026-11-15", dt.datetime(2026, 11, 17, tzinfo=dt.timezone.utc))
     assert a.equals(b)
-    assert a["bucket_start"].dt.date().unique().sort().to_list() == [dt.date(2026, 11, 15), dt.date(2026, 11, 16)]
+    assert a["bucket_start"].dt.date().unique().sort().to_list() == [
+        dt.date(2026, 11, 15),
+        dt.date(2026, 11, 16),
+    ]
 
 
 def test_labels(client: cf.AdminClient) -> None:
@@ -71,5 +96,5 @@ def test_rate_card_frame() -> None:
     df = card.to_frame()
     assert df.schema["input"] == pl.Decimal(38, 12)
     row = df.filter(pl.col("model") == "claude-opus-4-1-20250805").row(0, named=True)
-    assert row["cache_write_1h"] == Decimal("30")  # 2 × input, never the 5m rate
+    assert row["cache_write_1h"] == Decimal("30")  # 2x input, never the 5m rate
     assert row["cache_write_5m"] == Decimal("18.75")
