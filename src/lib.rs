@@ -12,6 +12,7 @@ pub mod frames;
 pub mod money;
 pub mod pricing;
 pub mod rates;
+pub mod reconcile;
 pub mod runtime;
 pub mod sim;
 pub mod window;

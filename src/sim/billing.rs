@@ -32,6 +32,9 @@ pub struct CostLine {
     pub amount_cents: Decimal,
 }
 
+/// What a model unknown to the rate card is billed as.
+const SHADOW_MODEL: &str = "claude-opus-5";
+
 type TokenKey = (Option<String>, String, String, String, String, TokenType);
 
 pub(crate) fn bill_day(
@@ -56,8 +59,15 @@ pub(crate) fn bill_day(
             inference_geo: Some(&r.inference_geo),
             speed: Some(&r.speed),
         };
+        // A model the card does not know (a planted error) is billed like Opus 5.
         let priced = card
             .price(&q)
+            .or_else(|_| {
+                card.price(&PriceQuery {
+                    model: SHADOW_MODEL,
+                    ..q
+                })
+            })
             .expect("the simulator only generates priceable usage");
         if priced.not_in_cost_report {
             continue;

@@ -10,9 +10,11 @@ mod billing;
 mod org;
 mod params;
 mod people;
+mod plants;
 mod server;
 mod truth;
 
 pub use billing::CostLine;
 pub use org::{OrgConfig, Organization, UsageRecord};
+pub use plants::{Plant, Planted, UNKNOWN_MODEL};
 pub use server::{FakeAdminApi, Faults, RequestLog};

@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::billing::{CostLine, bill_day};
 use super::people::{App, people, sim_id};
+use super::plants::{self, Plant, Planted};
 use crate::api::wire::{ApiKeyInfo, Workspace};
 use crate::rates::{PriceQuery, RateCard};
 use crate::window::TimeWindow;
@@ -25,8 +26,12 @@ pub struct OrgConfig {
     pub days: u32,
     /// First day without data (exclusive end); "now" for the fake API.
     pub end: NaiveDate,
-    /// Average requests-groups per hour at the daily peak.
+    /// Average request groups per hour at the daily peak.
     pub peak_records_per_hour: u32,
+    /// Discrepancies to plant in what the organization is billed.
+    pub plants: Vec<Plant>,
+    /// Serve cost lines with a null `inference_geo` (the reference is unsure the real API fills it).
+    pub cost_geo_null: bool,
 }
 
 impl OrgConfig {
@@ -36,6 +41,8 @@ impl OrgConfig {
             days,
             end,
             peak_records_per_hour: 24,
+            plants: vec![],
+            cost_geo_null: false,
         }
     }
 
@@ -80,6 +87,8 @@ pub struct Organization {
     /// A regular (workspace) key the fake API refuses with 403.
     pub regular_key: String,
     pub card: RateCard,
+    /// The planted discrepancies and the status reconciliation must give each.
+    pub planted: Vec<Planted>,
 }
 
 impl Organization {
@@ -101,11 +110,22 @@ impl Organization {
         );
         let mut records = Vec::new();
         let mut cost_lines = BTreeMap::new();
-        for d in 0..config.days {
-            let day = window.start.date_naive() + Duration::days(d as i64);
+        let days: Vec<NaiveDate> = (0..config.days)
+            .map(|d| window.start.date_naive() + Duration::days(d as i64))
+            .collect();
+        let plant_days = plants::plant_days(&config.plants, &days, config.seed);
+        for &day in &days {
             let start = records.len();
             generate_day(&config, &card, &people, day, &mut records);
-            let lines = bill_day(
+            if plant_days.get(&Plant::UnknownModel) == Some(&day) {
+                let added = plants::inject_unknown_model(
+                    &records[start..],
+                    config.seed ^ day.num_days_from_ce() as u64,
+                );
+                records.extend(added);
+                records[start..].sort_by_key(|r| r.minute);
+            }
+            let mut lines = bill_day(
                 &card,
                 &people.workspaces,
                 &people.apps,
@@ -113,8 +133,14 @@ impl Organization {
                 &records[start..],
                 config.seed,
             );
+            if config.cost_geo_null {
+                for l in &mut lines {
+                    l.inference_geo = None;
+                }
+            }
             cost_lines.insert(day, lines);
         }
+        let planted = plants::apply(&card, &mut cost_lines, &plant_days, config.seed);
         Organization {
             config,
             id,
@@ -126,6 +152,7 @@ impl Organization {
             admin_key,
             regular_key,
             card,
+            planted,
         }
     }
 

@@ -1,0 +1,90 @@
+//! The reconciliation key and the two sides that meet on it.
+
+use chrono::NaiveDate;
+
+/// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
+/// type): DESIGN §4. `None` is a null in the frames (the default workspace, or a dimension the
+/// line does not have).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineKey {
+    pub date: NaiveDate,
+    pub workspace_id: Option<String>,
+    pub model: Option<String>,
+    pub service_tier: Option<String>,
+    pub context_window: Option<String>,
+    pub inference_geo: Option<String>,
+    pub cost_type: String,
+    pub token_type: Option<String>,
+}
+
+/// What usage says about a key: tokens (or requests) and what the card says they cost.
+#[derive(Debug, Clone, Default)]
+pub struct UsageSide {
+    pub quantity: i64,
+    /// Σ of the priced part, as a scale-12 USD mantissa.
+    pub priced_sum: i128,
+    /// The rate(s) seen, as scale-12 mantissas (USD per MTok, or per unit).
+    pub rate: RateSeen,
+    /// Why part of this key could not be priced; then the key has no expected amount.
+    pub unpriced: Option<String>,
+    /// Priority Tier: priced for information, billed outside cost_report.
+    pub not_in_cost_report: bool,
+    /// The card's doubts about the price, if any.
+    pub note: Option<String>,
+}
+
+/// The rates seen on one key so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RateSeen {
+    #[default]
+    None,
+    One(i128),
+    Several,
+}
+
+impl RateSeen {
+    pub fn add(self, r: i128) -> RateSeen {
+        match self {
+            RateSeen::None => RateSeen::One(r),
+            RateSeen::One(x) if x == r => self,
+            _ => RateSeen::Several,
+        }
+    }
+
+    pub fn single(self) -> Option<i128> {
+        match self {
+            RateSeen::One(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl UsageSide {
+    /// Adds `quantity` at `rate` per `per` units (10⁶ for tokens, 1 for requests), or as unpriced.
+    /// `quantity × rate / per` is exact: token rates carry at most six decimals (see pricing).
+    pub fn add(&mut self, quantity: i64, rate: Result<i128, &str>, per: i128) {
+        self.quantity += quantity;
+        match rate {
+            Ok(r) => {
+                self.rate = self.rate.add(r);
+                self.priced_sum += quantity as i128 * r / per;
+            }
+            Err(reason) => {
+                self.unpriced.get_or_insert_with(|| reason.to_owned());
+            }
+        }
+    }
+
+    /// The expected amount, unless part of the key is unpriced.
+    pub fn expected(&self) -> Option<i128> {
+        self.unpriced.is_none().then_some(self.priced_sum)
+    }
+}
+
+/// What the cost report says about a key.
+#[derive(Debug, Clone, Default)]
+pub struct CostSide {
+    /// Scale-12 USD mantissa.
+    pub reported: i128,
+    pub description: Option<String>,
+}

@@ -1,0 +1,210 @@
+//! Meeting the two sides on the key, the status of each line, and the `lines` frame.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::key::{CostSide, LineKey, UsageSide};
+use super::{Line, Status, Tolerance};
+use crate::error::Result;
+use crate::frames::columns::{date, money, text};
+use crate::money::to_mantissa;
+
+/// The `lines` columns of DESIGN §3, in order; extras follow.
+pub const LINE_COLUMNS: [&str; 14] = [
+    "date",
+    "workspace_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "cost_type",
+    "token_type",
+    "quantity",
+    "rate_usd_per_mtok",
+    "expected_usd",
+    "reported_usd",
+    "delta_usd",
+    "status",
+];
+
+fn within(delta: i128, reported: i128, tol: Tolerance) -> bool {
+    let abs = to_mantissa(tol.abs_usd).unwrap_or(0);
+    if tol.rel.is_zero() {
+        return delta.abs() <= abs;
+    }
+    match (
+        Decimal::try_from_i128_with_scale(delta.abs(), 12),
+        Decimal::try_from_i128_with_scale(reported.abs(), 12),
+    ) {
+        (Ok(d), Ok(r)) => d <= tol.abs_usd + tol.rel * r,
+        _ => false,
+    }
+}
+
+fn status(
+    key: &LineKey,
+    usage: Option<&UsageSide>,
+    cost: Option<&CostSide>,
+    tol: Tolerance,
+) -> Status {
+    let reconcilable = matches!(key.cost_type.as_str(), "tokens" | "web_search");
+    match (usage, cost) {
+        (_, Some(_)) if !reconcilable => Status::CostOnly,
+        (Some(u), _) if u.unpriced.is_some() => Status::Unpriced,
+        (Some(u), None) if u.not_in_cost_report => Status::NotInCostReport,
+        (Some(u), None) if u.priced_sum > 0 => Status::MissingCost,
+        (Some(_), None) => Status::Match,
+        (Some(u), Some(c)) if u.quantity == 0 => {
+            if c.reported == 0 {
+                Status::Match
+            } else {
+                Status::MissingUsage
+            }
+        }
+        (Some(u), Some(c)) => {
+            if within(c.reported - u.priced_sum, c.reported, tol) {
+                Status::Match
+            } else {
+                Status::Mismatch
+            }
+        }
+        (None, Some(_)) => Status::MissingUsage,
+        (None, None) => Status::Match,
+    }
+}
+
+/// All keys of either side, in key order, with their status.
+pub fn merge(
+    mut usages: BTreeMap<LineKey, UsageSide>,
+    costs: BTreeMap<LineKey, CostSide>,
+    tol: Tolerance,
+) -> Vec<Line> {
+    let mut lines = Vec::with_capacity(usages.len() + costs.len());
+    for (key, cost) in costs {
+        let usage = usages.remove(&key);
+        let status = status(&key, usage.as_ref(), Some(&cost), tol);
+        lines.push(Line {
+            key,
+            usage,
+            cost: Some(cost),
+            status,
+            explanation: None,
+        });
+    }
+    for (key, usage) in usages {
+        let status = status(&key, Some(&usage), None, tol);
+        lines.push(Line {
+            key,
+            usage: Some(usage),
+            cost: None,
+            status,
+            explanation: None,
+        });
+    }
+    lines.sort_by(|a, b| a.key.cmp(&b.key));
+    lines
+}
+
+/// The display name of a workspace id ("Default" for null).
+pub fn workspace_name(id: Option<&str>, names: &BTreeMap<String, String>) -> Option<String> {
+    match id {
+        None => Some("Default".to_owned()),
+        Some(id) => names.get(id).cloned(),
+    }
+}
+
+/// reported / quantity × 10⁶, rounded to 12 decimals (informational, not money).
+fn implied_rate(reported: i128, quantity: i64) -> Option<i128> {
+    (quantity > 0).then(|| {
+        let num = reported * 1_000_000;
+        let q = quantity as i128;
+        let (div, rem) = (num / q, num % q);
+        if 2 * rem.abs() >= q {
+            div + num.signum()
+        } else {
+            div
+        }
+    })
+}
+
+pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFrame> {
+    let n = lines.len();
+    let s = |f: &dyn Fn(&Line) -> Option<String>| lines.iter().map(f).collect::<Vec<_>>();
+    let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
+    let token = |l: &Line| l.key.cost_type == "tokens";
+    let columns = vec![
+        date("date", lines.iter().map(|l| Some(l.key.date)).collect()),
+        text("workspace_id", s(&|l| l.key.workspace_id.clone())),
+        text("model", s(&|l| l.key.model.clone())),
+        text("service_tier", s(&|l| l.key.service_tier.clone())),
+        text("context_window", s(&|l| l.key.context_window.clone())),
+        text("inference_geo", s(&|l| l.key.inference_geo.clone())),
+        text("cost_type", s(&|l| Some(l.key.cost_type.clone()))),
+        text("token_type", s(&|l| l.key.token_type.clone())),
+        Int64Chunked::from_iter_options(
+            "quantity".into(),
+            lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)),
+        )
+        .into_column(),
+        money(
+            "rate_usd_per_mtok",
+            m(&|l| {
+                if token(l) {
+                    l.usage
+                        .as_ref()
+                        .filter(|u| u.unpriced.is_none())
+                        .and_then(|u| u.rate.single())
+                } else {
+                    None
+                }
+            }),
+        ),
+        money("expected_usd", m(&|l| l.expected())),
+        money("reported_usd", m(&|l| l.reported())),
+        money("delta_usd", m(&|l| l.delta())),
+        text("status", s(&|l| Some(l.status.as_str().to_owned()))),
+        text(
+            "workspace_name",
+            s(&|l| workspace_name(l.key.workspace_id.as_deref(), names)),
+        ),
+        text(
+            "description",
+            s(&|l| l.cost.as_ref().and_then(|c| c.description.clone())),
+        ),
+        money(
+            "unit_price_usd",
+            m(&|l| {
+                if token(l) {
+                    None
+                } else {
+                    l.usage
+                        .as_ref()
+                        .filter(|u| u.unpriced.is_none())
+                        .and_then(|u| u.rate.single())
+                }
+            }),
+        ),
+        money(
+            "implied_rate_usd_per_mtok",
+            m(&|l| {
+                if token(l) {
+                    implied_rate(l.reported()?, l.usage.as_ref()?.quantity)
+                } else {
+                    None
+                }
+            }),
+        ),
+        text("explanation", s(&|l| l.explanation.clone())),
+        text(
+            "price_note",
+            s(&|l| {
+                l.usage
+                    .as_ref()
+                    .and_then(|u| u.unpriced.clone().or_else(|| u.note.clone()))
+            }),
+        ),
+    ];
+    Ok(DataFrame::new(n, columns)?)
+}

@@ -1,0 +1,196 @@
+//! `reconcile(usage, cost, card)`: say, line by line, whether the bill is what the tokens cost.
+//!
+//! Usage is aggregated by Polars to (day, workspace, model, tier, context window, geo, speed)
+//! before anything else: a 10M-row hourly frame becomes a few thousand rows, which are priced
+//! once per distinct key and spread into one line per token type. Cost rows are summed to the
+//! same key. Both sides meet in a map keyed on DESIGN §4's key; statuses, explanations and the
+//! summary follow. Money stays in scale-12 integer mantissas throughout: exact.
+
+mod explain;
+pub mod fetch;
+mod key;
+mod lines;
+mod sides;
+mod summary;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+pub use key::{CostSide, LineKey, RateSeen, UsageSide};
+pub use lines::LINE_COLUMNS;
+pub use summary::Summary;
+
+use crate::error::{Error, Result};
+use crate::rates::RateCard;
+use crate::window::TimeWindow;
+
+/// The statuses of DESIGN §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Match,
+    Mismatch,
+    MissingCost,
+    MissingUsage,
+    Unpriced,
+    NotInCostReport,
+    CostOnly,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Match,
+        Status::Mismatch,
+        Status::MissingCost,
+        Status::MissingUsage,
+        Status::Unpriced,
+        Status::NotInCostReport,
+        Status::CostOnly,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Match => "match",
+            Status::Mismatch => "mismatch",
+            Status::MissingCost => "missing_cost",
+            Status::MissingUsage => "missing_usage",
+            Status::Unpriced => "unpriced",
+            Status::NotInCostReport => "not_in_cost_report",
+            Status::CostOnly => "cost_only",
+        }
+    }
+
+    /// Whether a line with this status makes the reconciliation fail (exit code 1).
+    pub fn is_discrepancy(self) -> bool {
+        matches!(
+            self,
+            Status::Mismatch | Status::MissingCost | Status::MissingUsage | Status::Unpriced
+        )
+    }
+}
+
+/// Tolerances: a line matches when `|delta| <= abs_tol + rel_tol × |reported|`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    pub abs_usd: Decimal,
+    pub rel: Decimal,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance {
+            abs_usd: Decimal::new(1, 2),
+            rel: Decimal::ZERO,
+        }
+    }
+}
+
+impl Tolerance {
+    pub fn new(abs_usd: Decimal, rel: Decimal) -> Result<Self> {
+        if abs_usd.is_sign_negative() || rel.is_sign_negative() {
+            return Err(Error::input("tolerances must not be negative"));
+        }
+        crate::money::to_mantissa(abs_usd)?;
+        Ok(Tolerance { abs_usd, rel })
+    }
+}
+
+/// One reconciled line before it becomes a frame row.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub key: LineKey,
+    pub usage: Option<UsageSide>,
+    pub cost: Option<CostSide>,
+    pub status: Status,
+    pub explanation: Option<String>,
+}
+
+impl Line {
+    pub fn expected(&self) -> Option<i128> {
+        self.usage.as_ref().and_then(UsageSide::expected)
+    }
+
+    pub fn reported(&self) -> Option<i128> {
+        self.cost.as_ref().map(|c| c.reported)
+    }
+
+    pub fn delta(&self) -> Option<i128> {
+        Some(self.reported()? - self.expected()?)
+    }
+}
+
+/// The result: lines (DESIGN §3), a summary, and what was coarsened.
+#[derive(Debug, Clone)]
+pub struct Reconciliation {
+    pub lines: DataFrame,
+    pub summary: Summary,
+}
+
+impl Reconciliation {
+    /// True when no line is a discrepancy (exit code 0).
+    pub fn ok(&self) -> bool {
+        self.summary.discrepancies() == 0
+    }
+
+    /// The lines that are discrepancies.
+    pub fn discrepancies(&self) -> Result<DataFrame> {
+        let bad: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| s.is_discrepancy())
+            .map(|s| s.as_str())
+            .collect();
+        let mask = self
+            .lines
+            .column("status")?
+            .str()?
+            .iter()
+            .map(|s| s.is_some_and(|s| bad.contains(&s)))
+            .collect::<BooleanChunked>();
+        Ok(self.lines.filter(&mask)?)
+    }
+}
+
+/// Options of a reconciliation.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub tolerance: Tolerance,
+    /// Only lines in this window (UTC days); `None`: whatever the frames hold.
+    pub window: Option<TimeWindow>,
+    /// Workspace id → name, for the `workspace_name` column.
+    pub workspace_names: BTreeMap<String, String>,
+}
+
+/// Reconciles a usage frame against a cost frame (DESIGN §3 columns) with a rate card.
+pub fn reconcile(
+    usage: &DataFrame,
+    cost: &DataFrame,
+    card: &RateCard,
+    options: &Options,
+) -> Result<Reconciliation> {
+    let usage = sides::clip(usage, options.window)?;
+    let cost = sides::clip(cost, options.window)?;
+    let costs = sides::cost_side(&cost)?;
+    let coarse = sides::coarsened_days(&costs);
+    let usages = sides::usage_side(&usage, card, &coarse)?;
+    let mut lines = lines::merge(usages, costs, options.tolerance);
+    explain::explain(&mut lines);
+    let window = options.window.or_else(|| window_of(&lines));
+    let summary = Summary::of(&lines, window, &coarse, &options.workspace_names);
+    let frame = lines::frame(&lines, &options.workspace_names)?;
+    Ok(Reconciliation {
+        lines: frame,
+        summary,
+    })
+}
+
+fn window_of(lines: &[Line]) -> Option<TimeWindow> {
+    let first = lines.iter().map(|l| l.key.date).min()?;
+    let last = lines.iter().map(|l| l.key.date).max()?;
+    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    Some(TimeWindow {
+        start: at(first),
+        end: at(last) + chrono::Duration::days(1),
+    })
+}
