@@ -36,10 +36,7 @@ pub enum Error {
     RateCard { location: String, message: String },
     /// Bad arguments or input data from the caller.
     #[error("{message}")]
-    Input {
-        message: String,
-        hint: Option<String>,
-    },
+    Input { message: String, hint: Option<String> },
     /// A synced store that cannot be read or written.
     #[error("store {path}: {message}")]
     Store { path: String, message: String },
@@ -82,32 +79,22 @@ impl ApiFailure {
 impl Error {
     /// Shorthand for an input error with an optional hint.
     pub fn input(message: impl Into<String>) -> Self {
-        Error::Input {
-            message: message.into(),
-            hint: None,
-        }
+        Error::Input { message: message.into(), hint: None }
     }
 
     /// Input error with a hint line.
     pub fn input_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Input {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Error::Input { message: message.into(), hint: Some(hint.into()) }
     }
 
     /// The CLI exit code of DESIGN §5: 2 input, 3 auth, 4 API or network.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input { .. }
-            | Error::RateCard { .. }
-            | Error::Store { .. }
-            | Error::Io { .. } => 2,
+            Error::Input { .. } | Error::RateCard { .. } | Error::Store { .. } | Error::Io { .. } => 2,
             Error::Authentication(_) | Error::PermissionDenied(_) => 3,
-            Error::RateLimit { .. }
-            | Error::ApiStatus(_)
-            | Error::ApiConnection { .. }
-            | Error::ApiResponse { .. } => 4,
+            Error::RateLimit { .. } | Error::ApiStatus(_) | Error::ApiConnection { .. } | Error::ApiResponse { .. } => {
+                4
+            }
             Error::Interrupted => 130,
             Error::Frame(_) => 4,
         }
@@ -116,14 +103,10 @@ impl Error {
     /// A hint for the user, when there is one.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Authentication(f) | Error::PermissionDenied(f) | Error::ApiStatus(f) => {
-                f.hint.as_deref()
-            }
+            Error::Authentication(f) | Error::PermissionDenied(f) | Error::ApiStatus(f) => f.hint.as_deref(),
             Error::RateLimit { failure, .. } => failure.hint.as_deref(),
             Error::Input { hint, .. } => hint.as_deref(),
-            Error::ApiConnection { .. } => {
-                Some("check the network and ANTHROPIC_BASE_URL / --base-url")
-            }
+            Error::ApiConnection { .. } => Some("check the network and ANTHROPIC_BASE_URL / --base-url"),
             _ => None,
         }
     }
@@ -140,8 +123,5 @@ impl Error {
 
 /// Wraps an I/O error with the path it concerns.
 pub(crate) fn io_err(path: impl fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
-    move |source| Error::Io {
-        path: path.to_string(),
-        source,
-    }
+    move |source| Error::Io { path: path.to_string(), source }
 }

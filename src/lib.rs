@@ -13,12 +13,11 @@ pub mod money;
 pub mod pricing;
 pub mod rates;
 pub mod reconcile;
+pub mod report;
 pub mod runtime;
 pub mod sim;
 pub mod window;
 
-pub use api::{
-    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery,
-};
+pub use api::{AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery};
 pub use error::{Error, Result};
 pub use window::TimeWindow;

@@ -16,8 +16,7 @@ pub const MONEY_SCALE: u32 = 12;
 /// Cents (as the API reports them) to USD, exactly.
 pub fn cents_to_usd(cents: Decimal) -> Decimal {
     let mut usd = cents;
-    usd.set_scale(cents.scale() + 2)
-        .map_or_else(|_| cents / Decimal::ONE_HUNDRED, |_| usd)
+    usd.set_scale(cents.scale() + 2).map_or_else(|_| cents / Decimal::ONE_HUNDRED, |_| usd)
 }
 
 /// The scale-12 mantissa of `usd`, or an error if that would lose digits.
@@ -73,16 +72,8 @@ mod tests {
         let usd = cents_to_usd(Decimal::from_str("54.702").unwrap());
         assert_eq!(usd.to_string(), "0.54702");
         assert_eq!(format_mantissa(to_mantissa(usd).unwrap()), "0.54702");
-        assert_eq!(
-            cents_to_usd(Decimal::from_str("527.999760").unwrap())
-                .normalize()
-                .to_string(),
-            "5.2799976"
-        );
-        assert_eq!(
-            format_mantissa(to_mantissa(cents_to_usd(Decimal::from(12))).unwrap()),
-            "0.12"
-        );
+        assert_eq!(cents_to_usd(Decimal::from_str("527.999760").unwrap()).normalize().to_string(), "5.2799976");
+        assert_eq!(format_mantissa(to_mantissa(cents_to_usd(Decimal::from(12))).unwrap()), "0.12");
     }
 
     #[test]

@@ -47,52 +47,31 @@ struct KeyPrice {
 }
 
 /// (day since epoch, model, service tier, context window, inference geo, speed).
-type PriceKey<'a> = (
-    i32,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-);
+type PriceKey<'a> = (i32, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
 /// `R × 10⁶` as an integer, if `R` has at most six decimals.
 pub fn rate_micros(rate: Decimal) -> Option<i128> {
     let scaled = rate * Decimal::from(1_000_000);
-    (scaled.fract().is_zero())
-        .then(|| scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
+    (scaled.fract().is_zero()).then(|| scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
 }
 
 fn lookup(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
     match card.price(q) {
-        Err(reason) => KeyPrice {
-            micros: None,
-            status: UNPRICED,
-            note: Some(reason),
-        },
+        Err(reason) => KeyPrice { micros: None, status: UNPRICED, note: Some(reason) },
         Ok(p) => {
-            let micros: Option<Vec<i128>> =
-                p.usd_per_mtok.iter().map(|r| rate_micros(*r)).collect();
+            let micros: Option<Vec<i128>> = p.usd_per_mtok.iter().map(|r| rate_micros(*r)).collect();
             match micros {
                 None => KeyPrice {
                     micros: None,
                     status: UNPRICED,
                     note: Some(format!(
                         "a rate of {} has more than 6 decimals per MTok; refusing to round",
-                        p.usd_per_mtok
-                            .iter()
-                            .map(|r| r.to_string())
-                            .collect::<Vec<_>>()
-                            .join("/")
+                        p.usd_per_mtok.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("/")
                     )),
                 },
                 Some(m) => KeyPrice {
                     micros: Some([m[0], m[1], m[2], m[3], m[4]]),
-                    status: if p.not_in_cost_report {
-                        NOT_IN_COST_REPORT
-                    } else {
-                        PRICED
-                    },
+                    status: if p.not_in_cost_report { NOT_IN_COST_REPORT } else { PRICED },
                     note: p.uncertain,
                 },
             }
@@ -101,16 +80,9 @@ fn lookup(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
 }
 
 fn require<'a>(df: &'a DataFrame, name: &str, dtype: &DataType) -> Result<&'a Column> {
-    let c = df
-        .column(name)
-        .map_err(|_| Error::input(format!("the usage frame has no column {name:?}")))?;
-    if c.dtype() != dtype
-        && !(matches!(dtype, DataType::Datetime(..)) && matches!(c.dtype(), DataType::Datetime(..)))
-    {
-        return Err(Error::input(format!(
-            "usage column {name:?} is {}, expected {dtype}",
-            c.dtype()
-        )));
+    let c = df.column(name).map_err(|_| Error::input(format!("the usage frame has no column {name:?}")))?;
+    if c.dtype() != dtype && !(matches!(dtype, DataType::Datetime(..)) && matches!(c.dtype(), DataType::Datetime(..))) {
+        return Err(Error::input(format!("usage column {name:?} is {}, expected {dtype}", c.dtype())));
     }
     Ok(c)
 }
@@ -118,34 +90,19 @@ fn require<'a>(df: &'a DataFrame, name: &str, dtype: &DataType) -> Result<&'a Co
 /// Prices a usage frame (DESIGN §3 columns) with `card`: one row per usage row × token type with
 /// tokens, plus one row per usage row with web searches. Zero quantities are left out.
 pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
-    let s = |n: &str| -> Result<StringChunked> {
-        Ok(require(usage, n, &DataType::String)?.str()?.clone())
-    };
-    let start = require(
-        usage,
-        "bucket_start",
-        &DataType::Datetime(TimeUnit::Microseconds, None),
-    )?;
+    let s = |n: &str| -> Result<StringChunked> { Ok(require(usage, n, &DataType::String)?.str()?.clone()) };
+    let start = require(usage, "bucket_start", &DataType::Datetime(TimeUnit::Microseconds, None))?;
     let start = start.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
     let start_us = start.datetime()?.physical().clone();
-    let (model, tier, ctx, geo, speed) = (
-        s("model")?,
-        s("service_tier")?,
-        s("context_window")?,
-        s("inference_geo")?,
-        s("speed")?,
-    );
+    let (model, tier, ctx, geo, speed) =
+        (s("model")?, s("service_tier")?, s("context_window")?, s("inference_geo")?, s("speed")?);
     let tokens: Vec<Int64Chunked> = TOKEN_COLUMNS
         .iter()
         .map(|(c, _)| Ok(require(usage, c, &DataType::Int64)?.i64()?.clone()))
         .collect::<Result<_>>()?;
-    let web = require(usage, "web_search_requests", &DataType::Int64)?
-        .i64()?
-        .clone();
+    let web = require(usage, "web_search_requests", &DataType::Int64)?.i64()?.clone();
     // Web search: quantity × unit price; the scale-12 mantissa of the price is exact or refused.
-    let web_unit = card
-        .unit_price("web_search")
-        .and_then(|u| to_mantissa(u.price).ok());
+    let web_unit = card.unit_price("web_search").and_then(|u| to_mantissa(u.price).ok());
 
     // Distinct price keys → index into `keys`.
     let mut index: HashMap<PriceKey<'_>, u32> = HashMap::new();
@@ -155,21 +112,10 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     let mut row_key = Vec::with_capacity(n);
     for i in 0..n {
         let Some(us) = start_us.get(i) else {
-            return Err(Error::input(format!(
-                "usage row {i} has a null bucket_start"
-            )));
+            return Err(Error::input(format!("usage row {i} has a null bucket_start")));
         };
-        let day = DateTime::from_timestamp_micros(us)
-            .map(|t| t.date_naive())
-            .unwrap_or(epoch);
-        let k = (
-            (day - epoch).num_days() as i32,
-            model.get(i),
-            tier.get(i),
-            ctx.get(i),
-            geo.get(i),
-            speed.get(i),
-        );
+        let day = DateTime::from_timestamp_micros(us).map(|t| t.date_naive()).unwrap_or(epoch);
+        let k = ((day - epoch).num_days() as i32, model.get(i), tier.get(i), ctx.get(i), geo.get(i), speed.get(i));
         let id = *index.entry(k).or_insert_with(|| {
             let q = PriceQuery {
                 model: k.1.unwrap_or(""),
@@ -210,10 +156,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     let web_pair = pairs.len() as IdxSize;
     pairs.push(match web_unit {
         Some(_) => (PRICED, None),
-        None => (
-            UNPRICED,
-            Some("the rate card has no usable web_search unit price".into()),
-        ),
+        None => (UNPRICED, Some("the rate card has no usable web_search unit price".into())),
     });
     for i in 0..n {
         let key = &keys[row_key[i] as usize];
@@ -223,10 +166,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
                 continue;
             }
             if q < 0 {
-                return Err(Error::input(format!(
-                    "usage row {i} has a negative {}",
-                    TOKEN_COLUMNS[t].0
-                )));
+                return Err(Error::input(format!("usage row {i} has a negative {}", TOKEN_COLUMNS[t].0)));
             }
             take.push(i as IdxSize);
             kind.push(t as IdxSize);
@@ -258,17 +198,11 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     let kind = IdxCa::from_vec("kind".into(), kind);
     let cost_types = StringChunked::from_iter_options(
         "cost_type".into(),
-        ["tokens"; 5]
-            .into_iter()
-            .map(Some)
-            .chain([Some("web_search")]),
+        ["tokens"; 5].into_iter().map(Some).chain([Some("web_search")]),
     );
     let token_types = StringChunked::from_iter_options(
         "token_type".into(),
-        TokenType::ALL
-            .iter()
-            .map(|t| Some(t.api_name()))
-            .chain([None]),
+        TokenType::ALL.iter().map(|t| Some(t.api_name())).chain([None]),
     );
     columns.push(cost_types.take(&kind)?.into_column());
     columns.push(token_types.take(&kind)?.into_column());
@@ -277,14 +211,8 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     columns.push(money("unit_price_usd", unit));
     columns.push(money("expected_usd", expected));
     let sn = IdxCa::from_vec("sn".into(), status_note);
-    let statuses = StringChunked::from_iter_options(
-        "price_status".into(),
-        pairs.iter().map(|(s, _)| Some(*s)),
-    );
-    let notes = StringChunked::from_iter_options(
-        "price_note".into(),
-        pairs.iter().map(|(_, n)| n.as_deref()),
-    );
+    let statuses = StringChunked::from_iter_options("price_status".into(), pairs.iter().map(|(s, _)| Some(*s)));
+    let notes = StringChunked::from_iter_options("price_note".into(), pairs.iter().map(|(_, n)| n.as_deref()));
     columns.push(statuses.take(&sn)?.into_column());
     columns.push(notes.take(&sn)?.into_column());
     let height = columns.last().map(|c| c.len()).unwrap_or(0);

@@ -21,14 +21,12 @@ pub fn parse_instant(s: &str, what: &str) -> Result<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
     }
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            Error::input_hint(
-                format!("invalid {what} {s:?}"),
-                "use a UTC day like 2026-11-01 or an RFC 3339 instant like 2026-11-01T00:00:00Z",
-            )
-        })
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        Error::input_hint(
+            format!("invalid {what} {s:?}"),
+            "use a UTC day like 2026-11-01 or an RFC 3339 instant like 2026-11-01T00:00:00Z",
+        )
+    })
 }
 
 /// `2026-09-01T00:00:00Z`, the form the API documents.
@@ -50,19 +48,13 @@ impl TimeWindow {
 
     /// From the CLI's `--start` (inclusive) and `--end` (exclusive).
     pub fn parse(start: &str, end: &str) -> Result<Self> {
-        TimeWindow::new(
-            parse_instant(start, "--start")?,
-            parse_instant(end, "--end")?,
-        )
+        TimeWindow::new(parse_instant(start, "--start")?, parse_instant(end, "--end")?)
     }
 
     /// The `days` whole UTC days before `today` (today excluded).
     pub fn last_days(today: NaiveDate, days: u32) -> Self {
         let end = today.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-        TimeWindow {
-            start: end - Duration::days(days as i64),
-            end,
-        }
+        TimeWindow { start: end - Duration::days(days as i64), end }
     }
 
     /// Refuses edges that do not fall on bucket boundaries of `width`.
@@ -71,11 +63,7 @@ impl TimeWindow {
         for (t, flag) in [(self.start, "--start"), (self.end, "--end")] {
             if t.timestamp().rem_euclid(step) != 0 || t.timestamp_subsec_nanos() != 0 {
                 return Err(Error::input_hint(
-                    format!(
-                        "{flag} {} is not aligned to {} buckets",
-                        fmt_rfc3339(t),
-                        width.as_str()
-                    ),
+                    format!("{flag} {} is not aligned to {} buckets", fmt_rfc3339(t), width.as_str()),
                     match width {
                         BucketWidth::Day => "use whole UTC days (YYYY-MM-DD) for daily buckets",
                         BucketWidth::Hour => "use whole UTC hours for hourly buckets",
@@ -117,12 +105,7 @@ mod tests {
         assert_eq!(fmt_rfc3339(w.start), "2026-11-01T00:00:00Z");
         assert_eq!(fmt_rfc3339(w.end), "2026-11-02T00:00:00Z");
         assert!(TimeWindow::parse("2026-11-02", "2026-11-01").is_err());
-        assert!(
-            TimeWindow::parse("yesterday", "2026-11-01")
-                .unwrap_err()
-                .hint()
-                .is_some()
-        );
+        assert!(TimeWindow::parse("yesterday", "2026-11-01").unwrap_err().hint().is_some());
         assert!(TimeWindow::parse("2026-13-01", "2026-11-01").is_err());
     }
 

@@ -9,9 +9,7 @@ use counterfoil::sim::{FakeAdminApi, Faults};
 
 fn api() -> &'static FakeAdminApi {
     static API: OnceLock<FakeAdminApi> = OnceLock::new();
-    API.get_or_init(|| {
-        FakeAdminApi::start_blocking(common::org(5, 6), Faults::default(), 0).unwrap()
-    })
+    API.get_or_init(|| FakeAdminApi::start_blocking(common::org(5, 6), Faults::default(), 0).unwrap())
 }
 
 fn cli(args: &[&str]) -> (i32, String, String) {
@@ -19,26 +17,12 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     let mut argv = vec!["counterfoil"];
     argv.extend_from_slice(args);
     let code = run(argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
 }
 
 fn fetch(cmd: &str, extra: &[&str]) -> (i32, String, String) {
     let (base, key) = (api().base_url(), api().api_key().to_owned());
-    let mut args = vec![
-        cmd,
-        "--start",
-        "2026-11-14",
-        "--end",
-        "2026-11-20",
-        "--base-url",
-        &base,
-        "--api-key",
-        &key,
-    ];
+    let mut args = vec![cmd, "--start", "2026-11-14", "--end", "2026-11-20", "--base-url", &base, "--api-key", &key];
     args.extend_from_slice(extra);
     cli(&args)
 }
@@ -63,43 +47,23 @@ fn cost_json_has_money_as_decimal_strings() {
         assert!(amount.parse::<rust_decimal::Decimal>().is_ok());
         assert!(r["bucket_start"].as_str().unwrap().ends_with("T00:00:00Z"));
     }
-    assert!(
-        rows.iter().any(|r| r["workspace_id"].is_null()),
-        "the default workspace is JSON null"
-    );
+    assert!(rows.iter().any(|r| r["workspace_id"].is_null()), "the default workspace is JSON null");
 }
 
 #[test]
 fn csv_and_parquet_round_trip() {
-    let (code, out, _) = fetch(
-        "usage",
-        &[
-            "--format",
-            "csv",
-            "--bucket-width",
-            "1h",
-            "--group-by",
-            "model,service_tier",
-        ],
-    );
+    let (code, out, _) =
+        fetch("usage", &["--format", "csv", "--bucket-width", "1h", "--group-by", "model,service_tier"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("bucket_start,bucket_end,workspace_id"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cost.parquet");
-    let (code, out, err) = fetch(
-        "cost",
-        &["--format", "parquet", "--out", path.to_str().unwrap()],
-    );
+    let (code, out, err) = fetch("cost", &["--format", "parquet", "--out", path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.is_empty());
     use polars_io::SerReader;
-    let df = polars_io::parquet::read::ParquetReader::new(std::fs::File::open(&path).unwrap())
-        .finish()
-        .unwrap();
-    assert_eq!(
-        df.column("amount_usd").unwrap().dtype(),
-        &polars::prelude::DataType::Decimal(38, 12)
-    );
+    let df = polars_io::parquet::read::ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
+    assert_eq!(df.column("amount_usd").unwrap().dtype(), &polars::prelude::DataType::Decimal(38, 12));
     assert!(df.height() > 10);
 }
 
@@ -108,24 +72,8 @@ fn bad_input_is_exit_2_with_one_line() {
     for args in [
         vec!["usage", "--start", "yesterday", "--end", "2026-11-20"],
         vec!["usage", "--start", "2026-11-20", "--end", "2026-11-10"],
-        vec![
-            "usage",
-            "--start",
-            "2026-11-10",
-            "--end",
-            "2026-11-20",
-            "--bucket-width",
-            "5m",
-        ],
-        vec![
-            "usage",
-            "--start",
-            "2026-11-10",
-            "--end",
-            "2026-11-20",
-            "--group-by",
-            "colour",
-        ],
+        vec!["usage", "--start", "2026-11-10", "--end", "2026-11-20", "--bucket-width", "5m"],
+        vec!["usage", "--start", "2026-11-10", "--end", "2026-11-20", "--group-by", "colour"],
         vec![
             "usage",
             "--start",
@@ -154,17 +102,8 @@ fn bad_input_is_exit_2_with_one_line() {
 fn refused_key_is_exit_3_and_unreachable_is_exit_4() {
     let regular = api().organization().regular_key.clone();
     let base = api().base_url();
-    let (code, _, err) = cli(&[
-        "usage",
-        "--start",
-        "2026-11-14",
-        "--end",
-        "2026-11-15",
-        "--base-url",
-        &base,
-        "--api-key",
-        &regular,
-    ]);
+    let (code, _, err) =
+        cli(&["usage", "--start", "2026-11-14", "--end", "2026-11-15", "--base-url", &base, "--api-key", &regular]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("hint: this looks like a regular API key"));
     assert!(!err.contains(&regular[14..]), "the key is never echoed");

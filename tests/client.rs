@@ -11,11 +11,7 @@ use counterfoil::{Error, TimeWindow};
 use polars::prelude::*;
 
 fn sum(df: &DataFrame, c: &str) -> i64 {
-    df.column(c)
-        .unwrap()
-        .as_materialized_series()
-        .sum::<i64>()
-        .unwrap()
+    df.column(c).unwrap().as_materialized_series().sum::<i64>().unwrap()
 }
 
 fn totals(df: &DataFrame) -> [u64; 6] {
@@ -39,29 +35,14 @@ async fn every_width_pages_to_the_ground_truth() {
     for (width, start, end) in [
         (BucketWidth::Day, "2026-11-01", "2026-11-20"),
         (BucketWidth::Hour, "2026-11-14", "2026-11-20"),
-        (
-            BucketWidth::Minute,
-            "2026-11-18T00:00:00Z",
-            "2026-11-19T12:00:00Z",
-        ),
+        (BucketWidth::Minute, "2026-11-18T00:00:00Z", "2026-11-19T12:00:00Z"),
     ] {
         let w = TimeWindow::parse(start, end).unwrap();
-        let buckets = client
-            .usage_buckets(&UsageQuery::new(w, width))
-            .await
-            .unwrap();
+        let buckets = client.usage_buckets(&UsageQuery::new(w, width)).await.unwrap();
         let expected_buckets = (w.end - w.start).num_seconds() / width.duration().num_seconds();
-        assert_eq!(
-            buckets.len() as i64,
-            expected_buckets,
-            "{width}: one bucket per interval, empty ones included"
-        );
+        assert_eq!(buckets.len() as i64, expected_buckets, "{width}: one bucket per interval, empty ones included");
         let df = usage_frame(&buckets).unwrap();
-        assert_eq!(
-            totals(&df),
-            truth_org.usage_totals(w.start, w.end),
-            "{width}"
-        );
+        assert_eq!(totals(&df), truth_org.usage_totals(w.start, w.end), "{width}");
     }
     // 1440 minute buckets per page at most: 36 hours took 2 pages in one window... plus the day
     // and hour fetches: several pages, no 400.
@@ -80,23 +61,11 @@ async fn null_semantics_default_workspace_console_key_and_old_geo() {
     let api = common::serve(org, Faults::default()).await;
     let client = common::client_for(&api, common::config(0, 2));
     let w = api.organization().window();
-    let df = usage_frame(
-        &client
-            .usage_buckets(&UsageQuery::new(w, BucketWidth::Day))
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let df = usage_frame(&client.usage_buckets(&UsageQuery::new(w, BucketWidth::Day)).await.unwrap()).unwrap();
     let ws = df.column("workspace_id").unwrap();
-    assert!(
-        ws.null_count() > 0,
-        "the default workspace is a null workspace_id even when grouped"
-    );
+    assert!(ws.null_count() > 0, "the default workspace is a null workspace_id even when grouped");
     assert!(ws.null_count() < df.height());
-    assert!(
-        df.column("api_key_id").unwrap().null_count() > 0,
-        "Console use has a null api_key_id"
-    );
+    assert!(df.column("api_key_id").unwrap().null_count() > 0, "Console use has a null api_key_id");
     let card = counterfoil::rates::RateCard::bundled();
     let geo = df.column("inference_geo").unwrap().str().unwrap().clone();
     let model = df.column("model").unwrap().str().unwrap().clone();
@@ -108,11 +77,7 @@ async fn null_semantics_default_workspace_console_key_and_old_geo() {
             assert_ne!(g, "not_available", "{m}");
         }
     }
-    assert_eq!(
-        df.column("speed").unwrap().null_count(),
-        df.height(),
-        "not grouped by speed"
-    );
+    assert_eq!(df.column("speed").unwrap().null_count(), df.height(), "not grouped by speed");
 }
 
 #[tokio::test]
@@ -121,34 +86,19 @@ async fn filters_and_speed_beta_header() {
     let client = common::client_for(&api, common::config(0, 2));
     let w = api.organization().window();
     let mut q = UsageQuery::new(w, BucketWidth::Day);
-    q.group_by = vec![
-        UsageDimension::Model,
-        UsageDimension::ServiceTier,
-        UsageDimension::Speed,
-    ];
+    q.group_by = vec![UsageDimension::Model, UsageDimension::ServiceTier, UsageDimension::Speed];
     q.filters.service_tiers = vec!["batch".into()];
     let df = usage_frame(&client.usage_buckets(&q).await.unwrap()).unwrap();
     assert!(df.height() > 0);
     let tiers = df.column("service_tier").unwrap().str().unwrap().clone();
     assert!(tiers.iter().all(|t| t == Some("batch")));
-    assert_eq!(
-        df.column("speed").unwrap().null_count(),
-        0,
-        "grouped by speed with the beta header"
-    );
+    assert_eq!(df.column("speed").unwrap().null_count(), 0, "grouped by speed with the beta header");
     let log = api.requests();
-    assert!(
-        log.iter()
-            .all(|r| r.beta.as_deref() == Some(counterfoil::api::FAST_MODE_BETA))
-    );
+    assert!(log.iter().all(|r| r.beta.as_deref() == Some(counterfoil::api::FAST_MODE_BETA)));
     q.group_by = vec![UsageDimension::Model];
     q.filters = Default::default();
     client.usage_buckets(&q).await.unwrap();
-    assert_eq!(
-        api.requests().last().unwrap().beta,
-        None,
-        "no beta header unless speed is used"
-    );
+    assert_eq!(api.requests().last().unwrap().beta, None, "no beta header unless speed is used");
 }
 
 #[tokio::test]
@@ -156,36 +106,15 @@ async fn concurrent_windows_equal_sequential_paging() {
     let api = common::serve(common::org(21, 20), Faults::default()).await;
     let w = api.organization().window();
     let q = UsageQuery::new(w, BucketWidth::Hour);
-    let seq = usage_frame(
-        &common::client_for(&api, common::config(0, 1))
-            .usage_buckets(&q)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let conc = usage_frame(
-        &common::client_for(&api, common::config(0, 4))
-            .usage_buckets(&q)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let seq = usage_frame(&common::client_for(&api, common::config(0, 1)).usage_buckets(&q).await.unwrap()).unwrap();
+    let conc = usage_frame(&common::client_for(&api, common::config(0, 4)).usage_buckets(&q).await.unwrap()).unwrap();
     assert!(seq.height() > 1000);
     assert!(seq.equals_missing(&conc));
-    let c = cost_frame(
-        &common::client_for(&api, common::config(0, 1))
-            .cost_buckets(&CostQuery::new(w))
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let c4 = cost_frame(
-        &common::client_for(&api, common::config(0, 4))
-            .cost_buckets(&CostQuery::new(w))
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let c = cost_frame(&common::client_for(&api, common::config(0, 1)).cost_buckets(&CostQuery::new(w)).await.unwrap())
+        .unwrap();
+    let c4 =
+        cost_frame(&common::client_for(&api, common::config(0, 4)).cost_buckets(&CostQuery::new(w)).await.unwrap())
+            .unwrap();
     assert!(c.equals_missing(&c4));
 }
 
@@ -195,34 +124,16 @@ async fn every_fault_knob_is_survived_with_complete_data() {
     let w = org.window();
     let truth = org.usage_totals(w.start, w.end);
     let knobs = [
-        Faults {
-            rate_limit_every: 3,
-            retry_after_ms: 5,
-            ..Faults::default()
-        },
-        Faults {
-            error_every: 3,
-            error_status: 500,
-            ..Faults::default()
-        },
-        Faults {
-            error_every: 3,
-            error_status: 529,
-            ..Faults::default()
-        },
-        Faults {
-            latency: Duration::from_millis(30),
-            ..Faults::default()
-        },
+        Faults { rate_limit_every: 3, retry_after_ms: 5, ..Faults::default() },
+        Faults { error_every: 3, error_status: 500, ..Faults::default() },
+        Faults { error_every: 3, error_status: 529, ..Faults::default() },
+        Faults { latency: Duration::from_millis(30), ..Faults::default() },
     ];
     for faults in knobs {
         let api = common::serve(org.clone(), faults.clone()).await;
         // Minute buckets: ten pages, so every third request meets a fault.
         let client = common::client_for(&api, common::config(10, 4));
-        let buckets = client
-            .usage_buckets(&UsageQuery::new(w, BucketWidth::Minute))
-            .await
-            .unwrap();
+        let buckets = client.usage_buckets(&UsageQuery::new(w, BucketWidth::Minute)).await.unwrap();
         let starts: Vec<_> = buckets.iter().map(|b| b.starting_at).collect();
         let mut dedup = starts.clone();
         dedup.dedup();
@@ -230,10 +141,7 @@ async fn every_fault_knob_is_survived_with_complete_data() {
         assert_eq!(starts.len(), 10 * 24 * 60);
         assert_eq!(totals(&usage_frame(&buckets).unwrap()), truth, "{faults:?}");
         if faults.rate_limit_every > 0 || faults.error_every > 0 {
-            assert!(
-                api.requests().iter().any(|r| r.status >= 429),
-                "{faults:?}: faults were injected"
-            );
+            assert!(api.requests().iter().any(|r| r.status >= 429), "{faults:?}: faults were injected");
         }
     }
 }
@@ -246,64 +154,34 @@ async fn errors_map_to_their_variants_and_never_show_the_key() {
     let w = TimeWindow::parse("2026-11-17", "2026-11-20").unwrap();
     let q = UsageQuery::new(w, BucketWidth::Day);
 
-    let e = common::client_with_key(&api, "sk-ant-admin01-WRONGWRONGWRONG-abcd")
-        .usage_buckets(&q)
-        .await
-        .unwrap_err();
+    let e = common::client_with_key(&api, "sk-ant-admin01-WRONGWRONGWRONG-abcd").usage_buckets(&q).await.unwrap_err();
     assert!(matches!(e, Error::Authentication(_)), "{e:?}");
     assert_eq!(e.exit_code(), 3);
-    assert!(
-        e.api_failure()
-            .unwrap()
-            .request_id
-            .as_deref()
-            .unwrap()
-            .starts_with("req_")
-    );
+    assert!(e.api_failure().unwrap().request_id.as_deref().unwrap().starts_with("req_"));
     let shown = format!("{e} {e:?} {}", e.hint().unwrap());
     assert!(!shown.contains("WRONGWRONG"), "{shown}");
 
-    let e = common::client_with_key(&api, &regular)
-        .usage_buckets(&q)
-        .await
-        .unwrap_err();
+    let e = common::client_with_key(&api, &regular).usage_buckets(&q).await.unwrap_err();
     assert!(matches!(e, Error::PermissionDenied(_)), "{e:?}");
     assert!(e.hint().unwrap().contains("Admin"));
     assert!(!format!("{e} {e:?}").contains(&regular[14..]));
 
     let mut bad = q.clone();
     bad.filters.service_tiers = vec!["gold".into()];
-    let e = common::client_for(&api, common::config(0, 1))
-        .usage_buckets(&bad)
-        .await
-        .unwrap_err();
+    let e = common::client_for(&api, common::config(0, 1)).usage_buckets(&bad).await.unwrap_err();
     match &e {
         Error::ApiStatus(f) => {
             assert_eq!(f.status, 400);
-            assert!(
-                f.message.contains("service_tiers[]"),
-                "the server's message surfaces: {}",
-                f.message
-            );
+            assert!(f.message.contains("service_tiers[]"), "the server's message surfaces: {}", f.message);
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(e.exit_code(), 4);
 
     // 429 on every request: the client gives up after its retries, with the attempt count.
-    let api = common::serve(
-        common::org(1, 3),
-        Faults {
-            rate_limit_every: 1,
-            retry_after_ms: 1,
-            ..Faults::default()
-        },
-    )
-    .await;
-    let e = common::client_for(&api, common::config(2, 1))
-        .usage_buckets(&q)
-        .await
-        .unwrap_err();
+    let api =
+        common::serve(common::org(1, 3), Faults { rate_limit_every: 1, retry_after_ms: 1, ..Faults::default() }).await;
+    let e = common::client_for(&api, common::config(2, 1)).usage_buckets(&q).await.unwrap_err();
     assert!(matches!(e, Error::RateLimit { attempts: 3, .. }), "{e:?}");
     assert_eq!(api.requests().len(), 3);
 
@@ -345,8 +223,5 @@ async fn labels_include_archived_workspaces_and_every_key() {
     assert_eq!(ws.column("archived_at").unwrap().null_count(), n_ws - 1);
     let keys = counterfoil::frames::api_keys_frame(&client.api_keys().await.unwrap()).unwrap();
     assert_eq!(keys.height(), n_keys);
-    assert_eq!(
-        client.organization().await.unwrap().name,
-        "Counterfoil Simulated Org"
-    );
+    assert_eq!(client.organization().await.unwrap().name, "Counterfoil Simulated Org");
 }

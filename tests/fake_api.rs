@@ -6,12 +6,7 @@ mod common;
 use counterfoil::sim::Faults;
 use serde_json::Value;
 
-async fn get(
-    base: &str,
-    path: &str,
-    key: Option<&str>,
-    version: bool,
-) -> (u16, reqwest::header::HeaderMap, Value) {
+async fn get(base: &str, path: &str, key: Option<&str>, version: bool) -> (u16, reqwest::header::HeaderMap, Value) {
     let mut req = reqwest::Client::new().get(format!("{base}{path}"));
     if let Some(k) = key {
         req = req.header("x-api-key", k);
@@ -25,7 +20,8 @@ async fn get(
     (status, headers, resp.json().await.unwrap())
 }
 
-const DAY_Q: &str = "/v1/organizations/usage_report/messages?starting_at=2026-11-10T00:00:00Z&ending_at=2026-11-13T00:00:00Z";
+const DAY_Q: &str =
+    "/v1/organizations/usage_report/messages?starting_at=2026-11-10T00:00:00Z&ending_at=2026-11-13T00:00:00Z";
 
 #[tokio::test]
 async fn auth_errors_carry_the_envelope_and_request_id() {
@@ -77,11 +73,7 @@ async fn validation_400s() {
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
     let ok = format!("{DAY_Q}&beta=true&limit=31");
-    assert_eq!(
-        get(&base, &ok, Some(&key), true).await.0,
-        200,
-        "beta=true is ignored"
-    );
+    assert_eq!(get(&base, &ok, Some(&key), true).await.0, 200, "beta=true is ignored");
 }
 
 #[tokio::test]
@@ -94,32 +86,16 @@ async fn buckets_are_oldest_first_with_empty_ones_and_opaque_pages() {
     assert_eq!(s, 200);
     assert_eq!(p1["data"].as_array().unwrap().len(), 2);
     assert_eq!(p1["data"][0]["starting_at"], "2026-11-12T00:00:00Z");
-    assert_eq!(
-        p1["data"][0]["results"],
-        Value::Array(vec![]),
-        "days before the data are empty buckets"
-    );
+    assert_eq!(p1["data"][0]["results"], Value::Array(vec![]), "days before the data are empty buckets");
     assert_eq!(p1["has_more"], true);
     let token = p1["next_page"].as_str().unwrap();
     assert!(token.starts_with("page_"));
     let mut starts = vec![];
     let mut page = Some(token.to_owned());
-    starts.extend(
-        p1["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["starting_at"].as_str().unwrap().to_owned()),
-    );
+    starts.extend(p1["data"].as_array().unwrap().iter().map(|b| b["starting_at"].as_str().unwrap().to_owned()));
     while let Some(t) = page {
         let (_, _, p) = get(&base, &format!("{q}&page={t}"), Some(&key), true).await;
-        starts.extend(
-            p["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| b["starting_at"].as_str().unwrap().to_owned()),
-        );
+        starts.extend(p["data"].as_array().unwrap().iter().map(|b| b["starting_at"].as_str().unwrap().to_owned()));
         page = p["next_page"].as_str().map(str::to_owned);
         assert_eq!(p["has_more"], page.is_some());
     }
@@ -128,7 +104,13 @@ async fn buckets_are_oldest_first_with_empty_ones_and_opaque_pages() {
     sorted.sort();
     assert_eq!(starts, sorted);
     // Ungrouped: one total row per non-empty bucket, every dimension null.
-    let (_, _, p) = get(&base, "/v1/organizations/usage_report/messages?starting_at=2026-11-16T00:00:00Z&ending_at=2026-11-17T00:00:00Z", Some(&key), true).await;
+    let (_, _, p) = get(
+        &base,
+        "/v1/organizations/usage_report/messages?starting_at=2026-11-16T00:00:00Z&ending_at=2026-11-17T00:00:00Z",
+        Some(&key),
+        true,
+    )
+    .await;
     let rows = p["data"][0]["results"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     for dim in [
@@ -143,10 +125,7 @@ async fn buckets_are_oldest_first_with_empty_ones_and_opaque_pages() {
     ] {
         assert_eq!(rows[0][dim], Value::Null, "{dim}");
     }
-    assert!(
-        rows[0].get("speed").is_none(),
-        "speed only with the fast-mode beta header"
-    );
+    assert!(rows[0].get("speed").is_none(), "speed only with the fast-mode beta header");
 }
 
 #[tokio::test]
@@ -155,74 +134,45 @@ async fn cost_report_has_no_priority_and_non_token_lines_only_by_description() {
     let api = common::serve(org, Faults::default()).await;
     let (base, key) = (api.base_url(), api.api_key().to_owned());
     let q = "/v1/organizations/cost_report?starting_at=2026-11-13T00:00:00Z&ending_at=2026-11-20T00:00:00Z&limit=31";
-    let (_, _, by_desc) = get(
-        &base,
-        &format!("{q}&group_by[]=workspace_id&group_by[]=description"),
-        Some(&key),
-        true,
-    )
-    .await;
-    let lines: Vec<&Value> = by_desc["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["results"].as_array().unwrap())
-        .collect();
+    let (_, _, by_desc) =
+        get(&base, &format!("{q}&group_by[]=workspace_id&group_by[]=description"), Some(&key), true).await;
+    let lines: Vec<&Value> =
+        by_desc["data"].as_array().unwrap().iter().flat_map(|b| b["results"].as_array().unwrap()).collect();
     assert!(lines.iter().all(|l| l["service_tier"] != "priority"));
     assert!(lines.iter().any(|l| l["cost_type"] == "code_execution"));
     assert!(lines.iter().any(|l| l["cost_type"] == "session_usage"));
-    assert!(
-        lines
-            .iter()
-            .any(|l| l["cost_type"] == "web_search" && l["model"].is_null())
-    );
-    assert!(
-        lines.iter().all(|l| l["amount"].is_string()),
-        "amounts are decimal strings"
-    );
+    assert!(lines.iter().any(|l| l["cost_type"] == "web_search" && l["model"].is_null()));
+    assert!(lines.iter().all(|l| l["amount"].is_string()), "amounts are decimal strings");
     let (_, _, totals) = get(&base, q, Some(&key), true).await;
     for b in totals["data"].as_array().unwrap() {
         let rows = b["results"].as_array().unwrap();
         assert!(rows.len() <= 1);
         if let Some(r) = rows.first() {
-            assert!(
-                r["description"].is_null()
-                    && r["cost_type"].is_null()
-                    && r["workspace_id"].is_null()
-            );
+            assert!(r["description"].is_null() && r["cost_type"].is_null() && r["workspace_id"].is_null());
         }
     }
     // Usage never shows code execution: only web search among server tools.
-    let (_, _, u) = get(&base, "/v1/organizations/usage_report/messages?starting_at=2026-11-13T00:00:00Z&ending_at=2026-11-14T00:00:00Z", Some(&key), true).await;
+    let (_, _, u) = get(
+        &base,
+        "/v1/organizations/usage_report/messages?starting_at=2026-11-13T00:00:00Z&ending_at=2026-11-14T00:00:00Z",
+        Some(&key),
+        true,
+    )
+    .await;
     let st = &u["data"][0]["results"][0]["server_tool_use"];
-    assert_eq!(
-        st.as_object().unwrap().keys().collect::<Vec<_>>(),
-        vec!["web_search_requests"]
-    );
+    assert_eq!(st.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["web_search_requests"]);
 }
 
 #[tokio::test]
 async fn faults_429_with_retry_after_and_5xx() {
-    let faults = Faults {
-        rate_limit_every: 1,
-        retry_after_ms: 1500,
-        ..Faults::default()
-    };
+    let faults = Faults { rate_limit_every: 1, retry_after_ms: 1500, ..Faults::default() };
     let api = common::serve(common::org(1, 3), faults).await;
     let (s, h, body) = get(&api.base_url(), DAY_Q, Some(api.api_key()), true).await;
     assert_eq!(s, 429);
     assert_eq!(body["error"]["type"], "rate_limit_error");
     assert_eq!(h.get("retry-after").unwrap(), "2");
     assert_eq!(h.get("retry-after-ms").unwrap(), "1500");
-    let api = common::serve(
-        common::org(1, 3),
-        Faults {
-            error_every: 1,
-            error_status: 529,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let api = common::serve(common::org(1, 3), Faults { error_every: 1, error_status: 529, ..Faults::default() }).await;
     let (s, _, body) = get(&api.base_url(), DAY_Q, Some(api.api_key()), true).await;
     assert_eq!(s, 529);
     assert_eq!(body["error"]["type"], "overloaded_error");
@@ -232,28 +182,12 @@ async fn faults_429_with_retry_after_and_5xx() {
 async fn workspaces_and_keys_page_by_id_cursor() {
     let org = common::org(2, 4);
     let n_ws = org.workspaces.len();
-    let archived = org
-        .workspaces
-        .iter()
-        .filter(|w| w.archived_at.is_some())
-        .count();
+    let archived = org.workspaces.iter().filter(|w| w.archived_at.is_some()).count();
     let api = common::serve(org, Faults::default()).await;
     let (base, key) = (api.base_url(), api.api_key().to_owned());
-    let (_, _, active) = get(
-        &base,
-        "/v1/organizations/workspaces?limit=100",
-        Some(&key),
-        true,
-    )
-    .await;
+    let (_, _, active) = get(&base, "/v1/organizations/workspaces?limit=100", Some(&key), true).await;
     assert_eq!(active["data"].as_array().unwrap().len(), n_ws - archived);
-    let (_, _, p1) = get(
-        &base,
-        "/v1/organizations/workspaces?limit=2&include_archived=true",
-        Some(&key),
-        true,
-    )
-    .await;
+    let (_, _, p1) = get(&base, "/v1/organizations/workspaces?limit=2&include_archived=true", Some(&key), true).await;
     assert_eq!(p1["has_more"], true);
     let after = p1["last_id"].as_str().unwrap();
     let (_, _, p2) = get(
@@ -263,25 +197,10 @@ async fn workspaces_and_keys_page_by_id_cursor() {
         true,
     )
     .await;
-    assert_eq!(
-        p1["data"].as_array().unwrap().len() + p2["data"].as_array().unwrap().len(),
-        n_ws
-    );
+    assert_eq!(p1["data"].as_array().unwrap().len() + p2["data"].as_array().unwrap().len(), n_ws);
     assert_eq!(p2["has_more"], false);
-    let (_, _, keys) = get(
-        &base,
-        "/v1/organizations/api_keys?status=archived",
-        Some(&key),
-        true,
-    )
-    .await;
-    assert!(
-        keys["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|k| k["status"] == "archived")
-    );
+    let (_, _, keys) = get(&base, "/v1/organizations/api_keys?status=archived", Some(&key), true).await;
+    assert!(keys["data"].as_array().unwrap().iter().all(|k| k["status"] == "archived"));
     let (_, _, me) = get(&base, "/v1/organizations/me", Some(&key), true).await;
     assert_eq!(me["type"], "organization");
 }

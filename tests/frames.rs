@@ -14,9 +14,7 @@ use proptest::prelude::*;
 
 fn shared_api() -> &'static FakeAdminApi {
     static API: OnceLock<FakeAdminApi> = OnceLock::new();
-    API.get_or_init(|| {
-        FakeAdminApi::start_blocking(common::org(99, 5), Faults::default(), 0).unwrap()
-    })
+    API.get_or_init(|| FakeAdminApi::start_blocking(common::org(99, 5), Faults::default(), 0).unwrap())
 }
 
 #[test]
@@ -24,39 +22,20 @@ fn usage_and_cost_frames_follow_the_contract() {
     let api = shared_api();
     let client = common::client_for(api, common::config(0, 2));
     let w = api.organization().window();
-    let usage = usage_frame(
-        &block_on(client.usage_buckets(&UsageQuery::new(w, BucketWidth::Hour)))
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
-    let names: Vec<&str> = usage
-        .get_column_names()
-        .iter()
-        .map(|n| n.as_str())
-        .collect();
+    let usage =
+        usage_frame(&block_on(client.usage_buckets(&UsageQuery::new(w, BucketWidth::Hour))).unwrap().unwrap()).unwrap();
+    let names: Vec<&str> = usage.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(names, USAGE_COLUMNS);
     let utc = DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
     assert_eq!(usage.column("bucket_start").unwrap().dtype(), &utc);
     assert_eq!(usage.column("bucket_end").unwrap().dtype(), &utc);
-    assert_eq!(
-        usage.column("output_tokens").unwrap().dtype(),
-        &DataType::Int64
-    );
+    assert_eq!(usage.column("output_tokens").unwrap().dtype(), &DataType::Int64);
     assert_eq!(usage.column("model").unwrap().dtype(), &DataType::String);
 
-    let cost = cost_frame(
-        &block_on(client.cost_buckets(&CostQuery::new(w)))
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
+    let cost = cost_frame(&block_on(client.cost_buckets(&CostQuery::new(w))).unwrap().unwrap()).unwrap();
     let names: Vec<&str> = cost.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(names, COST_COLUMNS);
-    assert_eq!(
-        cost.column("amount_usd").unwrap().dtype(),
-        &DataType::Decimal(38, 12)
-    );
+    assert_eq!(cost.column("amount_usd").unwrap().dtype(), &DataType::Decimal(38, 12));
     // The reported total equals the organization's billed cents / 100, to the last digit.
     let truth: i128 = api
         .organization()
@@ -65,25 +44,13 @@ fn usage_and_cost_frames_follow_the_contract() {
         .flatten()
         .map(|l| to_mantissa(cents_to_usd(l.amount_cents)).unwrap())
         .sum();
-    let got: i128 = cost
-        .column("amount_usd")
-        .unwrap()
-        .decimal()
-        .unwrap()
-        .physical()
-        .iter()
-        .flatten()
-        .sum();
+    let got: i128 = cost.column("amount_usd").unwrap().decimal().unwrap().physical().iter().flatten().sum();
     assert_eq!(got, truth);
     assert!(got > 0);
 
     let empty = usage_frame(&[]).unwrap();
     assert_eq!(empty.height(), 0);
-    assert_eq!(
-        empty.schema(),
-        usage.schema(),
-        "an empty result keeps the schema"
-    );
+    assert_eq!(empty.schema(), usage.schema(), "an empty result keeps the schema");
 }
 
 fn token_totals(df: &DataFrame) -> Vec<i64> {
@@ -96,13 +63,7 @@ fn token_totals(df: &DataFrame) -> Vec<i64> {
         "web_search_requests",
     ]
     .iter()
-    .map(|c| {
-        df.column(c)
-            .unwrap()
-            .as_materialized_series()
-            .sum::<i64>()
-            .unwrap()
-    })
+    .map(|c| df.column(c).unwrap().as_materialized_series().sum::<i64>().unwrap())
     .collect()
 }
 

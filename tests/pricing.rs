@@ -23,15 +23,7 @@ struct Row<'a> {
 }
 
 fn row<'a>(day: &'a str, model: &'a str, tokens: [u64; 5]) -> Row<'a> {
-    Row {
-        day,
-        model,
-        tier: "standard",
-        ctx: "0-200k",
-        geo: "global",
-        tokens,
-        web: 0,
-    }
+    Row { day, model, tier: "standard", ctx: "0-200k", geo: "global", tokens, web: 0 }
 }
 
 fn usage(rows: &[Row<'_>]) -> DataFrame {
@@ -51,9 +43,7 @@ fn usage(rows: &[Row<'_>]) -> DataFrame {
                     },
                     cache_read_input_tokens: r.tokens[3],
                     output_tokens: r.tokens[4],
-                    server_tool_use: ServerToolUse {
-                        web_search_requests: r.web,
-                    },
+                    server_tool_use: ServerToolUse { web_search_requests: r.web },
                     model: Some(r.model.into()),
                     service_tier: Some(r.tier.into()),
                     context_window: Some(r.ctx.into()),
@@ -74,22 +64,13 @@ fn total(df: &DataFrame) -> (String, usize) {
 }
 
 fn expected_of(df: &DataFrame, token_type: &str) -> String {
-    let f = df
-        .clone()
-        .lazy()
-        .filter(col("token_type").eq(lit(token_type)))
-        .collect()
-        .unwrap();
+    let f = df.clone().lazy().filter(col("token_type").eq(lit(token_type))).collect().unwrap();
     total(&f).0
 }
 
 #[test]
 fn worked_example_a_sonnet_4_5_batch() {
-    let mut r = row(
-        "2026-01-15",
-        "claude-sonnet-4-5-20250929",
-        [1_234_567, 0, 0, 0, 89_000],
-    );
+    let mut r = row("2026-01-15", "claude-sonnet-4-5-20250929", [1_234_567, 0, 0, 0, 89_000]);
     r.tier = "batch";
     let p = price(&usage(&[r]), &RateCard::bundled()).unwrap();
     assert_eq!(expected_of(&p, "uncached_input_tokens"), "1.8518505");
@@ -100,52 +81,25 @@ fn worked_example_a_sonnet_4_5_batch() {
 #[test]
 fn worked_example_b_opus_4_1_one_hour_write() {
     let card = RateCard::bundled();
-    let p = price(
-        &usage(&[row(
-            "2026-03-01",
-            "claude-opus-4-1-20250805",
-            [0, 0, 187_654, 0, 0],
-        )]),
-        &card,
-    )
-    .unwrap();
+    let p = price(&usage(&[row("2026-03-01", "claude-opus-4-1-20250805", [0, 0, 187_654, 0, 0])]), &card).unwrap();
     assert_eq!(total(&p).0, "5.62962");
-    let mut b = row(
-        "2026-03-01",
-        "claude-opus-4-1-20250805",
-        [0, 0, 187_654, 0, 0],
-    );
+    let mut b = row("2026-03-01", "claude-opus-4-1-20250805", [0, 0, 187_654, 0, 0]);
     b.tier = "batch";
     assert_eq!(total(&price(&usage(&[b]), &card).unwrap()).0, "2.81481");
 }
 
 #[test]
 fn worked_example_c_sonnet_4_long_context() {
-    let mut r = row(
-        "2026-01-20",
-        "claude-sonnet-4-20250514",
-        [20_000, 30_000, 0, 250_000, 4_000],
-    );
+    let mut r = row("2026-01-20", "claude-sonnet-4-20250514", [20_000, 30_000, 0, 250_000, 4_000]);
     r.ctx = "200k-1M";
     let card = RateCard::bundled();
     assert_eq!(total(&price(&usage(&[r]), &card).unwrap()).0, "0.585");
-    let mut b = row(
-        "2026-01-20",
-        "claude-sonnet-4-20250514",
-        [20_000, 30_000, 0, 250_000, 4_000],
-    );
+    let mut b = row("2026-01-20", "claude-sonnet-4-20250514", [20_000, 30_000, 0, 250_000, 4_000]);
     b.ctx = "200k-1M";
     b.tier = "batch";
     assert_eq!(total(&price(&usage(&[b]), &card).unwrap()).0, "0.2925");
-    let standard = row(
-        "2026-01-20",
-        "claude-sonnet-4-20250514",
-        [20_000, 30_000, 0, 250_000, 4_000],
-    );
-    assert_eq!(
-        total(&price(&usage(&[standard]), &card).unwrap()).0,
-        "0.3075"
-    );
+    let standard = row("2026-01-20", "claude-sonnet-4-20250514", [20_000, 30_000, 0, 250_000, 4_000]);
+    assert_eq!(total(&price(&usage(&[standard]), &card).unwrap()).0, "0.3075");
 }
 
 #[test]
@@ -153,12 +107,7 @@ fn web_search_is_its_own_row_at_a_cent_each() {
     let mut r = row("2026-11-01", "claude-sonnet-4-6", [10, 0, 0, 0, 0]);
     r.web = 37;
     let p = price(&usage(&[r]), &RateCard::bundled()).unwrap();
-    let web = p
-        .clone()
-        .lazy()
-        .filter(col("cost_type").eq(lit("web_search")))
-        .collect()
-        .unwrap();
+    let web = p.clone().lazy().filter(col("cost_type").eq(lit("web_search"))).collect().unwrap();
     assert_eq!(web.height(), 1);
     assert_eq!(total(&web).0, "0.37");
     assert_eq!(web.column("token_type").unwrap().null_count(), 1);
@@ -175,30 +124,15 @@ fn one_hour_writes_priced_at_the_five_minute_rate() {
         ("2026-10-01", "claude-opus-5-5"),
         ("2026-10-01", "claude-haiku-4-5-20251001"),
     ] {
-        let p = price(
-            &usage(&[row(day, model, [0, 1_000_000, 1_000_000, 0, 0])]),
-            &card,
-        );
+        let p = price(&usage(&[row(day, model, [0, 1_000_000, 1_000_000, 0, 0])]), &card);
         let p = match p {
             Ok(p) => p,
             Err(e) => panic!("{model}: {e}"),
         };
-        assert_eq!(
-            p.column("expected_usd").unwrap().null_count(),
-            0,
-            "{model} is priced on {day}"
-        );
-        let w5: Decimal = expected_of(&p, "cache_creation.ephemeral_5m_input_tokens")
-            .parse()
-            .unwrap();
-        let w1: Decimal = expected_of(&p, "cache_creation.ephemeral_1h_input_tokens")
-            .parse()
-            .unwrap();
-        assert_eq!(
-            w1 / w5,
-            dec!(1.6),
-            "{model}: 1h = 2× input, 5m = 1.25× input"
-        );
+        assert_eq!(p.column("expected_usd").unwrap().null_count(), 0, "{model} is priced on {day}");
+        let w5: Decimal = expected_of(&p, "cache_creation.ephemeral_5m_input_tokens").parse().unwrap();
+        let w1: Decimal = expected_of(&p, "cache_creation.ephemeral_1h_input_tokens").parse().unwrap();
+        assert_eq!(w1 / w5, dec!(1.6), "{model}: 1h = 2× input, 5m = 1.25× input");
     }
 }
 
@@ -220,18 +154,11 @@ fn batch_discount_skipped_on_cache_tokens() {
         inference_geo: Some("global"),
         speed: None,
     };
-    let (s, b) = (
-        card.price(&q("standard")).unwrap(),
-        card.price(&q("batch")).unwrap(),
-    );
+    let (s, b) = (card.price(&q("standard")).unwrap(), card.price(&q("batch")).unwrap());
     for t in TokenType::ALL {
         assert_eq!(b.rate(t) * dec!(2), s.rate(t), "{t:?}");
     }
-    assert_eq!(
-        b.rate(TokenType::CacheRead),
-        dec!(0.15),
-        "not the flat batch input rate"
-    );
+    assert_eq!(b.rate(TokenType::CacheRead), dec!(0.15), "not the flat batch input rate");
 }
 
 #[test]
@@ -246,34 +173,19 @@ fn long_context_premium_applied_to_4_6_models_after_ga() {
         speed: None,
     };
     assert_eq!(
-        card.price(&q("claude-opus-4-6", "2026-03-01"))
-            .unwrap()
-            .rate(TokenType::Input),
+        card.price(&q("claude-opus-4-6", "2026-03-01")).unwrap().rate(TokenType::Input),
         dec!(10),
         "premium while beta"
     );
     assert_eq!(
-        card.price(&q("claude-opus-4-6", "2026-03-13"))
-            .unwrap()
-            .rate(TokenType::Input),
+        card.price(&q("claude-opus-4-6", "2026-03-13")).unwrap().rate(TokenType::Input),
         dec!(5),
         "standard from GA"
     );
-    assert_eq!(
-        card.price(&q("claude-sonnet-4-6", "2026-06-01"))
-            .unwrap()
-            .rate(TokenType::Output),
-        dec!(15)
-    );
-    assert_eq!(
-        card.price(&q("claude-opus-4-8", "2026-09-01"))
-            .unwrap()
-            .rate(TokenType::Input),
-        dec!(5)
-    );
+    assert_eq!(card.price(&q("claude-sonnet-4-6", "2026-06-01")).unwrap().rate(TokenType::Output), dec!(15));
+    assert_eq!(card.price(&q("claude-opus-4-8", "2026-09-01")).unwrap().rate(TokenType::Input), dec!(5));
     assert!(
-        card.price(&q("claude-sonnet-4-5-20250929", "2026-05-01"))
-            .is_err(),
+        card.price(&q("claude-sonnet-4-5-20250929", "2026-05-01")).is_err(),
         ">200k requests error after 2026-04-30"
     );
 }
@@ -293,11 +205,7 @@ fn cancelled_price_change_encoded() {
                 speed: None,
             })
             .unwrap();
-        assert_eq!(
-            (p.rate(TokenType::Input), p.rate(TokenType::Output)),
-            (dec!(2), dec!(10)),
-            "{day}"
-        );
+        assert_eq!((p.rate(TokenType::Input), p.rate(TokenType::Output)), (dec!(2), dec!(10)), "{day}");
     }
 }
 
@@ -309,56 +217,19 @@ fn sonnet_5_5_cache_read_cut_missed() {
         row("2026-10-07", "claude-sonnet-5-5", [0, 0, 0, 1_000_000, 0]),
     ];
     let p = price(&usage(&rows), &card).unwrap();
-    let e = p
-        .column("expected_usd")
-        .unwrap()
-        .decimal()
-        .unwrap()
-        .physical()
-        .clone();
-    assert_eq!(
-        format_scaled(e.get(0).unwrap(), 12),
-        "0.2",
-        "before the cut"
-    );
-    assert_eq!(
-        format_scaled(e.get(1).unwrap(), 12),
-        "0.1",
-        "from 2026-10-07"
-    );
+    let e = p.column("expected_usd").unwrap().decimal().unwrap().physical().clone();
+    assert_eq!(format_scaled(e.get(0).unwrap(), 12), "0.2", "before the cut");
+    assert_eq!(format_scaled(e.get(1).unwrap(), 12), "0.1", "from 2026-10-07");
 }
 
 #[test]
 fn unknown_model_priced_at_zero() {
-    let p = price(
-        &usage(&[row("2026-11-01", "claude-opus-9", [1_000, 0, 0, 0, 10])]),
-        &RateCard::bundled(),
-    )
-    .unwrap();
+    let p = price(&usage(&[row("2026-11-01", "claude-opus-9", [1_000, 0, 0, 0, 10])]), &RateCard::bundled()).unwrap();
     assert_eq!(p.height(), 2);
-    assert_eq!(
-        p.column("expected_usd").unwrap().null_count(),
-        2,
-        "null, never $0"
-    );
-    let status = p
-        .column("price_status")
-        .unwrap()
-        .str()
-        .unwrap()
-        .get(0)
-        .unwrap()
-        .to_owned();
+    assert_eq!(p.column("expected_usd").unwrap().null_count(), 2, "null, never $0");
+    let status = p.column("price_status").unwrap().str().unwrap().get(0).unwrap().to_owned();
     assert_eq!(status, "unpriced");
-    assert!(
-        p.column("price_note")
-            .unwrap()
-            .str()
-            .unwrap()
-            .get(0)
-            .unwrap()
-            .contains("unknown model")
-    );
+    assert!(p.column("price_note").unwrap().str().unwrap().get(0).unwrap().contains("unknown model"));
 }
 
 #[test]
@@ -369,29 +240,14 @@ fn priority_is_priced_but_flagged_and_flex_is_unpriced() {
     fx.tier = "flex";
     let p = price(&usage(&[pr, fx]), &RateCard::bundled()).unwrap();
     let st = p.column("price_status").unwrap().str().unwrap().clone();
-    assert_eq!(
-        (st.get(0), st.get(1)),
-        (Some("not_in_cost_report"), Some("unpriced"))
-    );
+    assert_eq!((st.get(0), st.get(1)), (Some("not_in_cost_report"), Some("unpriced")));
     assert_eq!(total(&p), ("3".into(), 1));
 }
 
 #[test]
 fn uncertain_prices_carry_their_flag() {
-    let p = price(
-        &usage(&[row("2026-11-15", "claude-haiku-5-5", [1_000, 0, 0, 0, 0])]),
-        &RateCard::bundled(),
-    )
-    .unwrap();
-    assert!(
-        p.column("price_note")
-            .unwrap()
-            .str()
-            .unwrap()
-            .get(0)
-            .unwrap()
-            .contains("100,000")
-    );
+    let p = price(&usage(&[row("2026-11-15", "claude-haiku-5-5", [1_000, 0, 0, 0, 0])]), &RateCard::bundled()).unwrap();
+    assert!(p.column("price_note").unwrap().str().unwrap().get(0).unwrap().contains("100,000"));
 }
 
 // ---- properties ----

@@ -28,37 +28,18 @@ fn run(org: Organization, options: Options) -> (Reconciliation, Organization) {
     let card = RateCard::bundled();
     let window = truth.window();
     let fetched = block_on(fetch(&client, &card, window)).unwrap().unwrap();
-    let options = Options {
-        window: Some(window),
-        workspace_names: fetched.workspace_names,
-        ..options
-    };
-    (
-        reconcile(&fetched.usage, &fetched.cost, &card, &options).unwrap(),
-        truth,
-    )
+    let options = Options { window: Some(window), workspace_names: fetched.workspace_names, ..options };
+    (reconcile(&fetched.usage, &fetched.cost, &card, &options).unwrap(), truth)
 }
 
 /// (key, status) of every line that is not match / not_in_cost_report / cost_only.
 fn flagged(rec: &Reconciliation) -> BTreeSet<(LineKey, String)> {
     let l = &rec.lines;
-    let s = |c: &str, i: usize| {
-        l.column(c)
-            .unwrap()
-            .str()
-            .unwrap()
-            .get(i)
-            .map(str::to_owned)
-    };
+    let s = |c: &str, i: usize| l.column(c).unwrap().str().unwrap().get(i).map(str::to_owned);
     let dates = l.column("date").unwrap().cast(&DataType::Int32).unwrap();
     let dates = dates.i32().unwrap();
     (0..l.height())
-        .filter(|&i| {
-            !matches!(
-                s("status", i).as_deref(),
-                Some("match" | "not_in_cost_report" | "cost_only")
-            )
-        })
+        .filter(|&i| !matches!(s("status", i).as_deref(), Some("match" | "not_in_cost_report" | "cost_only")))
         .map(|i| {
             let key = LineKey {
                 date: chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
@@ -77,37 +58,24 @@ fn flagged(rec: &Reconciliation) -> BTreeSet<(LineKey, String)> {
 }
 
 fn planted(org: &Organization) -> BTreeSet<(LineKey, String)> {
-    org.planted
-        .iter()
-        .map(|p| (p.key.clone(), p.status.as_str().to_owned()))
-        .collect()
+    org.planted.iter().map(|p| (p.key.clone(), p.status.as_str().to_owned())).collect()
 }
 
 #[test]
 fn a_clean_organization_reconciles_exactly() {
     let (rec, org) = run(org_with(3, 7, &[]), Options::default());
     assert!(rec.ok(), "{:?}", rec.summary.counts);
-    assert_eq!(
-        rec.summary.delta(),
-        0,
-        "cost lines are tokens × list price exactly"
-    );
+    assert_eq!(rec.summary.delta(), 0, "cost lines are tokens × list price exactly");
     let c = &rec.summary.counts;
     assert!(c["match"] > 50);
-    assert!(
-        c["not_in_cost_report"] > 0,
-        "Priority usage is priced for information"
-    );
+    assert!(c["not_in_cost_report"] > 0, "Priority usage is priced for information");
     assert!(c["cost_only"] > 0, "code execution and sessions");
     // The reported total is the cost report's, to the last digit.
     let truth: i128 = org
         .cost_lines
         .values()
         .flatten()
-        .map(|l| {
-            counterfoil::money::to_mantissa(counterfoil::money::cents_to_usd(l.amount_cents))
-                .unwrap()
-        })
+        .map(|l| counterfoil::money::to_mantissa(counterfoil::money::cents_to_usd(l.amount_cents)).unwrap())
         .sum();
     assert_eq!(rec.summary.reported_all, truth);
     // The default workspace (null id) joins like any other.
@@ -115,23 +83,11 @@ fn a_clean_organization_reconciles_exactly() {
         .lines
         .clone()
         .lazy()
-        .filter(
-            col("workspace_id")
-                .is_null()
-                .and(col("status").eq(lit("match"))),
-        )
+        .filter(col("workspace_id").is_null().and(col("status").eq(lit("match"))))
         .collect()
         .unwrap();
     assert!(nulls.height() > 0);
-    assert_eq!(
-        nulls
-            .column("workspace_name")
-            .unwrap()
-            .str()
-            .unwrap()
-            .get(0),
-        Some("Default")
-    );
+    assert_eq!(nulls.column("workspace_name").unwrap().str().unwrap().get(0), Some("Default"));
 }
 
 #[test]
@@ -149,38 +105,13 @@ fn each_plant_is_found_with_its_status() {
 fn every_status_is_reachable_and_explained() {
     let (rec, _) = run(org_with(9, 8, &Plant::ALL), Options::default());
     for s in Status::ALL {
-        assert!(
-            rec.summary.counts[s.as_str()] > 0,
-            "{} never reached",
-            s.as_str()
-        );
+        assert!(rec.summary.counts[s.as_str()] > 0, "{} never reached", s.as_str());
     }
-    let expl = rec
-        .lines
-        .clone()
-        .lazy()
-        .filter(col("status").neq(lit("match")))
-        .collect()
-        .unwrap();
-    assert_eq!(
-        expl.column("explanation").unwrap().null_count(),
-        0,
-        "every non-match line is explained"
-    );
-    let all: Vec<String> = expl
-        .column("explanation")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .flatten()
-        .map(str::to_owned)
-        .collect();
-    assert!(
-        all.iter()
-            .any(|e| e.contains("1h cache writes billed at the 5m rate")),
-        "{all:?}"
-    );
+    let expl = rec.lines.clone().lazy().filter(col("status").neq(lit("match"))).collect().unwrap();
+    assert_eq!(expl.column("explanation").unwrap().null_count(), 0, "every non-match line is explained");
+    let all: Vec<String> =
+        expl.column("explanation").unwrap().str().unwrap().iter().flatten().map(str::to_owned).collect();
+    assert!(all.iter().any(|e| e.contains("1h cache writes billed at the 5m rate")), "{all:?}");
     assert!(all.iter().any(|e| e.contains("unknown model")));
 }
 
@@ -191,57 +122,25 @@ fn cost_report_without_geo_reconciles_at_the_coarser_key() {
     let (rec, _) = run(Organization::generate(cfg), Options::default());
     assert!(rec.ok(), "{:?}", rec.summary.counts);
     assert_eq!(rec.summary.coarsened.len(), 5);
-    assert!(
-        rec.summary
-            .coarsened
-            .iter()
-            .all(|(_, dims)| dims == &vec!["inference_geo"])
-    );
+    assert!(rec.summary.coarsened.iter().all(|(_, dims)| dims == &vec!["inference_geo"]));
     assert!(rec.summary.to_json()["coarsened"].as_array().unwrap().len() == 5);
 }
 
 #[test]
 fn tolerance_boundary_is_inclusive() {
     let (base, _) = run(org_with(6, 3, &[Plant::Bend]), Options::default());
-    let planted_delta = base
-        .discrepancies()
-        .unwrap()
-        .column("delta_usd")
-        .unwrap()
-        .decimal()
-        .unwrap()
-        .physical()
-        .get(0)
-        .unwrap()
-        .abs();
-    let at = |m: i128| {
-        Tolerance::new(rust_decimal::Decimal::from_i128_with_scale(m, 12), dec!(0)).unwrap()
-    };
-    let (exact, _) = run(
-        org_with(6, 3, &[Plant::Bend]),
-        Options {
-            tolerance: at(planted_delta),
-            ..Options::default()
-        },
-    );
+    let planted_delta =
+        base.discrepancies().unwrap().column("delta_usd").unwrap().decimal().unwrap().physical().get(0).unwrap().abs();
+    let at = |m: i128| Tolerance::new(rust_decimal::Decimal::from_i128_with_scale(m, 12), dec!(0)).unwrap();
+    let (exact, _) =
+        run(org_with(6, 3, &[Plant::Bend]), Options { tolerance: at(planted_delta), ..Options::default() });
     assert!(exact.ok(), "|delta| == abs_tol is a match");
-    let (below, _) = run(
-        org_with(6, 3, &[Plant::Bend]),
-        Options {
-            tolerance: at(planted_delta - 1),
-            ..Options::default()
-        },
-    );
-    assert_eq!(
-        below.summary.counts["mismatch"], 1,
-        "one 1e-12 below is a mismatch"
-    );
+    let (below, _) =
+        run(org_with(6, 3, &[Plant::Bend]), Options { tolerance: at(planted_delta - 1), ..Options::default() });
+    assert_eq!(below.summary.counts["mismatch"], 1, "one 1e-12 below is a mismatch");
     let (rel, _) = run(
         org_with(6, 3, &[Plant::Bend]),
-        Options {
-            tolerance: Tolerance::new(dec!(0), dec!(0.07)).unwrap(),
-            ..Options::default()
-        },
+        Options { tolerance: Tolerance::new(dec!(0), dec!(0.07)).unwrap(), ..Options::default() },
     );
     assert!(rel.ok(), "a 7% bend is inside rel_tol = 0.07 of reported");
 }
@@ -251,39 +150,21 @@ fn tolerance_boundary_is_inclusive() {
 fn keys_differing_in_one_dimension_never_collide() {
     let card = RateCard::bundled();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
-    let start = day
-        .and_hms_opt(0, 0, 0)
-        .unwrap()
-        .and_utc()
-        .timestamp_micros();
+    let start = day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
     for (dim, a, b) in [
         ("context_window", "0-200k", "200k-1M"),
         ("inference_geo", "global", "us"),
         ("service_tier", "standard", "batch"),
     ] {
         let val = |x: &str, d: &str, default: &str| {
-            if dim == d {
-                x.to_owned()
-            } else {
-                default.to_owned()
-            }
+            if dim == d { x.to_owned() } else { default.to_owned() }
         };
-        let ctx = [
-            val(a, "context_window", "0-200k"),
-            val(b, "context_window", "0-200k"),
-        ];
-        let geo = [
-            val(a, "inference_geo", "global"),
-            val(b, "inference_geo", "global"),
-        ];
-        let tier = [
-            val(a, "service_tier", "standard"),
-            val(b, "service_tier", "standard"),
-        ];
+        let ctx = [val(a, "context_window", "0-200k"), val(b, "context_window", "0-200k")];
+        let geo = [val(a, "inference_geo", "global"), val(b, "inference_geo", "global")];
+        let tier = [val(a, "service_tier", "standard"), val(b, "service_tier", "standard")];
         let usage = counterfoil::frames::usage_frame(&[counterfoil::api::wire::Bucket {
             starting_at: chrono::DateTime::from_timestamp_micros(start).unwrap(),
-            ending_at: chrono::DateTime::from_timestamp_micros(start).unwrap()
-                + chrono::Duration::days(1),
+            ending_at: chrono::DateTime::from_timestamp_micros(start).unwrap() + chrono::Duration::days(1),
             results: (0..2)
                 .map(|i| counterfoil::api::wire::UsageResult {
                     uncached_input_tokens: 1_000_000,
@@ -321,8 +202,7 @@ fn keys_differing_in_one_dimension_never_collide() {
             .collect();
         let cost = counterfoil::frames::cost_frame(&[counterfoil::api::wire::Bucket {
             starting_at: chrono::DateTime::from_timestamp_micros(start).unwrap(),
-            ending_at: chrono::DateTime::from_timestamp_micros(start).unwrap()
-                + chrono::Duration::days(1),
+            ending_at: chrono::DateTime::from_timestamp_micros(start).unwrap() + chrono::Duration::days(1),
             results,
         }])
         .unwrap();

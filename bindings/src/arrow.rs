@@ -28,42 +28,23 @@ impl ArrowStreamExport {
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        let mut df =
-            self.df.lock().expect("lock").take().ok_or_else(|| {
-                pyo3::exceptions::PyRuntimeError::new_err("stream already consumed")
-            })?;
+        let mut df = self
+            .df
+            .lock()
+            .expect("lock")
+            .take()
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("stream already consumed"))?;
         df.rechunk_mut();
-        let fields: Vec<Field> = df
-            .columns()
-            .iter()
-            .map(|c| {
-                c.dtype()
-                    .to_arrow_field(c.name().clone(), CompatLevel::newest())
-            })
-            .collect();
+        let fields: Vec<Field> =
+            df.columns().iter().map(|c| c.dtype().to_arrow_field(c.name().clone(), CompatLevel::newest())).collect();
         let dtype = ArrowDataType::Struct(fields.clone());
-        let chunks = df
-            .columns()
-            .first()
-            .map(|c| c.as_materialized_series().n_chunks())
-            .unwrap_or(0);
+        let chunks = df.columns().first().map(|c| c.as_materialized_series().n_chunks()).unwrap_or(0);
         let mut batches: Vec<PolarsResult<Box<dyn Array>>> = Vec::with_capacity(chunks.max(1));
         for i in 0..chunks {
-            let arrays: Vec<Box<dyn Array>> = df
-                .columns()
-                .iter()
-                .map(|c| {
-                    c.as_materialized_series()
-                        .to_arrow(i, CompatLevel::newest())
-                })
-                .collect();
+            let arrays: Vec<Box<dyn Array>> =
+                df.columns().iter().map(|c| c.as_materialized_series().to_arrow(i, CompatLevel::newest())).collect();
             let len = arrays.first().map(|a| a.len()).unwrap_or(0);
-            batches.push(Ok(Box::new(StructArray::new(
-                dtype.clone(),
-                len,
-                arrays,
-                None,
-            ))));
+            batches.push(Ok(Box::new(StructArray::new(dtype.clone(), len, arrays, None))));
         }
         let field = Field::new("".into(), dtype, false);
         let stream = ffi::export_iterator(Box::new(batches.into_iter()), field);
@@ -73,12 +54,7 @@ impl ArrowStreamExport {
 
 /// A Rust frame as a `polars.DataFrame`.
 pub fn to_polars(py: Python<'_>, df: DataFrame) -> PyResult<Py<PyAny>> {
-    let export = Py::new(
-        py,
-        ArrowStreamExport {
-            df: std::sync::Mutex::new(Some(df)),
-        },
-    )?;
+    let export = Py::new(py, ArrowStreamExport { df: std::sync::Mutex::new(Some(df)) })?;
     let polars = py.import("polars")?;
     Ok(polars.getattr("DataFrame")?.call1((export,))?.unbind())
 }
@@ -86,25 +62,20 @@ pub fn to_polars(py: Python<'_>, df: DataFrame) -> PyResult<Py<PyAny>> {
 /// Any object with `__arrow_c_stream__` as a Rust frame.
 pub fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
     let capsule = obj.call_method0("__arrow_c_stream__")?;
-    let capsule = capsule.cast::<PyCapsule>().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err("__arrow_c_stream__ did not return a capsule")
-    })?;
-    let ptr = capsule
-        .pointer_checked(Some(STREAM))?
-        .cast::<ffi::ArrowArrayStream>();
+    let capsule = capsule
+        .cast::<PyCapsule>()
+        .map_err(|_| pyo3::exceptions::PyTypeError::new_err("__arrow_c_stream__ did not return a capsule"))?;
+    let ptr = capsule.pointer_checked(Some(STREAM))?.cast::<ffi::ArrowArrayStream>();
     // Take ownership of the stream, leaving a released one behind so the capsule does not free it.
     let stream = unsafe { std::ptr::replace(ptr.as_ptr(), ffi::ArrowArrayStream::empty()) };
-    let mut reader =
-        unsafe { ffi::ArrowArrayStreamReader::try_new(Box::new(stream)) }.map_err(to_value_err)?;
+    let mut reader = unsafe { ffi::ArrowArrayStreamReader::try_new(Box::new(stream)) }.map_err(to_value_err)?;
     let mut out: Option<DataFrame> = None;
     while let Some(batch) = unsafe { reader.next() } {
         let batch = batch.map_err(to_value_err)?;
         let st = batch
             .as_any()
             .downcast_ref::<StructArray>()
-            .ok_or_else(|| {
-                pyo3::exceptions::PyTypeError::new_err("expected a stream of struct arrays")
-            })?;
+            .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("expected a stream of struct arrays"))?;
         let df = DataFrame::try_from(st.clone()).map_err(to_value_err)?;
         match &mut out {
             Some(acc) => {
@@ -118,9 +89,7 @@ pub fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
         None => {
             // An empty stream still has a schema.
             let ArrowDataType::Struct(fields) = reader.field().dtype.clone() else {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "expected a struct stream",
-                ));
+                return Err(pyo3::exceptions::PyTypeError::new_err("expected a struct stream"));
             };
             let st = StructArray::new_empty(ArrowDataType::Struct(fields));
             DataFrame::try_from(st).map_err(to_value_err)

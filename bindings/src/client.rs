@@ -2,8 +2,8 @@
 
 use counterfoil::TimeWindow;
 use counterfoil::api::{
-    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy,
-    UsageDimension, UsageFilters, UsageQuery,
+    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy, UsageDimension,
+    UsageFilters, UsageQuery,
 };
 use counterfoil::frames::{api_keys_frame, cost_frame, usage_frame, workspaces_frame};
 use pyo3::prelude::*;
@@ -45,21 +45,14 @@ impl PyAdminClient {
         }
         .map_err(to_py)?;
         if timeout.is_nan() || timeout <= 0.0 || concurrency == 0 {
-            return Err(to_py(counterfoil::Error::input(
-                "timeout and concurrency must be positive",
-            )));
+            return Err(to_py(counterfoil::Error::input("timeout and concurrency must be positive")));
         }
         let config = ClientConfig {
-            retry: RetryPolicy {
-                max_retries,
-                ..RetryPolicy::default()
-            },
+            retry: RetryPolicy { max_retries, ..RetryPolicy::default() },
             concurrency,
             timeout: std::time::Duration::from_secs_f64(timeout),
         };
-        Ok(PyAdminClient {
-            inner: AdminClient::new(key, base, config).map_err(to_py)?,
-        })
+        Ok(PyAdminClient { inner: AdminClient::new(key, base, config).map_err(to_py)? })
     }
 
     /// Usage report as a frame (DESIGN §3 "usage"). `group_by=None` groups by every dimension a
@@ -85,8 +78,7 @@ impl PyAdminClient {
         inference_geos: Option<Vec<String>>,
         speeds: Option<Vec<String>>,
     ) -> PyResult<Py<PyAny>> {
-        let window =
-            TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
+        let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let width: BucketWidth = bucket_width.parse().map_err(to_py)?;
         let mut query = UsageQuery::new(window, width);
         if let Some(g) = group_by {
@@ -104,9 +96,7 @@ impl PyAdminClient {
             speeds: strings(speeds),
         };
         let client = self.inner.clone();
-        let df = wait(py, async move {
-            usage_frame(&client.usage_buckets(&query).await?)
-        })?;
+        let df = wait(py, async move { usage_frame(&client.usage_buckets(&query).await?) })?;
         to_polars(py, df)
     }
 
@@ -119,26 +109,20 @@ impl PyAdminClient {
         end: &Bound<'_, PyAny>,
         group_by: Option<Vec<String>>,
     ) -> PyResult<Py<PyAny>> {
-        let window =
-            TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
+        let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let mut query = CostQuery::new(window);
         if let Some(g) = group_by {
             query.group_by = parse::<CostDimension>(g)?;
         }
         let client = self.inner.clone();
-        let df = wait(py, async move {
-            cost_frame(&client.cost_buckets(&query).await?)
-        })?;
+        let df = wait(py, async move { cost_frame(&client.cost_buckets(&query).await?) })?;
         to_polars(py, df)
     }
 
     /// Every workspace, archived ones included (the default workspace is the null id).
     fn workspaces(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let client = self.inner.clone();
-        let df = wait(
-            py,
-            async move { workspaces_frame(&client.workspaces().await?) },
-        )?;
+        let df = wait(py, async move { workspaces_frame(&client.workspaces().await?) })?;
         to_polars(py, df)
     }
 
@@ -166,8 +150,6 @@ impl PyAdminClient {
     }
 
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
-            .replacen("AdminClient {", "AdminClient(", 1)
-            .replace(" }", ")")
+        format!("{:?}", self.inner).replacen("AdminClient {", "AdminClient(", 1).replace(" }", ")")
     }
 }

@@ -20,9 +20,7 @@ pub fn instant(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
             )));
         }
     } else if !obj.is_instance(&datetime.getattr("date")?)? {
-        return Err(InputError::new_err(format!(
-            "{what} must be a str, datetime.date or datetime.datetime"
-        )));
+        return Err(InputError::new_err(format!("{what} must be a str, datetime.date or datetime.datetime")));
     }
     let iso: String = obj.call_method0("isoformat")?.extract()?;
     parse_instant(&iso, what).map_err(to_py)

@@ -6,42 +6,22 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(
-    counterfoil,
-    CounterfoilError,
-    PyException,
-    "Base class of every counterfoil error."
-);
+create_exception!(counterfoil, CounterfoilError, PyException, "Base class of every counterfoil error.");
 create_exception!(
     counterfoil,
     APIStatusError,
     CounterfoilError,
     "The Admin API answered with an error status (after retries)."
 );
-create_exception!(
-    counterfoil,
-    AuthenticationError,
-    APIStatusError,
-    "401: the key was refused."
-);
+create_exception!(counterfoil, AuthenticationError, APIStatusError, "401: the key was refused.");
 create_exception!(
     counterfoil,
     PermissionDeniedError,
     APIStatusError,
     "403: the key may not read organization reports."
 );
-create_exception!(
-    counterfoil,
-    RateLimitError,
-    APIStatusError,
-    "429 after every retry."
-);
-create_exception!(
-    counterfoil,
-    APIConnectionError,
-    CounterfoilError,
-    "The Admin API could not be reached."
-);
+create_exception!(counterfoil, RateLimitError, APIStatusError, "429 after every retry.");
+create_exception!(counterfoil, APIConnectionError, CounterfoilError, "The Admin API could not be reached.");
 create_exception!(
     counterfoil,
     APIResponseValidationError,
@@ -54,18 +34,8 @@ create_exception!(
     CounterfoilError,
     "A rate card that cannot be used (file, line and field in the message)."
 );
-create_exception!(
-    counterfoil,
-    InputError,
-    CounterfoilError,
-    "Bad arguments or input data."
-);
-create_exception!(
-    counterfoil,
-    StoreError,
-    CounterfoilError,
-    "A synced store that cannot be read or written."
-);
+create_exception!(counterfoil, InputError, CounterfoilError, "Bad arguments or input data.");
+create_exception!(counterfoil, StoreError, CounterfoilError, "A synced store that cannot be read or written.");
 
 /// The core error as the matching exception, with `status_code`, `error_type`, `request_id`,
 /// `message` and `hint` attributes where they apply.
@@ -102,16 +72,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CounterfoilError", py.get_type::<CounterfoilError>())?;
     m.add("APIStatusError", py.get_type::<APIStatusError>())?;
     m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
-    m.add(
-        "PermissionDeniedError",
-        py.get_type::<PermissionDeniedError>(),
-    )?;
+    m.add("PermissionDeniedError", py.get_type::<PermissionDeniedError>())?;
     m.add("RateLimitError", py.get_type::<RateLimitError>())?;
     m.add("APIConnectionError", py.get_type::<APIConnectionError>())?;
-    m.add(
-        "APIResponseValidationError",
-        py.get_type::<APIResponseValidationError>(),
-    )?;
+    m.add("APIResponseValidationError", py.get_type::<APIResponseValidationError>())?;
     m.add("RateCardError", py.get_type::<RateCardError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("StoreError", py.get_type::<StoreError>())?;

@@ -16,15 +16,12 @@ where
     let rt = counterfoil::runtime::runtime().map_err(to_py)?;
     let mut handle = rt.spawn(fut);
     loop {
-        let polled = py.detach(|| {
-            rt.block_on(async { tokio::time::timeout(Duration::from_secs(1), &mut handle).await })
-        });
+        let polled =
+            py.detach(|| rt.block_on(async { tokio::time::timeout(Duration::from_secs(1), &mut handle).await }));
         match polled {
             Ok(Ok(result)) => return result.map_err(to_py),
             Ok(Err(join)) => {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-                    "counterfoil task failed: {join}"
-                )));
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("counterfoil task failed: {join}")));
             }
             Err(_elapsed) => {
                 if let Err(e) = py.check_signals() {

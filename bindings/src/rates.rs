@@ -16,26 +16,20 @@ impl PyRateCard {
     /// The card bundled with counterfoil.
     #[staticmethod]
     fn default() -> Self {
-        PyRateCard {
-            inner: RateCard::bundled(),
-        }
+        PyRateCard { inner: RateCard::bundled() }
     }
 
     /// A card file, layered over the bundled card unless it says `extends = "none"`.
     #[staticmethod]
     fn load(path: std::path::PathBuf) -> PyResult<Self> {
-        Ok(PyRateCard {
-            inner: RateCard::load(&path).map_err(to_py)?,
-        })
+        Ok(PyRateCard { inner: RateCard::load(&path).map_err(to_py)? })
     }
 
     /// A card from TOML text (layered like `load`).
     #[staticmethod]
     #[pyo3(signature = (text, origin="<string>"))]
     fn from_toml(text: &str, origin: &str) -> PyResult<Self> {
-        Ok(PyRateCard {
-            inner: RateCard::from_toml(text, origin).map_err(to_py)?,
-        })
+        Ok(PyRateCard { inner: RateCard::from_toml(text, origin).map_err(to_py)? })
     }
 
     /// One row per model rate row, every price explicit (USD per MTok, Decimal).
@@ -49,10 +43,6 @@ impl PyRateCard {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "RateCard(models={}, as_of={:?})",
-            self.inner.models.len(),
-            self.inner.as_of.map(|d| d.to_string())
-        )
+        format!("RateCard(models={}, as_of={:?})", self.inner.models.len(), self.inner.as_of.map(|d| d.to_string()))
     }
 }

@@ -27,9 +27,7 @@ impl PyOrganization {
             Some(t) => instant(t, "today")?.date_naive(),
             None => chrono::Utc::now().date_naive(),
         };
-        Ok(PyOrganization {
-            inner: Organization::generate(OrgConfig::new(seed, days, today)),
-        })
+        Ok(PyOrganization { inner: Organization::generate(OrgConfig::new(seed, days, today)) })
     }
 
     #[getter]
@@ -108,14 +106,8 @@ impl PyFakeAdminApi {
             error_every,
             error_status,
         };
-        let api = py
-            .detach(|| FakeAdminApi::start_blocking(org, faults, port))
-            .map_err(to_py)?;
-        Ok(PyFakeAdminApi {
-            base_url: api.base_url(),
-            api_key: api.api_key().to_owned(),
-            api: Mutex::new(Some(api)),
-        })
+        let api = py.detach(|| FakeAdminApi::start_blocking(org, faults, port)).map_err(to_py)?;
+        Ok(PyFakeAdminApi { base_url: api.base_url(), api_key: api.api_key().to_owned(), api: Mutex::new(Some(api)) })
     }
 
     /// e.g. `http://127.0.0.1:40123`
@@ -133,23 +125,13 @@ impl PyFakeAdminApi {
     /// How many requests the fake has answered.
     #[getter]
     fn request_count(&self) -> usize {
-        self.api
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .map(|a| a.requests().len())
-            .unwrap_or(0)
+        self.api.lock().expect("lock").as_ref().map(|a| a.requests().len()).unwrap_or(0)
     }
 
     /// The simulated organization's regular (non-admin) key, refused with 403.
     #[getter]
     fn regular_key(&self) -> String {
-        self.api
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .map(|a| a.organization().regular_key.clone())
-            .unwrap_or_default()
+        self.api.lock().expect("lock").as_ref().map(|a| a.organization().regular_key.clone()).unwrap_or_default()
     }
 
     fn stop(&self) {

@@ -37,11 +37,7 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        ClientConfig {
-            retry: RetryPolicy::default(),
-            concurrency: 4,
-            timeout: Duration::from_secs(60),
-        }
+        ClientConfig { retry: RetryPolicy::default(), concurrency: 4, timeout: Duration::from_secs(60) }
     }
 }
 
@@ -57,10 +53,7 @@ pub struct AdminClient {
 
 impl std::fmt::Debug for AdminClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdminClient")
-            .field("base_url", &self.base.as_str())
-            .field("api_key", &self.key)
-            .finish()
+        f.debug_struct("AdminClient").field("base_url", &self.base.as_str()).field("api_key", &self.key).finish()
     }
 }
 
@@ -74,30 +67,16 @@ struct Attempt {
 impl AdminClient {
     pub fn new(key: ApiKey, base: BaseUrl, config: ClientConfig) -> Result<Self> {
         let http = reqwest::Client::builder()
-            .user_agent(concat!(
-                "counterfoil/",
-                env!("CARGO_PKG_VERSION"),
-                " (https://github.com/counterfoil)"
-            ))
+            .user_agent(concat!("counterfoil/", env!("CARGO_PKG_VERSION"), " (https://github.com/counterfoil)"))
             .timeout(config.timeout)
             .build()
             .map_err(|e| Error::input(format!("cannot build the HTTP client: {e}")))?;
-        Ok(AdminClient {
-            http,
-            base,
-            key,
-            config,
-            progress: Arc::new(indicatif::ProgressBar::hidden()),
-        })
+        Ok(AdminClient { http, base, key, config, progress: Arc::new(indicatif::ProgressBar::hidden()) })
     }
 
     /// Key and base URL from the environment (DESIGN §5).
     pub fn from_env() -> Result<Self> {
-        AdminClient::new(
-            ApiKey::from_env()?,
-            BaseUrl::from_env()?,
-            ClientConfig::default(),
-        )
+        AdminClient::new(ApiKey::from_env()?, BaseUrl::from_env()?, ClientConfig::default())
     }
 
     /// Report each fetched page to this bar (the CLI shows it on a terminal).
@@ -137,10 +116,9 @@ impl AdminClient {
             Ok(body) => body,
             Err(a) => {
                 return Err(match a.error {
-                    Error::RateLimit { failure, .. } => Error::RateLimit {
-                        failure,
-                        attempts: attempts.load(Ordering::Relaxed),
-                    },
+                    Error::RateLimit { failure, .. } => {
+                        Error::RateLimit { failure, attempts: attempts.load(Ordering::Relaxed) }
+                    }
                     other => other,
                 });
             }
@@ -171,30 +149,21 @@ impl AdminClient {
             req = req.header("anthropic-beta", betas.join(","));
         }
         let resp = req.send().await.map_err(|e| Attempt {
-            error: Error::ApiConnection {
-                url: self.base.join(path),
-                message: describe_reqwest(&e),
-            },
+            error: Error::ApiConnection { url: self.base.join(path), message: describe_reqwest(&e) },
             retryable: true,
             wait: None,
         })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| Attempt {
-            error: Error::ApiConnection {
-                url: self.base.join(path),
-                message: describe_reqwest(&e),
-            },
+            error: Error::ApiConnection { url: self.base.join(path), message: describe_reqwest(&e) },
             retryable: true,
             wait: None,
         })?;
         if (200..300).contains(&status) {
             return Ok(body);
         }
-        let request_id = headers
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let request_id = headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let failure = match serde_json::from_slice::<ErrorEnvelope>(&body) {
             Ok(env) => ApiFailure {
                 status,
@@ -206,12 +175,7 @@ impl AdminClient {
             Err(_) => ApiFailure {
                 status,
                 error_type: None,
-                message: String::from_utf8_lossy(&body)
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-                    .trim()
-                    .to_owned(),
+                message: String::from_utf8_lossy(&body).chars().take(300).collect::<String>().trim().to_owned(),
                 request_id,
                 hint: None,
             },
@@ -235,10 +199,7 @@ impl AdminClient {
             }
             429 => {
                 f.hint = Some("the Admin API asks for at most about one request a minute for sustained polling; retry later or lower --concurrency".into());
-                Error::RateLimit {
-                    failure: f,
-                    attempts: 0,
-                }
+                Error::RateLimit { failure: f, attempts: 0 }
             }
             _ => Error::ApiStatus(f),
         }
@@ -265,19 +226,14 @@ impl AdminClient {
                 return Ok(out);
             }
             self.progress.inc_length(1);
-            let next = p
-                .next_page
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| Error::ApiResponse {
-                    endpoint: path.into(),
-                    message: "has_more is true but next_page is missing".into(),
-                })?;
+            let next = p.next_page.filter(|t| !t.is_empty()).ok_or_else(|| Error::ApiResponse {
+                endpoint: path.into(),
+                message: "has_more is true but next_page is missing".into(),
+            })?;
             if !seen.insert(next.clone()) {
                 return Err(Error::ApiResponse {
                     endpoint: path.into(),
-                    message: format!(
-                        "page token {next:?} repeated; stopping instead of looping forever"
-                    ),
+                    message: format!("page token {next:?} repeated; stopping instead of looping forever"),
                 });
             }
             page = Some(next);
@@ -298,14 +254,13 @@ impl AdminClient {
     {
         self.progress.inc_length(windows.len() as u64);
         let first = windows.first().map(|w| w.0);
-        let parts: Vec<Vec<Bucket<R>>> =
-            futures::stream::iter(windows.into_iter().map(|(s, e)| {
-                let q = query_for(s, e);
-                async move { self.report::<R>(path, q, betas).await }
-            }))
-            .buffered(self.config.concurrency.max(1))
-            .try_collect()
-            .await?;
+        let parts: Vec<Vec<Bucket<R>>> = futures::stream::iter(windows.into_iter().map(|(s, e)| {
+            let q = query_for(s, e);
+            async move { self.report::<R>(path, q, betas).await }
+        }))
+        .buffered(self.config.concurrency.max(1))
+        .try_collect()
+        .await?;
         let buckets: Vec<Bucket<R>> = parts.into_iter().flatten().collect();
         check_contiguous(path, first, &buckets)?;
         Ok(buckets)
@@ -313,23 +268,11 @@ impl AdminClient {
 }
 
 /// Buckets must start at `first`, each where the previous one ended.
-fn check_contiguous<R>(
-    path: &str,
-    first: Option<DateTime<Utc>>,
-    buckets: &[Bucket<R>],
-) -> Result<()> {
-    let fail = |m: String| {
-        Err(Error::ApiResponse {
-            endpoint: path.into(),
-            message: m,
-        })
-    };
+fn check_contiguous<R>(path: &str, first: Option<DateTime<Utc>>, buckets: &[Bucket<R>]) -> Result<()> {
+    let fail = |m: String| Err(Error::ApiResponse { endpoint: path.into(), message: m });
     if let (Some(first), Some(b)) = (first, buckets.first()) {
         if b.starting_at != first {
-            return fail(format!(
-                "first bucket starts at {} instead of {first}",
-                b.starting_at
-            ));
+            return fail(format!("first bucket starts at {} instead of {first}", b.starting_at));
         }
     }
     for pair in buckets.windows(2) {

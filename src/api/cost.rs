@@ -37,15 +37,12 @@ impl CostDimension {
 impl FromStr for CostDimension {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        CostDimension::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s.trim())
-            .ok_or_else(|| {
-                Error::input_hint(
-                    format!("unknown cost dimension {s:?}"),
-                    "cost_report groups only by workspace_id and description",
-                )
-            })
+        CostDimension::ALL.into_iter().find(|d| d.as_str() == s.trim()).ok_or_else(|| {
+            Error::input_hint(
+                format!("unknown cost dimension {s:?}"),
+                "cost_report groups only by workspace_id and description",
+            )
+        })
     }
 }
 
@@ -59,10 +56,7 @@ pub struct CostQuery {
 impl CostQuery {
     /// Grouped by workspace and description, as reconciliation needs.
     pub fn new(window: TimeWindow) -> Self {
-        CostQuery {
-            window,
-            group_by: CostDimension::ALL.to_vec(),
-        }
+        CostQuery { window, group_by: CostDimension::ALL.to_vec() }
     }
 
     fn to_query(
@@ -79,10 +73,7 @@ impl CostQuery {
         let mut dims = self.group_by.clone();
         dims.sort();
         dims.dedup();
-        q.extend(
-            dims.iter()
-                .map(|d| ("group_by[]".to_owned(), d.as_str().to_owned())),
-        );
+        q.extend(dims.iter().map(|d| ("group_by[]".to_owned(), d.as_str().to_owned())));
         q
     }
 }
@@ -91,10 +82,7 @@ impl AdminClient {
     /// Every daily bucket of the cost report over the window, in order.
     pub async fn cost_buckets(&self, query: &CostQuery) -> Result<Vec<Bucket<CostResult>>> {
         query.window.check_aligned(BucketWidth::Day)?;
-        let windows = query
-            .window
-            .split(BucketWidth::Day.duration(), COST_PAGE_LIMIT);
-        self.windowed_report(COST_PATH, windows, |s, e| query.to_query(s, e), &[])
-            .await
+        let windows = query.window.split(BucketWidth::Day.duration(), COST_PAGE_LIMIT);
+        self.windowed_report(COST_PATH, windows, |s, e| query.to_query(s, e), &[]).await
     }
 }

@@ -33,9 +33,7 @@ impl ApiKey {
             return Err(Error::input_hint("the API key is empty", ADMIN_KEY_HELP));
         }
         if trimmed.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::input(
-                "the API key contains whitespace or control characters",
-            ));
+            return Err(Error::input("the API key contains whitespace or control characters"));
         }
         Ok(ApiKey(SecretString::from(trimmed.to_owned())))
     }
@@ -49,10 +47,7 @@ impl ApiKey {
                 }
             }
         }
-        Err(Error::input_hint(
-            "no Admin API key: set ANTHROPIC_ADMIN_KEY or pass --api-key",
-            ADMIN_KEY_HELP,
-        ))
+        Err(Error::input_hint("no Admin API key: set ANTHROPIC_ADMIN_KEY or pass --api-key", ADMIN_KEY_HELP))
     }
 
     /// The key itself; only for building the request header.
@@ -77,10 +72,7 @@ impl ApiKey {
         if self.looks_like_regular_key() {
             format!("this looks like a regular API key (sk-ant-api…); {ADMIN_KEY_HELP}")
         } else {
-            format!(
-                "check the key ending in …{}; {ADMIN_KEY_HELP}",
-                self.last4()
-            )
+            format!("check the key ending in …{}; {ADMIN_KEY_HELP}", self.last4())
         }
     }
 }
@@ -105,26 +97,19 @@ impl BaseUrl {
     pub fn parse(url: &str) -> Result<Self> {
         let url = url.trim().trim_end_matches('/');
         let parsed = reqwest::Url::parse(url).map_err(|e| {
-            Error::input_hint(
-                format!("invalid base URL {url:?}: {e}"),
-                "expected e.g. https://api.anthropic.com",
-            )
+            Error::input_hint(format!("invalid base URL {url:?}: {e}"), "expected e.g. https://api.anthropic.com")
         })?;
         match parsed.scheme() {
             "https" => {}
             "http" if is_loopback(&parsed) => {}
             "http" => {
                 return Err(Error::input_hint(
-                    format!(
-                        "refusing plain http:// to {url}: the key would cross the network unencrypted"
-                    ),
+                    format!("refusing plain http:// to {url}: the key would cross the network unencrypted"),
                     "use https://, or http:// only to a loopback address (127.0.0.1, localhost, [::1])",
                 ));
             }
             other => {
-                return Err(Error::input(format!(
-                    "unsupported URL scheme {other:?} in base URL {url}"
-                )));
+                return Err(Error::input(format!("unsupported URL scheme {other:?} in base URL {url}")));
             }
         }
         if parsed.host_str().is_none() {
@@ -189,9 +174,6 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert!(BaseUrl::parse("http://10.0.0.1").is_err());
         assert!(BaseUrl::parse("ftp://x").is_err());
-        assert_eq!(
-            BaseUrl::parse("https://x.test/").unwrap().join("/v1"),
-            "https://x.test/v1"
-        );
+        assert_eq!(BaseUrl::parse("https://x.test/").unwrap().join("/v1"), "https://x.test/v1");
     }
 }

@@ -21,11 +21,7 @@ impl AdminClient {
     /// Every workspace, archived ones included. The default workspace is not among them: it is
     /// the `null` workspace id in reports.
     pub async fn workspaces(&self) -> Result<Vec<Workspace>> {
-        self.list(
-            WORKSPACES_PATH,
-            vec![("include_archived".into(), "true".into())],
-        )
-        .await
+        self.list(WORKSPACES_PATH, vec![("include_archived".into(), "true".into())]).await
     }
 
     /// Every API key, whatever its status.
@@ -34,11 +30,7 @@ impl AdminClient {
     }
 
     /// ID-cursor paging: `after_id = last_id` while `has_more`.
-    async fn list<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        base: Vec<(String, String)>,
-    ) -> Result<Vec<T>> {
+    async fn list<T: DeserializeOwned>(&self, path: &str, base: Vec<(String, String)>) -> Result<Vec<T>> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -54,9 +46,7 @@ impl AdminClient {
                 return Ok(out);
             }
             match page.last_id {
-                Some(last) if n > 0 && after.as_deref() != Some(last.as_str()) => {
-                    after = Some(last)
-                }
+                Some(last) if n > 0 && after.as_deref() != Some(last.as_str()) => after = Some(last),
                 _ => {
                     return Err(Error::ApiResponse {
                         endpoint: path.into(),

@@ -20,11 +20,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-        }
+        RetryPolicy { max_retries: 2, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(8) }
     }
 }
 
@@ -51,21 +47,13 @@ pub(crate) fn should_retry(status: u16, headers: &HeaderMap) -> bool {
 
 /// The server's requested wait, if it is one the SDK would honour.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let secs = if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         Some(ms / 1000.0)
     } else if let Some(v) = get("retry-after") {
         v.parse::<f64>().ok().or_else(|| {
             let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-            Some(
-                (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64
-                    / 1000.0,
-            )
+            Some((when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0)
         })
     } else {
         None
@@ -101,14 +89,8 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(
-            retry_after(&headers(&[("retry-after-ms", "250")])),
-            Some(Duration::from_millis(250))
-        );
-        assert_eq!(
-            retry_after(&headers(&[("retry-after", "2")])),
-            Some(Duration::from_secs(2))
-        );
+        assert_eq!(retry_after(&headers(&[("retry-after-ms", "250")])), Some(Duration::from_millis(250)));
+        assert_eq!(retry_after(&headers(&[("retry-after", "2")])), Some(Duration::from_secs(2)));
         assert_eq!(
             retry_after(&headers(&[("retry-after-ms", "20"), ("retry-after", "9")])),
             Some(Duration::from_millis(20))
@@ -117,9 +99,6 @@ mod tests {
         assert_eq!(retry_after(&headers(&[("retry-after", "600")])), None);
         let soon = (chrono::Utc::now() + chrono::Duration::seconds(5)).to_rfc2822();
         let d = retry_after(&headers(&[("retry-after", &soon)])).unwrap();
-        assert!(
-            d <= Duration::from_secs(5) && d >= Duration::from_secs(3),
-            "{d:?}"
-        );
+        assert!(d <= Duration::from_secs(5) && d >= Duration::from_secs(3), "{d:?}");
     }
 }

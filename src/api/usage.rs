@@ -66,9 +66,7 @@ impl FromStr for BucketWidth {
         BucketWidth::ALL
             .into_iter()
             .find(|w| w.as_str() == s)
-            .ok_or_else(|| {
-                Error::input_hint(format!("invalid bucket width {s:?}"), "use 1m, 1h or 1d")
-            })
+            .ok_or_else(|| Error::input_hint(format!("invalid bucket width {s:?}"), "use 1m, 1h or 1d"))
     }
 }
 
@@ -128,16 +126,10 @@ impl UsageDimension {
 impl FromStr for UsageDimension {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        UsageDimension::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s.trim())
-            .ok_or_else(|| {
-                let all: Vec<_> = UsageDimension::ALL.iter().map(|d| d.as_str()).collect();
-                Error::input_hint(
-                    format!("unknown usage dimension {s:?}"),
-                    format!("choose from {}", all.join(", ")),
-                )
-            })
+        UsageDimension::ALL.into_iter().find(|d| d.as_str() == s.trim()).ok_or_else(|| {
+            let all: Vec<_> = UsageDimension::ALL.iter().map(|d| d.as_str()).collect();
+            Error::input_hint(format!("unknown usage dimension {s:?}"), format!("choose from {}", all.join(", ")))
+        })
     }
 }
 
@@ -197,28 +189,17 @@ impl UsageQuery {
     }
 
     /// The query string for one window, without `page`.
-    pub fn to_query(
-        &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        limit: u32,
-    ) -> Vec<(String, String)> {
+    pub fn to_query(&self, start: DateTime<Utc>, end: DateTime<Utc>, limit: u32) -> Vec<(String, String)> {
         let mut q = vec![
             ("starting_at".to_owned(), fmt_rfc3339(start)),
             ("ending_at".to_owned(), fmt_rfc3339(end)),
-            (
-                "bucket_width".to_owned(),
-                self.bucket_width.as_str().to_owned(),
-            ),
+            ("bucket_width".to_owned(), self.bucket_width.as_str().to_owned()),
             ("limit".to_owned(), limit.to_string()),
         ];
         let mut dims = self.group_by.clone();
         dims.sort();
         dims.dedup();
-        q.extend(
-            dims.iter()
-                .map(|d| ("group_by[]".to_owned(), d.as_str().to_owned())),
-        );
+        q.extend(dims.iter().map(|d| ("group_by[]".to_owned(), d.as_str().to_owned())));
         for (key, values) in self.filters.pairs() {
             q.extend(values.iter().map(|v| (key.to_owned(), v.clone())));
         }
@@ -232,13 +213,8 @@ impl AdminClient {
         query.window.check_aligned(query.bucket_width)?;
         let (_, max) = query.bucket_width.limits();
         let windows = query.window.split(query.bucket_width.duration(), max);
-        let betas: &[&str] = if query.needs_fast_mode_beta() {
-            &[FAST_MODE_BETA]
-        } else {
-            &[]
-        };
-        self.windowed_report(USAGE_PATH, windows, |s, e| query.to_query(s, e, max), betas)
-            .await
+        let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };
+        self.windowed_report(USAGE_PATH, windows, |s, e| query.to_query(s, e, max), betas).await
     }
 }
 

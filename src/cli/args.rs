@@ -23,6 +23,8 @@ pub enum Command {
     Usage(Box<UsageArgs>),
     /// Fetch the cost report as a frame (USD, exact).
     Cost(CostArgs),
+    /// Fetch usage and cost, price with the rate card, reconcile line by line (exit 1 on discrepancies).
+    Reconcile(Box<ReconcileArgs>),
     /// Serve a simulated organization as a fake Admin API on loopback.
     FakeApi(FakeApiArgs),
     /// Show the effective rate card, or validate one with --check.
@@ -134,6 +136,49 @@ pub struct SimArgs {
     /// The simulated "today" (first day without data), YYYY-MM-DD [default: today UTC].
     #[arg(long)]
     pub today: Option<String>,
+    /// Discrepancies to plant: all, none, or a comma list of bend, drop_cost_line,
+    /// phantom_cost_line, one_hour_at_five_minute, unknown_model, web_search_overbill
+    /// [default: none; the demo plants all].
+    #[arg(long)]
+    pub plants: Option<String>,
+    /// Serve cost lines with a null inference_geo (exercises reconciliation at a coarser key).
+    #[arg(long)]
+    pub cost_geo_null: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Parquet,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub window: Window,
+    /// A rate card layered over the bundled one (see `counterfoil rates --check`).
+    #[arg(long)]
+    pub rates: Option<PathBuf>,
+    /// Absolute tolerance per line, in USD.
+    #[arg(long, default_value = "0.01")]
+    pub abs_tol: String,
+    /// Relative tolerance per line, as a fraction of the reported amount.
+    #[arg(long, default_value = "0")]
+    pub rel_tol: String,
+    /// Output format: a summary table, or the lines as json, csv, parquet, or an html report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write to this file instead of stdout (required for parquet on a terminal).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Read usage and cost from a synced store instead of the API.
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: Connection,
 }
 
 #[derive(Debug, Args)]

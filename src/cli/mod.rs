@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 pub mod output;
+mod reconcile;
 
 use std::io::{IsTerminal, Write};
 
@@ -27,16 +28,8 @@ where
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let text = e.render();
-            let text = if color() {
-                text.ansi().to_string()
-            } else {
-                text.to_string()
-            };
-            let _ = if e.use_stderr() {
-                write!(stderr, "{text}")
-            } else {
-                write!(stdout, "{text}")
-            };
+            let text = if color() { text.ansi().to_string() } else { text.to_string() };
+            let _ = if e.use_stderr() { write!(stderr, "{text}") } else { write!(stdout, "{text}") };
             return code;
         }
     };
@@ -44,6 +37,7 @@ where
         Command::Demo(a) => commands::demo(a, stdout, stderr),
         Command::Usage(a) => commands::usage(*a, stdout, stderr),
         Command::Cost(a) => commands::cost(a, stdout, stderr),
+        Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
         Command::Rates(a) => commands::rates(a, stdout),
     };
@@ -58,11 +52,7 @@ where
 
 /// `error: …` and `hint: …` on stderr.
 pub fn report(e: &Error, stderr: &mut dyn Write) {
-    let (red, yellow, reset) = if color() {
-        ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
+    let (red, yellow, reset) = if color() { ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m") } else { ("", "", "") };
     let msg = e.to_string().replace('\n', " ");
     let _ = writeln!(stderr, "{red}error{reset}: {msg}");
     if let Some(h) = e.hint() {
@@ -76,7 +66,7 @@ fn color() -> bool {
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.
-fn progress_bar(what: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(what: &str) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }

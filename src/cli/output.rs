@@ -38,26 +38,15 @@ pub fn write_frame(
         }
         None => {
             if format == Format::Parquet && std::io::stdout().is_terminal() {
-                return Err(Error::input_hint(
-                    "refusing to write Parquet to a terminal",
-                    "add --out FILE.parquet",
-                ));
+                return Err(Error::input_hint("refusing to write Parquet to a terminal", "add --out FILE.parquet"));
             }
             write_to(df, format, stdout, default_workspace)
         }
     }
 }
 
-fn write_to(
-    df: &mut DataFrame,
-    format: Format,
-    w: &mut dyn Write,
-    default_workspace: bool,
-) -> Result<()> {
-    let io = |e: std::io::Error| Error::Io {
-        path: "<output>".into(),
-        source: e,
-    };
+fn write_to(df: &mut DataFrame, format: Format, w: &mut dyn Write, default_workspace: bool) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io { path: "<output>".into(), source: e };
     match format {
         Format::Table => writeln!(w, "{}", table(df, default_workspace)).map_err(io),
         Format::Csv => Ok(CsvWriter::new(w).include_header(true).finish(df)?),
@@ -115,13 +104,11 @@ pub fn cell_text(v: &AnyValue<'_>) -> Option<String> {
                 TimeUnit::Microseconds => *t,
                 TimeUnit::Milliseconds => t * 1000,
             };
-            DateTime::from_timestamp_micros(micros)
-                .map(crate::window::fmt_rfc3339)
-                .unwrap_or_default()
+            DateTime::from_timestamp_micros(micros).map(crate::window::fmt_rfc3339).unwrap_or_default()
         }
-        AnyValue::Date(d) => (NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
-            + chrono::Duration::days(*d as i64))
-        .to_string(),
+        AnyValue::Date(d) => {
+            (NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(*d as i64)).to_string()
+        }
         other => other.to_string(),
     })
 }
@@ -139,9 +126,7 @@ pub fn table(df: &DataFrame, default_workspace: bool) -> Table {
                 let v = c.get(i).unwrap_or(AnyValue::Null);
                 match cell_text(&v) {
                     Some(s) => s,
-                    None if default_workspace && c.name().as_str() == "workspace_id" => {
-                        "Default".to_owned()
-                    }
+                    None if default_workspace && c.name().as_str() == "workspace_id" => "Default".to_owned(),
                     None => String::new(),
                 }
             })

@@ -27,12 +27,8 @@ pub fn micros(t: DateTime<Utc>) -> i64 {
 
 pub fn date(name: &str, values: Vec<Option<NaiveDate>>) -> Column {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
-    let days = values
-        .into_iter()
-        .map(|d| d.map(|d| (d - epoch).num_days() as i32));
-    Int32Chunked::from_iter_options(name.into(), days)
-        .into_date()
-        .into_column()
+    let days = values.into_iter().map(|d| d.map(|d| (d - epoch).num_days() as i32));
+    Int32Chunked::from_iter_options(name.into(), days).into_date().into_column()
 }
 
 pub fn money(name: &str, mantissas: Vec<Option<i128>>) -> Column {

@@ -7,30 +7,19 @@ use crate::error::Result;
 
 /// Token totals from `usage` beside the USD total from `cost`, one row per workspace, the
 /// default workspace named "Default".
-pub fn by_workspace(
-    usage: &DataFrame,
-    cost: &DataFrame,
-    workspaces: &[Workspace],
-) -> Result<DataFrame> {
+pub fn by_workspace(usage: &DataFrame, cost: &DataFrame, workspaces: &[Workspace]) -> Result<DataFrame> {
     let key = || col("workspace_id").fill_null(lit(""));
-    let tokens = usage
-        .clone()
-        .lazy()
-        .group_by([key().alias("workspace_id")])
-        .agg([
-            col("uncached_input_tokens").sum(),
-            (col("cache_creation_5m_input_tokens") + col("cache_creation_1h_input_tokens"))
-                .sum()
-                .alias("cache_write_tokens"),
-            col("cache_read_input_tokens").sum(),
-            col("output_tokens").sum(),
-            col("web_search_requests").sum(),
-        ]);
-    let usd = cost
-        .clone()
-        .lazy()
-        .group_by([key().alias("workspace_id")])
-        .agg([col("amount_usd").sum().alias("cost_usd")]);
+    let tokens = usage.clone().lazy().group_by([key().alias("workspace_id")]).agg([
+        col("uncached_input_tokens").sum(),
+        (col("cache_creation_5m_input_tokens") + col("cache_creation_1h_input_tokens"))
+            .sum()
+            .alias("cache_write_tokens"),
+        col("cache_read_input_tokens").sum(),
+        col("output_tokens").sum(),
+        col("web_search_requests").sum(),
+    ]);
+    let usd =
+        cost.clone().lazy().group_by([key().alias("workspace_id")]).agg([col("amount_usd").sum().alias("cost_usd")]);
     let names = df!(
         "workspace_id" => workspaces.iter().map(|w| w.id.clone()).chain(std::iter::once(String::new())).collect::<Vec<_>>(),
         "workspace" => workspaces.iter().map(|w| w.name.clone()).chain(std::iter::once("Default".to_owned())).collect::<Vec<_>>(),
@@ -42,12 +31,7 @@ pub fn by_workspace(
             [col("workspace_id")],
             JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
         )
-        .join(
-            names.lazy(),
-            [col("workspace_id")],
-            [col("workspace_id")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .join(names.lazy(), [col("workspace_id")], [col("workspace_id")], JoinArgs::new(JoinType::Left))
         .select([
             col("workspace").fill_null(col("workspace_id")),
             when(col("workspace_id").eq(lit("")))

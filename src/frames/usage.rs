@@ -30,14 +30,8 @@ pub const USAGE_COLUMNS: [&str; 17] = [
 /// The token columns of the usage frame and the cost report's `token_type` each one bills as.
 pub const TOKEN_COLUMNS: [(&str, &str); 5] = [
     ("uncached_input_tokens", "uncached_input_tokens"),
-    (
-        "cache_creation_5m_input_tokens",
-        "cache_creation.ephemeral_5m_input_tokens",
-    ),
-    (
-        "cache_creation_1h_input_tokens",
-        "cache_creation.ephemeral_1h_input_tokens",
-    ),
+    ("cache_creation_5m_input_tokens", "cache_creation.ephemeral_5m_input_tokens"),
+    ("cache_creation_1h_input_tokens", "cache_creation.ephemeral_1h_input_tokens"),
     ("cache_read_input_tokens", "cache_read_input_tokens"),
     ("output_tokens", "output_tokens"),
 ];

@@ -30,8 +30,7 @@ pub struct RateCard {
 impl RateCard {
     /// The card shipped with counterfoil.
     pub fn bundled() -> RateCard {
-        RateCard::from_toml(BUNDLED_CARD, "bundled card.toml")
-            .expect("the bundled rate card is valid")
+        RateCard::from_toml(BUNDLED_CARD, "bundled card.toml").expect("the bundled rate card is valid")
     }
 
     /// Parses a standalone card (no layering).
@@ -46,20 +45,10 @@ impl RateCard {
             ));
         }
         if file.currency != "USD" {
-            return Err(at(
-                origin,
-                text,
-                Some("currency"),
-                "only USD cards are supported".into(),
-            ));
+            return Err(at(origin, text, Some("currency"), "only USD cards are supported".into()));
         }
         if file.token_unit != 1_000_000 {
-            return Err(at(
-                origin,
-                text,
-                Some("token_unit"),
-                "token prices must be per 1000000 tokens".into(),
-            ));
+            return Err(at(origin, text, Some("token_unit"), "token prices must be per 1000000 tokens".into()));
         }
         Ok(file)
     }
@@ -80,11 +69,7 @@ impl RateCard {
                 ));
             }
         }
-        let mut card = if standalone {
-            RateCard::empty()
-        } else {
-            RateCard::bundled()
-        };
+        let mut card = if standalone { RateCard::empty() } else { RateCard::bundled() };
         card.layer(file, origin, text)?;
         Ok(card)
     }
@@ -135,8 +120,7 @@ impl RateCard {
             self.discount_factor = Some(f);
         }
         for m in file.modifiers {
-            validate_modifier(&m)
-                .map_err(|msg| at(origin, text, Some(&format!("id = \"{}\"", m.id)), msg))?;
+            validate_modifier(&m).map_err(|msg| at(origin, text, Some(&format!("id = \"{}\"", m.id)), msg))?;
             match self.modifiers.iter_mut().find(|x| x.id == m.id) {
                 Some(x) => *x = m,
                 None => self.modifiers.push(m),
@@ -218,9 +202,7 @@ impl RateCard {
     }
 
     pub fn modifier(&self, dimension: &str, value: &str) -> Option<&Modifier> {
-        self.modifiers
-            .iter()
-            .find(|m| m.dimension == dimension && m.value == value)
+        self.modifiers.iter().find(|m| m.dimension == dimension && m.value == value)
     }
 
     pub fn unit_price(&self, cost_type: &str) -> Option<&UnitPrice> {
@@ -236,10 +218,7 @@ fn strip_date(id: &str) -> Option<&str> {
 
 fn validate_modifier(m: &Modifier) -> std::result::Result<(), String> {
     if !matches!(m.dimension.as_str(), "service_tier" | "inference_geo") {
-        return Err(format!(
-            "dimension must be service_tier or inference_geo, found {:?}",
-            m.dimension
-        ));
+        return Err(format!("dimension must be service_tier or inference_geo, found {:?}", m.dimension));
     }
     match (m.factor, m.not_in_cost_report) {
         (Some(f), false) if f > Decimal::ZERO => Ok(()),
@@ -266,44 +245,25 @@ fn validate_model(m: &ModelEntry, _text: &str) -> std::result::Result<(), (usize
             if to <= *r.valid_from.get_ref() {
                 return Err((
                     pos,
-                    format!(
-                        "rate row valid_to {to} is not after valid_from {}",
-                        r.valid_from.get_ref()
-                    ),
+                    format!("rate row valid_to {to} is not after valid_from {}", r.valid_from.get_ref()),
                 ));
             }
         }
         if !matches!(r.context_window.as_str(), "any" | "0-200k" | "200k-1M") {
-            return Err((
-                pos,
-                format!(
-                    "context_window must be any, 0-200k or 200k-1M, found {:?}",
-                    r.context_window
-                ),
-            ));
+            return Err((pos, format!("context_window must be any, 0-200k or 200k-1M, found {:?}", r.context_window)));
         }
         if !matches!(r.speed.as_str(), "standard" | "fast") {
-            return Err((
-                pos,
-                format!("speed must be standard or fast, found {:?}", r.speed),
-            ));
+            return Err((pos, format!("speed must be standard or fast, found {:?}", r.speed)));
         }
-        let prices = [
-            Some(r.input),
-            Some(r.output),
-            r.cache_write_5m,
-            r.cache_write_1h,
-            r.cache_read,
-        ];
+        let prices = [Some(r.input), Some(r.output), r.cache_write_5m, r.cache_write_1h, r.cache_read];
         if prices.iter().flatten().any(|p| p.is_sign_negative()) {
             return Err((pos, "prices must not be negative".into()));
         }
     }
     for (i, a) in m.rates.iter().enumerate() {
         for b in &m.rates[i + 1..] {
-            let windows_meet = a.context_window == "any"
-                || b.context_window == "any"
-                || a.context_window == b.context_window;
+            let windows_meet =
+                a.context_window == "any" || b.context_window == "any" || a.context_window == b.context_window;
             let (af, bf) = (*a.valid_from.get_ref(), *b.valid_from.get_ref());
             let dates_meet = a.valid_to.is_none_or(|t| bf < t) && b.valid_to.is_none_or(|t| af < t);
             if a.speed == b.speed && windows_meet && dates_meet {
@@ -321,29 +281,16 @@ fn validate_model(m: &ModelEntry, _text: &str) -> std::result::Result<(), (usize
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    text[..byte.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 /// An error located at the first line containing `needle` (or line 1).
 fn at(origin: &str, text: &str, needle: Option<&str>, message: String) -> Error {
-    let line = needle
-        .and_then(|n| text.find(n))
-        .map(|b| line_of(text, b))
-        .unwrap_or(1);
-    Error::RateCard {
-        location: format!("{origin}:{line}"),
-        message,
-    }
+    let line = needle.and_then(|n| text.find(n)).map(|b| line_of(text, b)).unwrap_or(1);
+    Error::RateCard { location: format!("{origin}:{line}"), message }
 }
 
 fn toml_error(origin: &str, text: &str, e: toml::de::Error) -> Error {
     let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-    Error::RateCard {
-        location: format!("{origin}:{line}"),
-        message: e.message().trim().to_owned(),
-    }
+    Error::RateCard { location: format!("{origin}:{line}"), message: e.message().trim().to_owned() }
 }

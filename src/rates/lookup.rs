@@ -44,9 +44,7 @@ impl Priced {
 impl RateCard {
     /// The rates for `q`, or the reason it cannot be priced.
     pub fn price(&self, q: &PriceQuery<'_>) -> Result<Priced, String> {
-        let model = self
-            .resolve(q.model)
-            .ok_or_else(|| format!("unknown model {:?}", q.model))?;
+        let model = self.resolve(q.model).ok_or_else(|| format!("unknown model {:?}", q.model))?;
         let id = model.id.get_ref();
         if let Some(r) = model.released {
             if q.day < r {
@@ -68,10 +66,7 @@ impl RateCard {
             Some("standard") => {}
             Some(tier) => match self.modifier("service_tier", tier) {
                 Some(m) if m.valid_from.is_some_and(|f| q.day < f) => {
-                    return Err(format!(
-                        "service tier {tier} has no price before {}",
-                        m.valid_from.unwrap()
-                    ));
+                    return Err(format!("service tier {tier} has no price before {}", m.valid_from.unwrap()));
                 }
                 Some(m) => {
                     not_in_cost_report = m.not_in_cost_report;
@@ -84,22 +79,16 @@ impl RateCard {
 
         // Inference geo: the US multiplier for eligible models once data residency existed.
         let geo_modifier = self.modifier("inference_geo", "us");
-        let geo_applies = model.geo_eligible
-            && geo_modifier.is_some_and(|m| m.valid_from.is_none_or(|f| q.day >= f));
+        let geo_applies = model.geo_eligible && geo_modifier.is_some_and(|m| m.valid_from.is_none_or(|f| q.day >= f));
         match q.inference_geo {
             None if geo_applies => {
-                return Err(
-                    "inference_geo is unknown and changes the price (group usage by inference_geo)"
-                        .into(),
-                );
+                return Err("inference_geo is unknown and changes the price (group usage by inference_geo)".into());
             }
             None | Some("global") | Some("not_available") => {}
             Some(geo) => match self.modifier("inference_geo", geo) {
                 Some(m) if geo_applies || geo != "us" => factor *= m.factor.unwrap_or(Decimal::ONE),
                 Some(_) => {
-                    return Err(format!(
-                        "inference_geo {geo} on {id}, which has no data-residency price"
-                    ));
+                    return Err(format!("inference_geo {geo} on {id}, which has no data-residency price"));
                 }
                 None => return Err(format!("no price for inference_geo {geo:?}")),
             },
@@ -112,14 +101,12 @@ impl RateCard {
             Some(other) => return Err(format!("no price for speed {other:?}")),
         };
         let row = |window: &str| -> Result<&RateRow, String> {
-            model
-                .rates
-                .iter()
-                .find(|r| r.speed == speed && r.valid_on(q.day) && r.matches_window(window))
-                .ok_or_else(|| match speed {
+            model.rates.iter().find(|r| r.speed == speed && r.valid_on(q.day) && r.matches_window(window)).ok_or_else(
+                || match speed {
                     "fast" => format!("no fast-mode price for {id} on {}", q.day),
                     _ => format!("no {window} price for {id} on {}", q.day),
-                })
+                },
+            )
         };
         let base = match q.context_window {
             Some(w @ ("0-200k" | "200k-1M")) => row(w)?,
@@ -128,11 +115,13 @@ impl RateCard {
                 let (short, long) = (row("0-200k")?, row("200k-1M"));
                 match long {
                     Ok(l)
-                        if TokenType::ALL.iter().any(|&t| {
-                            l.price(t, &self.defaults) != short.price(t, &self.defaults)
-                        }) =>
+                        if TokenType::ALL
+                            .iter()
+                            .any(|&t| l.price(t, &self.defaults) != short.price(t, &self.defaults)) =>
                     {
-                        return Err("context_window is unknown and changes the price (group usage by context_window)".into());
+                        return Err(
+                            "context_window is unknown and changes the price (group usage by context_window)".into()
+                        );
                     }
                     _ => short,
                 }
@@ -172,41 +161,19 @@ mod tests {
     #[test]
     fn ids_resolve_exactly_alias_and_dated_forms() {
         let card = RateCard::bundled();
-        for name in [
-            "claude-sonnet-4-5-20250929",
-            "claude-sonnet-4-5",
-            "claude-sonnet-4-5[1m]",
-        ] {
-            assert_eq!(
-                card.resolve(name).unwrap().id.get_ref(),
-                "claude-sonnet-4-5-20250929",
-                "{name}"
-            );
+        for name in ["claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "claude-sonnet-4-5[1m]"] {
+            assert_eq!(card.resolve(name).unwrap().id.get_ref(), "claude-sonnet-4-5-20250929", "{name}");
         }
-        assert_eq!(
-            card.resolve("claude-opus-4-6-20260205")
-                .unwrap()
-                .id
-                .get_ref(),
-            "claude-opus-4-6"
-        );
-        assert_eq!(
-            card.resolve("claude-sonnet-4").unwrap().id.get_ref(),
-            "claude-sonnet-4-20250514"
-        );
-        assert!(
-            card.resolve("claude-sonnet").is_none(),
-            "no guessing beyond dated/undated forms"
-        );
+        assert_eq!(card.resolve("claude-opus-4-6-20260205").unwrap().id.get_ref(), "claude-opus-4-6");
+        assert_eq!(card.resolve("claude-sonnet-4").unwrap().id.get_ref(), "claude-sonnet-4-20250514");
+        assert!(card.resolve("claude-sonnet").is_none(), "no guessing beyond dated/undated forms");
         assert!(card.resolve("claude-sonnet-4-7").is_none());
         assert!(card.resolve("gpt-4o").is_none());
     }
 
     #[test]
     fn unknown_model_is_unpriced_not_zero() {
-        let err = RateCard::bundled()
-            .price(&q("claude-opus-9", "2026-11-01"))
-            .unwrap_err();
+        let err = RateCard::bundled().price(&q("claude-opus-9", "2026-11-01")).unwrap_err();
         assert!(err.contains("unknown model"), "{err}");
     }
 

@@ -20,13 +20,8 @@ pub enum TokenType {
 }
 
 impl TokenType {
-    pub const ALL: [TokenType; 5] = [
-        TokenType::Input,
-        TokenType::CacheWrite5m,
-        TokenType::CacheWrite1h,
-        TokenType::CacheRead,
-        TokenType::Output,
-    ];
+    pub const ALL: [TokenType; 5] =
+        [TokenType::Input, TokenType::CacheWrite5m, TokenType::CacheWrite1h, TokenType::CacheRead, TokenType::Output];
 
     /// The literal `token_type` string of `cost_report`.
     pub fn api_name(self) -> &'static str {
@@ -206,12 +201,8 @@ impl RateRow {
         match t {
             TokenType::Input => self.input,
             TokenType::Output => self.output,
-            TokenType::CacheWrite5m => self
-                .cache_write_5m
-                .unwrap_or(self.input * defaults.cache_write_5m),
-            TokenType::CacheWrite1h => self
-                .cache_write_1h
-                .unwrap_or(self.input * defaults.cache_write_1h),
+            TokenType::CacheWrite5m => self.cache_write_5m.unwrap_or(self.input * defaults.cache_write_5m),
+            TokenType::CacheWrite1h => self.cache_write_1h.unwrap_or(self.input * defaults.cache_write_1h),
             TokenType::CacheRead => self.cache_read.unwrap_or(self.input * defaults.cache_read),
         }
     }

@@ -12,10 +12,7 @@ use super::{Line, Status};
 const KNOWN: [(f64, &str); 7] = [
     (0.5, "billed at the batch rate, while usage says standard?"),
     (2.0, "batch discount missing from the bill?"),
-    (
-        1.1,
-        "US-only inference (1.1x) billed but not in the usage geo?",
-    ),
+    (1.1, "US-only inference (1.1x) billed but not in the usage geo?"),
     (1.0 / 1.1, "US-only surcharge expected but not billed?"),
     (100.0, "cents read as dollars somewhere upstream?"),
     (0.01, "dollars read as cents somewhere upstream?"),
@@ -28,10 +25,7 @@ fn ratio(l: &Line) -> Option<Decimal> {
     if e == 0 {
         return None;
     }
-    Some(
-        Decimal::try_from_i128_with_scale(r, 12).ok()?
-            / Decimal::try_from_i128_with_scale(e, 12).ok()?,
-    )
+    Some(Decimal::try_from_i128_with_scale(r, 12).ok()? / Decimal::try_from_i128_with_scale(e, 12).ok()?)
 }
 
 fn near(x: f64, target: f64) -> bool {
@@ -79,10 +73,15 @@ pub fn explain(lines: &mut [Line]) {
                 }
                 Some(mismatch(l, r))
             }
-            Status::MissingCost => Some("usage with no cost line: blocked or failed requests, cost data not in yet, or billed elsewhere?".into()),
+            Status::MissingCost => Some(
+                "usage with no cost line: blocked or failed requests, cost data not in yet, or billed elsewhere?"
+                    .into(),
+            ),
             Status::MissingUsage => Some("a charge with no usage behind it".into()),
             Status::Unpriced => l.usage.as_ref().and_then(|u| u.unpriced.clone()).map(|r| format!("cannot price: {r}")),
-            Status::NotInCostReport => Some("Priority Tier: billed outside cost_report; priced at list for information".into()),
+            Status::NotInCostReport => {
+                Some("Priority Tier: billed outside cost_report; priced at list for information".into())
+            }
             Status::CostOnly => Some(match l.key.cost_type.as_str() {
                 "code_execution" => "code execution container time: no usage counterpart".to_owned(),
                 "session_usage" => "Managed Agents session runtime: no usage counterpart".to_owned(),

@@ -23,15 +23,11 @@ pub struct Fetched {
 
 /// Whether any model has a fast-mode rate valid on some day of `window`.
 pub fn card_needs_speed(card: &RateCard, window: TimeWindow) -> bool {
-    let (first, last) = (
-        window.start.date_naive(),
-        (window.end - chrono::Duration::microseconds(1)).date_naive(),
-    );
-    card.models.iter().flat_map(|m| &m.rates).any(|r| {
-        r.speed == "fast"
-            && *r.valid_from.get_ref() <= last
-            && r.valid_to.is_none_or(|to| to > first)
-    })
+    let (first, last) = (window.start.date_naive(), (window.end - chrono::Duration::microseconds(1)).date_naive());
+    card.models
+        .iter()
+        .flat_map(|m| &m.rates)
+        .any(|r| r.speed == "fast" && *r.valid_from.get_ref() <= last && r.valid_to.is_none_or(|to| to > first))
 }
 
 /// The usage query reconciliation sends.
@@ -53,11 +49,8 @@ pub fn usage_query(card: &RateCard, window: TimeWindow) -> UsageQuery {
 pub async fn fetch(client: &AdminClient, card: &RateCard, window: TimeWindow) -> Result<Fetched> {
     let uq = usage_query(card, window);
     let cq = CostQuery::new(window);
-    let (usage, cost, workspaces) = futures::try_join!(
-        client.usage_buckets(&uq),
-        client.cost_buckets(&cq),
-        client.workspaces()
-    )?;
+    let (usage, cost, workspaces) =
+        futures::try_join!(client.usage_buckets(&uq), client.cost_buckets(&cq), client.workspaces())?;
     Ok(Fetched {
         usage: usage_frame(&usage)?,
         cost: cost_frame(&cost)?,

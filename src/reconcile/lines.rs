@@ -34,21 +34,13 @@ fn within(delta: i128, reported: i128, tol: Tolerance) -> bool {
     if tol.rel.is_zero() {
         return delta.abs() <= abs;
     }
-    match (
-        Decimal::try_from_i128_with_scale(delta.abs(), 12),
-        Decimal::try_from_i128_with_scale(reported.abs(), 12),
-    ) {
+    match (Decimal::try_from_i128_with_scale(delta.abs(), 12), Decimal::try_from_i128_with_scale(reported.abs(), 12)) {
         (Ok(d), Ok(r)) => d <= tol.abs_usd + tol.rel * r,
         _ => false,
     }
 }
 
-fn status(
-    key: &LineKey,
-    usage: Option<&UsageSide>,
-    cost: Option<&CostSide>,
-    tol: Tolerance,
-) -> Status {
+fn status(key: &LineKey, usage: Option<&UsageSide>, cost: Option<&CostSide>, tol: Tolerance) -> Status {
     let reconcilable = matches!(key.cost_type.as_str(), "tokens" | "web_search");
     match (usage, cost) {
         (_, Some(_)) if !reconcilable => Status::CostOnly,
@@ -85,23 +77,11 @@ pub fn merge(
     for (key, cost) in costs {
         let usage = usages.remove(&key);
         let status = status(&key, usage.as_ref(), Some(&cost), tol);
-        lines.push(Line {
-            key,
-            usage,
-            cost: Some(cost),
-            status,
-            explanation: None,
-        });
+        lines.push(Line { key, usage, cost: Some(cost), status, explanation: None });
     }
     for (key, usage) in usages {
         let status = status(&key, Some(&usage), None, tol);
-        lines.push(Line {
-            key,
-            usage: Some(usage),
-            cost: None,
-            status,
-            explanation: None,
-        });
+        lines.push(Line { key, usage: Some(usage), cost: None, status, explanation: None });
     }
     lines.sort_by(|a, b| a.key.cmp(&b.key));
     lines
@@ -121,11 +101,7 @@ fn implied_rate(reported: i128, quantity: i64) -> Option<i128> {
         let num = reported * 1_000_000;
         let q = quantity as i128;
         let (div, rem) = (num / q, num % q);
-        if 2 * rem.abs() >= q {
-            div + num.signum()
-        } else {
-            div
-        }
+        if 2 * rem.abs() >= q { div + num.signum() } else { div }
     })
 }
 
@@ -143,19 +119,13 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFra
         text("inference_geo", s(&|l| l.key.inference_geo.clone())),
         text("cost_type", s(&|l| Some(l.key.cost_type.clone()))),
         text("token_type", s(&|l| l.key.token_type.clone())),
-        Int64Chunked::from_iter_options(
-            "quantity".into(),
-            lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)),
-        )
-        .into_column(),
+        Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)))
+            .into_column(),
         money(
             "rate_usd_per_mtok",
             m(&|l| {
                 if token(l) {
-                    l.usage
-                        .as_ref()
-                        .filter(|u| u.unpriced.is_none())
-                        .and_then(|u| u.rate.single())
+                    l.usage.as_ref().filter(|u| u.unpriced.is_none()).and_then(|u| u.rate.single())
                 } else {
                     None
                 }
@@ -165,46 +135,26 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFra
         money("reported_usd", m(&|l| l.reported())),
         money("delta_usd", m(&|l| l.delta())),
         text("status", s(&|l| Some(l.status.as_str().to_owned()))),
-        text(
-            "workspace_name",
-            s(&|l| workspace_name(l.key.workspace_id.as_deref(), names)),
-        ),
-        text(
-            "description",
-            s(&|l| l.cost.as_ref().and_then(|c| c.description.clone())),
-        ),
+        text("workspace_name", s(&|l| workspace_name(l.key.workspace_id.as_deref(), names))),
+        text("description", s(&|l| l.cost.as_ref().and_then(|c| c.description.clone()))),
         money(
             "unit_price_usd",
             m(&|l| {
                 if token(l) {
                     None
                 } else {
-                    l.usage
-                        .as_ref()
-                        .filter(|u| u.unpriced.is_none())
-                        .and_then(|u| u.rate.single())
+                    l.usage.as_ref().filter(|u| u.unpriced.is_none()).and_then(|u| u.rate.single())
                 }
             }),
         ),
         money(
             "implied_rate_usd_per_mtok",
             m(&|l| {
-                if token(l) {
-                    implied_rate(l.reported()?, l.usage.as_ref()?.quantity)
-                } else {
-                    None
-                }
+                if token(l) { implied_rate(l.reported()?, l.usage.as_ref()?.quantity) } else { None }
             }),
         ),
         text("explanation", s(&|l| l.explanation.clone())),
-        text(
-            "price_note",
-            s(&|l| {
-                l.usage
-                    .as_ref()
-                    .and_then(|u| u.unpriced.clone().or_else(|| u.note.clone()))
-            }),
-        ),
+        text("price_note", s(&|l| l.usage.as_ref().and_then(|u| u.unpriced.clone().or_else(|| u.note.clone())))),
     ];
     Ok(DataFrame::new(n, columns)?)
 }

@@ -11,7 +11,7 @@ pub mod fetch;
 mod key;
 mod lines;
 mod sides;
-mod summary;
+pub mod summary;
 
 use std::collections::BTreeMap;
 
@@ -64,10 +64,7 @@ impl Status {
 
     /// Whether a line with this status makes the reconciliation fail (exit code 1).
     pub fn is_discrepancy(self) -> bool {
-        matches!(
-            self,
-            Status::Mismatch | Status::MissingCost | Status::MissingUsage | Status::Unpriced
-        )
+        matches!(self, Status::Mismatch | Status::MissingCost | Status::MissingUsage | Status::Unpriced)
     }
 }
 
@@ -80,10 +77,7 @@ pub struct Tolerance {
 
 impl Default for Tolerance {
     fn default() -> Self {
-        Tolerance {
-            abs_usd: Decimal::new(1, 2),
-            rel: Decimal::ZERO,
-        }
+        Tolerance { abs_usd: Decimal::new(1, 2), rel: Decimal::ZERO }
     }
 }
 
@@ -136,11 +130,7 @@ impl Reconciliation {
 
     /// The lines that are discrepancies.
     pub fn discrepancies(&self) -> Result<DataFrame> {
-        let bad: Vec<&str> = Status::ALL
-            .iter()
-            .filter(|s| s.is_discrepancy())
-            .map(|s| s.as_str())
-            .collect();
+        let bad: Vec<&str> = Status::ALL.iter().filter(|s| s.is_discrepancy()).map(|s| s.as_str()).collect();
         let mask = self
             .lines
             .column("status")?
@@ -163,12 +153,7 @@ pub struct Options {
 }
 
 /// Reconciles a usage frame against a cost frame (DESIGN §3 columns) with a rate card.
-pub fn reconcile(
-    usage: &DataFrame,
-    cost: &DataFrame,
-    card: &RateCard,
-    options: &Options,
-) -> Result<Reconciliation> {
+pub fn reconcile(usage: &DataFrame, cost: &DataFrame, card: &RateCard, options: &Options) -> Result<Reconciliation> {
     let usage = sides::clip(usage, options.window)?;
     let cost = sides::clip(cost, options.window)?;
     let costs = sides::cost_side(&cost)?;
@@ -179,18 +164,12 @@ pub fn reconcile(
     let window = options.window.or_else(|| window_of(&lines));
     let summary = Summary::of(&lines, window, &coarse, &options.workspace_names);
     let frame = lines::frame(&lines, &options.workspace_names)?;
-    Ok(Reconciliation {
-        lines: frame,
-        summary,
-    })
+    Ok(Reconciliation { lines: frame, summary })
 }
 
 fn window_of(lines: &[Line]) -> Option<TimeWindow> {
     let first = lines.iter().map(|l| l.key.date).min()?;
     let last = lines.iter().map(|l| l.key.date).max()?;
     let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-    Some(TimeWindow {
-        start: at(first),
-        end: at(last) + chrono::Duration::days(1),
-    })
+    Some(TimeWindow { start: at(first), end: at(last) + chrono::Duration::days(1) })
 }

@@ -18,10 +18,7 @@ pub const COARSENABLE: [&str; 4] = ["model", "service_tier", "context_window", "
 
 /// The bucket's UTC day, as days since the epoch (Datetime → Date truncates in UTC).
 fn day_expr() -> Expr {
-    col("bucket_start")
-        .cast(DataType::Date)
-        .cast(DataType::Int32)
-        .alias("day")
+    col("bucket_start").cast(DataType::Date).cast(DataType::Int32).alias("day")
 }
 
 fn date_of(day: i32) -> NaiveDate {
@@ -29,18 +26,11 @@ fn date_of(day: i32) -> NaiveDate {
 }
 
 fn need(df: &DataFrame, cols: &[&str], what: &str) -> Result<()> {
-    let missing: Vec<&str> = cols
-        .iter()
-        .copied()
-        .filter(|c| df.column(c).is_err())
-        .collect();
+    let missing: Vec<&str> = cols.iter().copied().filter(|c| df.column(c).is_err()).collect();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(Error::input(format!(
-            "the {what} frame lacks column(s) {}",
-            missing.join(", ")
-        )))
+        Err(Error::input(format!("the {what} frame lacks column(s) {}", missing.join(", "))))
     }
 }
 
@@ -52,11 +42,7 @@ pub fn clip(df: &DataFrame, window: Option<TimeWindow>) -> Result<DataFrame> {
     };
     let (s, e) = (w.start.timestamp_micros(), w.end.timestamp_micros());
     let t = col("bucket_start").cast(DataType::Int64);
-    Ok(df
-        .clone()
-        .lazy()
-        .filter(t.clone().gt_eq(lit(s)).and(t.lt(lit(e))))
-        .collect()?)
+    Ok(df.clone().lazy().filter(t.clone().gt_eq(lit(s)).and(t.lt(lit(e)))).collect()?)
 }
 
 fn text(c: &Column, i: usize) -> Result<Option<String>> {
@@ -65,28 +51,11 @@ fn text(c: &Column, i: usize) -> Result<Option<String>> {
 
 /// Cost rows summed to the line key. Needs cost grouped by description (structured fields).
 pub fn cost_side(cost: &DataFrame) -> Result<BTreeMap<LineKey, CostSide>> {
-    let keys = [
-        "workspace_id",
-        "model",
-        "service_tier",
-        "context_window",
-        "inference_geo",
-        "cost_type",
-        "token_type",
-    ];
-    need(
-        cost,
-        &[&keys[..], &["bucket_start", "amount_usd", "description"]].concat(),
-        "cost",
-    )?;
+    let keys = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"];
+    need(cost, &[&keys[..], &["bucket_start", "amount_usd", "description"]].concat(), "cost")?;
     let mut by = vec![day_expr()];
     by.extend(keys.iter().map(|k| col(*k)));
-    let g = cost
-        .clone()
-        .lazy()
-        .group_by(by)
-        .agg([col("amount_usd").sum(), col("description").first()])
-        .collect()?;
+    let g = cost.clone().lazy().group_by(by).agg([col("amount_usd").sum(), col("description").first()]).collect()?;
     let day = g.column("day")?.i32()?.clone();
     let amount = g.column("amount_usd")?.decimal()?.clone();
     let scale = amount.scale();
@@ -109,46 +78,24 @@ pub fn cost_side(cost: &DataFrame) -> Result<BTreeMap<LineKey, CostSide>> {
             token_type: text(g.column("token_type")?, i)?,
         };
         let m = amount.physical().get(i).unwrap_or(0);
-        let reported = if scale <= 12 {
-            m * 10i128.pow(12 - scale as u32)
-        } else {
-            m / 10i128.pow(scale as u32 - 12)
-        };
-        out.insert(
-            key,
-            CostSide {
-                reported,
-                description: text(g.column("description")?, i)?,
-            },
-        );
+        let reported = if scale <= 12 { m * 10i128.pow(12 - scale as u32) } else { m / 10i128.pow(scale as u32 - 12) };
+        out.insert(key, CostSide { reported, description: text(g.column("description")?, i)? });
     }
     Ok(out)
 }
 
 /// Days on which cost_report leaves a key dimension null on every token line.
-pub fn coarsened_days(
-    costs: &BTreeMap<LineKey, CostSide>,
-) -> BTreeMap<NaiveDate, Vec<&'static str>> {
+pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate, Vec<&'static str>> {
     let mut seen: BTreeMap<NaiveDate, [bool; 4]> = BTreeMap::new(); // dimension ever non-null that day
     for k in costs.keys().filter(|k| k.cost_type == "tokens") {
         let e = seen.entry(k.date).or_default();
-        for (flag, v) in e.iter_mut().zip([
-            &k.model,
-            &k.service_tier,
-            &k.context_window,
-            &k.inference_geo,
-        ]) {
+        for (flag, v) in e.iter_mut().zip([&k.model, &k.service_tier, &k.context_window, &k.inference_geo]) {
             *flag |= v.is_some();
         }
     }
     seen.into_iter()
         .filter_map(|(d, flags)| {
-            let dims: Vec<&'static str> = COARSENABLE
-                .iter()
-                .zip(flags)
-                .filter(|(_, f)| !f)
-                .map(|(n, _)| *n)
-                .collect();
+            let dims: Vec<&'static str> = COARSENABLE.iter().zip(flags).filter(|(_, f)| !f).map(|(n, _)| *n).collect();
             (!dims.is_empty()).then_some((d, dims))
         })
         .collect()
@@ -161,90 +108,46 @@ pub fn usage_side(
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
 ) -> Result<BTreeMap<LineKey, UsageSide>> {
-    let dims = [
-        "workspace_id",
-        "model",
-        "service_tier",
-        "context_window",
-        "inference_geo",
-        "speed",
-    ];
-    let tokens: Vec<&str> = TOKEN_COLUMNS
-        .iter()
-        .map(|(c, _)| *c)
-        .chain(["web_search_requests"])
-        .collect();
+    let dims = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
+    let tokens: Vec<&str> = TOKEN_COLUMNS.iter().map(|(c, _)| *c).chain(["web_search_requests"]).collect();
     need(usage, &[&dims[..], &tokens[..]].concat(), "usage")?;
     let mut by = vec![day_expr()];
     by.extend(dims.iter().map(|d| col(*d)));
-    let g = usage
-        .clone()
-        .lazy()
-        .group_by(by)
-        .agg(tokens.iter().map(|t| col(*t).sum()).collect::<Vec<_>>())
-        .collect()?;
+    let g =
+        usage.clone().lazy().group_by(by).agg(tokens.iter().map(|t| col(*t).sum()).collect::<Vec<_>>()).collect()?;
 
     let day = g.column("day")?.i32()?.clone();
-    let s: Vec<StringChunked> = dims
-        .iter()
-        .map(|d| Ok(g.column(d)?.str()?.clone()))
-        .collect::<Result<_>>()?;
-    let q: Vec<Int64Chunked> = tokens
-        .iter()
-        .map(|t| Ok(g.column(t)?.i64()?.clone()))
-        .collect::<Result<_>>()?;
-    let web_unit = card
-        .unit_price("web_search")
-        .map(|u| to_mantissa(u.price))
-        .transpose()?;
-    type Key<'a> = (
-        i32,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<&'a str>,
-    );
-    let mut prices: HashMap<
-        Key<'_>,
-        std::result::Result<(Vec<i128>, bool, Option<String>), String>,
-    > = HashMap::new();
+    let s: Vec<StringChunked> = dims.iter().map(|d| Ok(g.column(d)?.str()?.clone())).collect::<Result<_>>()?;
+    let q: Vec<Int64Chunked> = tokens.iter().map(|t| Ok(g.column(t)?.i64()?.clone())).collect::<Result<_>>()?;
+    let web_unit = card.unit_price("web_search").map(|u| to_mantissa(u.price)).transpose()?;
+    type Key<'a> = (i32, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let mut prices: HashMap<Key<'_>, std::result::Result<(Vec<i128>, bool, Option<String>), String>> = HashMap::new();
     let mut out: BTreeMap<LineKey, UsageSide> = BTreeMap::new();
     for i in 0..g.height() {
         let d = day.get(i).expect("day");
         let date = date_of(d);
         let [ws, model, tier, ctx, geo, speed] = [0, 1, 2, 3, 4, 5].map(|j| s[j].get(i));
-        let price = prices
-            .entry((d, model, tier, ctx, geo, speed))
-            .or_insert_with(|| {
-                let Some(model) = model else {
-                    return Err("model is unknown (group usage by model)".into());
-                };
-                let p = card.price(&PriceQuery {
-                    model,
-                    day: date,
-                    service_tier: tier,
-                    context_window: ctx,
-                    inference_geo: geo,
-                    speed,
-                })?;
-                let rates: Option<Vec<i128>> = p
-                    .usd_per_mtok
-                    .iter()
-                    .map(|r| rate_micros(*r).map(|m| m * 1_000_000))
-                    .collect();
-                let rates = rates.ok_or_else(|| {
-                    "a rate has more than 6 decimals per MTok; refusing to round".to_owned()
-                })?;
-                Ok((rates, p.not_in_cost_report, p.uncertain))
-            });
+        let price = prices.entry((d, model, tier, ctx, geo, speed)).or_insert_with(|| {
+            let Some(model) = model else {
+                return Err("model is unknown (group usage by model)".into());
+            };
+            let p = card.price(&PriceQuery {
+                model,
+                day: date,
+                service_tier: tier,
+                context_window: ctx,
+                inference_geo: geo,
+                speed,
+            })?;
+            let rates: Option<Vec<i128>> =
+                p.usd_per_mtok.iter().map(|r| rate_micros(*r).map(|m| m * 1_000_000)).collect();
+            let rates =
+                rates.ok_or_else(|| "a rate has more than 6 decimals per MTok; refusing to round".to_owned())?;
+            Ok((rates, p.not_in_cost_report, p.uncertain))
+        });
         let c = coarse.get(&date);
         let keep = |name: &str, v: Option<&str>| {
-            if c.is_some_and(|c| c.contains(&name)) {
-                None
-            } else {
-                v.map(str::to_owned)
-            }
+            if c.is_some_and(|c| c.contains(&name)) { None } else { v.map(str::to_owned) }
         };
         for (t, tt) in TokenType::ALL.iter().enumerate() {
             let n = q[t].get(i).unwrap_or(0);
@@ -285,11 +188,7 @@ pub fn usage_side(
                 cost_type: "web_search".into(),
                 token_type: None,
             };
-            out.entry(key).or_default().add(
-                w,
-                web_unit.ok_or("the rate card has no web_search unit price"),
-                1,
-            );
+            out.entry(key).or_default().add(w, web_unit.ok_or("the rate card has no web_search unit price"), 1);
         }
     }
     Ok(out)

@@ -45,10 +45,7 @@ impl Rollup {
 
 /// Lines whose two sides are compared: they make up the headline totals.
 pub fn comparable(s: Status) -> bool {
-    matches!(
-        s,
-        Status::Match | Status::Mismatch | Status::MissingCost | Status::MissingUsage
-    )
+    matches!(s, Status::Match | Status::Mismatch | Status::MissingCost | Status::MissingUsage)
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,13 +74,7 @@ fn rollup<F: Fn(&Line) -> (Option<String>, String)>(lines: &[Line], key: F) -> V
     let mut m: BTreeMap<(Option<String>, String), Rollup> = BTreeMap::new();
     for l in lines {
         let (k, label) = key(l);
-        m.entry((k.clone(), label.clone()))
-            .or_insert_with(|| Rollup {
-                key: k,
-                label,
-                ..Rollup::default()
-            })
-            .add(l);
+        m.entry((k.clone(), label.clone())).or_insert_with(|| Rollup { key: k, label, ..Rollup::default() }).add(l);
     }
     m.into_values().collect()
 }
@@ -95,11 +86,7 @@ impl Summary {
         coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
         names: &BTreeMap<String, String>,
     ) -> Summary {
-        let mut s = Summary {
-            window,
-            lines: lines.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary { window, lines: lines.len(), ..Summary::default() };
         for st in Status::ALL {
             s.counts.insert(st.as_str(), 0);
         }
@@ -120,31 +107,17 @@ impl Summary {
             }
         }
         s.coarsened = coarse.iter().map(|(d, dims)| (*d, dims.clone())).collect();
-        s.by_day = rollup(lines, |l| {
-            (Some(l.key.date.to_string()), l.key.date.to_string())
-        });
+        s.by_day = rollup(lines, |l| (Some(l.key.date.to_string()), l.key.date.to_string()));
         s.by_workspace = rollup(lines, |l| {
             let id = l.key.workspace_id.clone();
-            let label = workspace_name(id.as_deref(), names)
-                .or_else(|| id.clone())
-                .unwrap_or_default();
+            let label = workspace_name(id.as_deref(), names).or_else(|| id.clone()).unwrap_or_default();
             (id, label)
         });
         s.by_model = rollup(lines, |l| {
-            (
-                l.key.model.clone(),
-                l.key
-                    .model
-                    .clone()
-                    .unwrap_or_else(|| format!("({})", l.key.cost_type)),
-            )
+            (l.key.model.clone(), l.key.model.clone().unwrap_or_else(|| format!("({})", l.key.cost_type)))
         });
         s.by_token_type = rollup(lines, |l| {
-            let k = l
-                .key
-                .token_type
-                .clone()
-                .unwrap_or_else(|| l.key.cost_type.clone());
+            let k = l.key.token_type.clone().unwrap_or_else(|| l.key.cost_type.clone());
             (Some(k.clone()), k)
         });
         s
@@ -178,7 +151,9 @@ impl Summary {
         let non_token: serde_json::Map<String, Value> = self
             .non_token
             .iter()
-            .map(|(k, (e, r))| (k.clone(), json!({"expected_usd": format_mantissa(*e), "reported_usd": format_mantissa(*r)})))
+            .map(|(k, (e, r))| {
+                (k.clone(), json!({"expected_usd": format_mantissa(*e), "reported_usd": format_mantissa(*r)}))
+            })
             .collect();
         json!({
             "window": self.window_json(),

@@ -62,12 +62,7 @@ pub(crate) fn bill_day(
         // A model the card does not know (a planted error) is billed like Opus 5.
         let priced = card
             .price(&q)
-            .or_else(|_| {
-                card.price(&PriceQuery {
-                    model: SHADOW_MODEL,
-                    ..q
-                })
-            })
+            .or_else(|_| card.price(&PriceQuery { model: SHADOW_MODEL, ..q }))
             .expect("the simulator only generates priceable usage");
         if priced.not_in_cost_report {
             continue;
@@ -85,8 +80,7 @@ pub(crate) fn bill_day(
                 r.inference_geo.clone(),
                 t,
             );
-            *tokens.entry(key).or_default() +=
-                Decimal::from(n) * priced.rate(t) / Decimal::from(10_000);
+            *tokens.entry(key).or_default() += Decimal::from(n) * priced.rate(t) / Decimal::from(10_000);
         }
     }
     let mut lines: Vec<CostLine> = tokens
@@ -103,11 +97,7 @@ pub(crate) fn bill_day(
             amount_cents: cents.normalize(),
         })
         .collect();
-    let unit = |cost_type: &str| {
-        card.unit_price(cost_type)
-            .map(|u| u.price)
-            .unwrap_or_default()
-    };
+    let unit = |cost_type: &str| card.unit_price(cost_type).map(|u| u.price).unwrap_or_default();
     for (ws, n) in web {
         lines.push(non_token(
             ws,
@@ -142,12 +132,7 @@ pub(crate) fn bill_day(
     lines
 }
 
-fn non_token(
-    workspace_id: Option<String>,
-    description: &str,
-    cost_type: &str,
-    cents: Decimal,
-) -> CostLine {
+fn non_token(workspace_id: Option<String>, description: &str, cost_type: &str, cents: Decimal) -> CostLine {
     CostLine {
         workspace_id,
         description: description.into(),
@@ -162,18 +147,8 @@ fn non_token(
 }
 
 /// "Claude Sonnet 4.5 Usage - Input Tokens, Cache Write (Batch)": a label, never parsed.
-fn describe(
-    card: &RateCard,
-    model: &str,
-    tier: &str,
-    ctx: &str,
-    geo: &str,
-    t: TokenType,
-) -> String {
-    let name = card
-        .resolve(model)
-        .and_then(|m| m.name.clone())
-        .unwrap_or_else(|| model.to_owned());
+fn describe(card: &RateCard, model: &str, tier: &str, ctx: &str, geo: &str, t: TokenType) -> String {
+    let name = card.resolve(model).and_then(|m| m.name.clone()).unwrap_or_else(|| model.to_owned());
     let mut s = format!("{name} Usage - {}", t.label());
     if tier == "batch" {
         s.push_str(" (Batch)");

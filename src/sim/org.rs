@@ -36,14 +36,7 @@ pub struct OrgConfig {
 
 impl OrgConfig {
     pub fn new(seed: u64, days: u32, end: NaiveDate) -> Self {
-        OrgConfig {
-            seed,
-            days,
-            end,
-            peak_records_per_hour: 24,
-            plants: vec![],
-            cost_geo_null: false,
-        }
+        OrgConfig { seed, days, end, peak_records_per_hour: 24, plants: vec![], cost_geo_null: false }
     }
 
     /// `days` days up to today (UTC).
@@ -103,36 +96,22 @@ impl Organization {
         let people = people(&mut rng, window.start, window.end);
         let admin_key = format!("sk-ant-admin01-{}", sim_id(&mut rng, "").repeat(2));
         let regular_key = format!("sk-ant-api03-{}", sim_id(&mut rng, ""));
-        let id = format!(
-            "{:08x}-0000-4000-8000-{:012x}",
-            config.seed as u32,
-            config.seed & 0xffff_ffff_ffff
-        );
+        let id = format!("{:08x}-0000-4000-8000-{:012x}", config.seed as u32, config.seed & 0xffff_ffff_ffff);
         let mut records = Vec::new();
         let mut cost_lines = BTreeMap::new();
-        let days: Vec<NaiveDate> = (0..config.days)
-            .map(|d| window.start.date_naive() + Duration::days(d as i64))
-            .collect();
+        let days: Vec<NaiveDate> =
+            (0..config.days).map(|d| window.start.date_naive() + Duration::days(d as i64)).collect();
         let plant_days = plants::plant_days(&config.plants, &days, config.seed);
         for &day in &days {
             let start = records.len();
             generate_day(&config, &card, &people, day, &mut records);
             if plant_days.get(&Plant::UnknownModel) == Some(&day) {
-                let added = plants::inject_unknown_model(
-                    &records[start..],
-                    config.seed ^ day.num_days_from_ce() as u64,
-                );
+                let added =
+                    plants::inject_unknown_model(&records[start..], config.seed ^ day.num_days_from_ce() as u64);
                 records.extend(added);
                 records[start..].sort_by_key(|r| r.minute);
             }
-            let mut lines = bill_day(
-                &card,
-                &people.workspaces,
-                &people.apps,
-                day,
-                &records[start..],
-                config.seed,
-            );
+            let mut lines = bill_day(&card, &people.workspaces, &people.apps, day, &records[start..], config.seed);
             if config.cost_geo_null {
                 for l in &mut lines {
                     l.inference_geo = None;
@@ -195,14 +174,12 @@ fn generate_day(
     out: &mut Vec<UsageRecord>,
 ) {
     let day_index = day.num_days_from_ce() as u64;
-    let mut rng =
-        ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ day_index);
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ day_index);
     let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
     let total_weight: u32 = people.apps.iter().map(|a| a.weight).sum();
     let mut day_records = Vec::new();
     for hour in 0..24u32 {
-        let mean =
-            cfg.peak_records_per_hour as f64 * diurnal(hour) * if weekend { 0.4 } else { 1.0 };
+        let mean = cfg.peak_records_per_hour as f64 * diurnal(hour) * if weekend { 0.4 } else { 1.0 };
         let n = (mean * rng.random_range(0.6..1.4)).round() as u32;
         for _ in 0..n {
             let mut pick = rng.random_range(0..total_weight);
@@ -215,10 +192,7 @@ fn generate_day(
                 }
             });
             let app = app.expect("weights cover the range");
-            let minute = day
-                .and_hms_opt(hour, rng.random_range(0..60), 0)
-                .expect("valid time")
-                .and_utc();
+            let minute = day.and_hms_opt(hour, rng.random_range(0..60), 0).expect("valid time").and_utc();
             if let Some(r) = record(&mut rng, card, people, app, minute) {
                 day_records.push(r);
             }
@@ -240,18 +214,10 @@ fn record(
     if workspace.is_some_and(|w| w.archived_at.is_some_and(|a| a <= minute)) {
         return None;
     }
-    let available: Vec<&str> = app
-        .models
-        .iter()
-        .copied()
-        .filter(|m| priceable(card, m, day, "0-200k", "standard"))
-        .collect();
+    let available: Vec<&str> =
+        app.models.iter().copied().filter(|m| priceable(card, m, day, "0-200k", "standard")).collect();
     // Mostly the newest available model, sometimes an older one.
-    let model = *available.get(if rng.random_bool(0.7) {
-        0
-    } else {
-        rng.random_range(0..available.len().max(1))
-    })?;
+    let model = *available.get(if rng.random_bool(0.7) { 0 } else { rng.random_range(0..available.len().max(1)) })?;
     let entry = card.resolve(model)?;
     let pct = |rng: &mut ChaCha8Rng, p: u32| rng.random_range(0..100) < p;
     let tier = if pct(rng, app.batch_pct) {
@@ -261,17 +227,12 @@ fn record(
     } else {
         "standard"
     };
-    let speed = if tier == "standard"
-        && pct(rng, app.fast_pct)
-        && priceable(card, model, day, "0-200k", "fast")
-    {
+    let speed = if tier == "standard" && pct(rng, app.fast_pct) && priceable(card, model, day, "0-200k", "fast") {
         "fast"
     } else {
         "standard"
     };
-    let long = speed == "standard"
-        && pct(rng, app.long_pct)
-        && priceable(card, model, day, "200k-1M", "standard");
+    let long = speed == "standard" && pct(rng, app.long_pct) && priceable(card, model, day, "200k-1M", "standard");
     let geo_default = workspace
         .and_then(|w| w.data_residency.as_ref())
         .and_then(|d| d.default_inference_geo.clone())
@@ -284,11 +245,7 @@ fn record(
         geo_default
     };
     let requests = rng.random_range(1..=6u64);
-    let per = |rng: &mut ChaCha8Rng, lo: u64, hi: u64| {
-        (0..requests)
-            .map(|_| rng.random_range(lo..=hi))
-            .sum::<u64>()
-    };
+    let per = |rng: &mut ChaCha8Rng, lo: u64, hi: u64| (0..requests).map(|_| rng.random_range(lo..=hi)).sum::<u64>();
     let s = app.scale;
     let (uncached, read) = if long {
         (per(rng, 20_000, 120_000), per(rng, 150_000, 600_000))
@@ -298,11 +255,7 @@ fn record(
     let w5 = if pct(rng, 60) { per(rng, 0, s / 2) } else { 0 };
     let w1 = if pct(rng, 35) { per(rng, 0, s) } else { 0 };
     let output = per(rng, 50, 4_000);
-    let web = if pct(rng, app.web_pct) {
-        per(rng, 1, 4)
-    } else {
-        0
-    };
+    let web = if pct(rng, app.web_pct) { per(rng, 1, 4) } else { 0 };
     Some(UsageRecord {
         minute,
         workspace_id: workspace.map(|w| w.id.clone()),

@@ -16,10 +16,9 @@ pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Params, Invalid> {
-        let pairs: Vec<(String, String)> =
-            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         for (k, _) in &pairs {
             if k != "beta" && !allowed.contains(&k.as_str()) {
                 return Err(format!("{k}: unknown query parameter"));
@@ -34,18 +33,11 @@ impl Params {
     }
 
     pub fn one(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
     }
 
     /// Every value of an array parameter, checked against the allowed values.
@@ -53,10 +45,7 @@ impl Params {
         let values = self.all(key);
         for v in &values {
             if !allowed.contains(&v.as_str()) {
-                return Err(format!(
-                    "{key}: invalid value {v:?}; expected one of {}",
-                    allowed.join(", ")
-                ));
+                return Err(format!("{key}: invalid value {v:?}; expected one of {}", allowed.join(", ")));
             }
         }
         Ok(values)
@@ -73,10 +62,7 @@ impl Params {
 
     pub fn int(&self, key: &str) -> Result<Option<u32>, Invalid> {
         self.one(key)
-            .map(|v| {
-                v.parse::<u32>()
-                    .map_err(|_| format!("{key}: expected an integer, got {v:?}"))
-            })
+            .map(|v| v.parse::<u32>().map_err(|_| format!("{key}: expected an integer, got {v:?}")))
             .transpose()
     }
 
@@ -100,32 +86,21 @@ pub(crate) struct ReportRange {
 }
 
 impl ReportRange {
-    pub fn parse(
-        p: &Params,
-        width: BucketWidth,
-        now: DateTime<Utc>,
-    ) -> Result<ReportRange, Invalid> {
-        let start = p
-            .time("starting_at")?
-            .ok_or("starting_at: field required")?;
+    pub fn parse(p: &Params, width: BucketWidth, now: DateTime<Utc>) -> Result<ReportRange, Invalid> {
+        let start = p.time("starting_at")?.ok_or("starting_at: field required")?;
         let step = width.duration();
-        let start = start
-            .duration_trunc(step)
-            .map_err(|e| format!("starting_at: {e}"))?;
+        let start = start.duration_trunc(step).map_err(|e| format!("starting_at: {e}"))?;
         let end = match p.time("ending_at")? {
             Some(e) if e <= start => return Err("ending_at: must be after starting_at".into()),
             Some(e) => e,
-            None => (now + step - Duration::microseconds(1))
-                .duration_trunc(step)
-                .map_err(|e| format!("ending_at: {e}"))?,
+            None => {
+                (now + step - Duration::microseconds(1)).duration_trunc(step).map_err(|e| format!("ending_at: {e}"))?
+            }
         };
         let (default, max) = width.limits();
         let limit = p.int("limit")?.unwrap_or(default);
         if limit < 1 || limit > max {
-            return Err(format!(
-                "limit: must be between 1 and {max} for bucket_width '{}'",
-                width.as_str()
-            ));
+            return Err(format!("limit: must be between 1 and {max} for bucket_width '{}'", width.as_str()));
         }
         let page_start = match p.one("page") {
             None => start,
@@ -137,12 +112,7 @@ impl ReportRange {
                 t
             }
         };
-        Ok(ReportRange {
-            width,
-            page_start,
-            end,
-            limit,
-        })
+        Ok(ReportRange { width, page_start, end, limit })
     }
 
     /// Bucket starts on this page, and the next page's first bucket if any.
@@ -166,9 +136,7 @@ pub(crate) fn encode_page(t: DateTime<Utc>) -> String {
 
 fn decode_page(token: &str) -> Option<DateTime<Utc>> {
     let raw = STANDARD.decode(token.strip_prefix("page_")?).ok()?;
-    DateTime::parse_from_rfc3339(std::str::from_utf8(&raw).ok()?)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(std::str::from_utf8(&raw).ok()?).ok().map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -184,11 +152,7 @@ mod tests {
 
     #[test]
     fn brackets_encoded_or_not() {
-        let p = Params::parse(
-            Some("group_by%5B%5D=model&group_by[]=workspace_id&beta=true"),
-            &["group_by[]"],
-        )
-        .unwrap();
+        let p = Params::parse(Some("group_by%5B%5D=model&group_by[]=workspace_id&beta=true"), &["group_by[]"]).unwrap();
         assert_eq!(p.all("group_by[]"), vec!["model", "workspace_id"]);
         assert!(Params::parse(Some("group_by=model"), &["group_by[]"]).is_err());
     }

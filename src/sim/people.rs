@@ -40,25 +40,14 @@ pub(crate) struct People {
 /// A Stripe-like id: prefix + 24 base-58 characters from the org's RNG.
 pub(crate) fn sim_id(rng: &mut ChaCha8Rng, prefix: &str) -> String {
     const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let tail: String = (0..24)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
+    let tail: String = (0..24).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
     format!("{prefix}{tail}")
 }
 
-const FRONTIER: &[&str] = &[
-    "claude-opus-5-5",
-    "claude-opus-5",
-    "claude-opus-4-8",
-    "claude-opus-4-6",
-    "claude-opus-4-1-20250805",
-];
-const WORKHORSE: &[&str] = &[
-    "claude-sonnet-5-5",
-    "claude-sonnet-4-6",
-    "claude-sonnet-4-5-20250929",
-    "claude-sonnet-4-20250514",
-];
+const FRONTIER: &[&str] =
+    &["claude-opus-5-5", "claude-opus-5", "claude-opus-4-8", "claude-opus-4-6", "claude-opus-4-1-20250805"];
+const WORKHORSE: &[&str] =
+    &["claude-sonnet-5-5", "claude-sonnet-4-6", "claude-sonnet-4-5-20250929", "claude-sonnet-4-20250514"];
 const MIXED: &[&str] = &[
     "claude-sonnet-4-5-20250929",
     "claude-haiku-4-5-20251001",
@@ -70,20 +59,19 @@ const CHEAP: &[&str] = &["claude-haiku-4-5-20251001", "claude-3-5-haiku-20241022
 
 pub(crate) fn people(rng: &mut ChaCha8Rng, start: DateTime<Utc>, end: DateTime<Utc>) -> People {
     let created = start - Duration::days(400);
-    let ws =
-        |rng: &mut ChaCha8Rng, name: &str, geo: &str, archived: Option<DateTime<Utc>>| Workspace {
-            id: sim_id(rng, "wrkspc_01"),
-            name: name.into(),
-            kind: Some("workspace".into()),
-            created_at: created,
-            archived_at: archived,
-            display_color: Some("#6C5BB9".into()),
-            data_residency: Some(DataResidency {
-                workspace_geo: Some("us".into()),
-                default_inference_geo: Some(geo.into()),
-                allowed_inference_geos: Some(serde_json::json!("unrestricted")),
-            }),
-        };
+    let ws = |rng: &mut ChaCha8Rng, name: &str, geo: &str, archived: Option<DateTime<Utc>>| Workspace {
+        id: sim_id(rng, "wrkspc_01"),
+        name: name.into(),
+        kind: Some("workspace".into()),
+        created_at: created,
+        archived_at: archived,
+        display_color: Some("#6C5BB9".into()),
+        data_residency: Some(DataResidency {
+            workspace_geo: Some("us".into()),
+            default_inference_geo: Some(geo.into()),
+            allowed_inference_geos: Some(serde_json::json!("unrestricted")),
+        }),
+    };
     let mid = start + (end - start) / 2;
     let workspaces = vec![
         ws(rng, "Production", "global", None),
@@ -97,16 +85,9 @@ pub(crate) fn people(rng: &mut ChaCha8Rng, start: DateTime<Utc>, end: DateTime<U
         name: name.into(),
         kind: Some("api_key".into()),
         created_at: created,
-        created_by: Some(crate::api::wire::Actor {
-            id: sim_id(rng, "user_01"),
-            kind: "user".into(),
-        }),
+        created_by: Some(crate::api::wire::Actor { id: sim_id(rng, "user_01"), kind: "user".into() }),
         expires_at: None,
-        partial_key_hint: Some(format!(
-            "sk-ant-api03-{}...{}",
-            &sim_id(rng, "")[..3],
-            &sim_id(rng, "")[..4]
-        )),
+        partial_key_hint: Some(format!("sk-ant-api03-{}...{}", &sim_id(rng, "")[..3], &sim_id(rng, "")[..4])),
         status: status.into(),
         workspace_id: ws.map(|i| workspaces[i].id.clone()),
     };
@@ -137,47 +118,14 @@ pub(crate) fn people(rng: &mut ChaCha8Rng, start: DateTime<Utc>, end: DateTime<U
         scale,
     };
     let apps = vec![
-        App {
-            web_pct: 10,
-            ..app(None, Some(0), 3, MIXED, 6_000)
-        },
-        App {
-            web_pct: 5,
-            ..app(None, None, 1, WORKHORSE, 3_000)
-        },
-        App {
-            priority_pct: 8,
-            web_pct: 15,
-            long_pct: 6,
-            us_pct: 10,
-            ..app(Some(0), Some(1), 8, WORKHORSE, 12_000)
-        },
-        App {
-            fast_pct: 10,
-            long_pct: 4,
-            ..app(Some(0), Some(2), 4, FRONTIER, 20_000)
-        },
-        App {
-            account_id: Some(user),
-            web_pct: 30,
-            long_pct: 10,
-            ..app(Some(1), Some(3), 3, FRONTIER, 30_000)
-        },
-        App {
-            ..app(Some(2), Some(4), 3, WORKHORSE, 8_000)
-        },
-        App {
-            service_account_id: Some(svac),
-            batch_pct: 85,
-            ..app(Some(3), Some(5), 4, CHEAP, 15_000)
-        },
-        App {
-            ..app(Some(4), Some(6), 1, MIXED, 4_000)
-        },
+        App { web_pct: 10, ..app(None, Some(0), 3, MIXED, 6_000) },
+        App { web_pct: 5, ..app(None, None, 1, WORKHORSE, 3_000) },
+        App { priority_pct: 8, web_pct: 15, long_pct: 6, us_pct: 10, ..app(Some(0), Some(1), 8, WORKHORSE, 12_000) },
+        App { fast_pct: 10, long_pct: 4, ..app(Some(0), Some(2), 4, FRONTIER, 20_000) },
+        App { account_id: Some(user), web_pct: 30, long_pct: 10, ..app(Some(1), Some(3), 3, FRONTIER, 30_000) },
+        App { ..app(Some(2), Some(4), 3, WORKHORSE, 8_000) },
+        App { service_account_id: Some(svac), batch_pct: 85, ..app(Some(3), Some(5), 4, CHEAP, 15_000) },
+        App { ..app(Some(4), Some(6), 1, MIXED, 4_000) },
     ];
-    People {
-        workspaces,
-        api_keys,
-        apps,
-    }
+    People { workspaces, api_keys, apps }
 }

@@ -72,16 +72,10 @@ impl Plant {
 impl FromStr for Plant {
     type Err = Error;
     fn from_str(s: &str) -> Result<Plant> {
-        Plant::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| {
-                let all: Vec<_> = Plant::ALL.iter().map(|p| p.as_str()).collect();
-                Error::input_hint(
-                    format!("unknown plant {s:?}"),
-                    format!("choose from all, none, {}", all.join(", ")),
-                )
-            })
+        Plant::ALL.into_iter().find(|p| p.as_str() == s.trim()).ok_or_else(|| {
+            let all: Vec<_> = Plant::ALL.iter().map(|p| p.as_str()).collect();
+            Error::input_hint(format!("unknown plant {s:?}"), format!("choose from all, none, {}", all.join(", ")))
+        })
     }
 }
 
@@ -94,17 +88,9 @@ pub struct Planted {
 }
 
 /// The day each plant lands on: spread over the window, chosen by seed.
-pub(crate) fn plant_days(
-    plants: &[Plant],
-    days: &[NaiveDate],
-    seed: u64,
-) -> BTreeMap<Plant, NaiveDate> {
+pub(crate) fn plant_days(plants: &[Plant], days: &[NaiveDate], seed: u64) -> BTreeMap<Plant, NaiveDate> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9_1A47);
-    plants
-        .iter()
-        .filter(|_| !days.is_empty())
-        .map(|p| (*p, days[rng.random_range(0..days.len())]))
-        .collect()
+    plants.iter().filter(|_| !days.is_empty()).map(|p| (*p, days[rng.random_range(0..days.len())])).collect()
 }
 
 /// Before billing: usage of a model the card does not know, cloned from a few of the day's
@@ -112,10 +98,7 @@ pub(crate) fn plant_days(
 pub(crate) fn inject_unknown_model(records: &[UsageRecord], rng_seed: u64) -> Vec<UsageRecord> {
     let mut rng = ChaCha8Rng::seed_from_u64(rng_seed);
     let mut added = Vec::new();
-    for r in records
-        .iter()
-        .filter(|r| r.service_tier == "standard" && r.workspace_id.is_some())
-    {
+    for r in records.iter().filter(|r| r.service_tier == "standard" && r.workspace_id.is_some()) {
         if rng.random_range(0..10) == 0 && added.len() < 6 {
             let mut c = r.clone();
             c.model = UNKNOWN_MODEL.into();
@@ -158,29 +141,18 @@ pub(crate) fn apply(
         let Some(lines) = cost_lines.get_mut(&day) else {
             continue;
         };
-        let pick = |lines: &Vec<CostLine>,
-                    rng: &mut ChaCha8Rng,
-                    used: &BTreeSet<LineKey>,
-                    ok: &dyn Fn(&CostLine) -> bool| {
-            let candidates: Vec<usize> = (0..lines.len())
-                .filter(|&i| ok(&lines[i]) && !used.contains(&token_key(day, &lines[i])))
-                .collect();
-            (!candidates.is_empty()).then(|| candidates[rng.random_range(0..candidates.len())])
-        };
-        let is_token =
-            |l: &CostLine| l.cost_type == "tokens" && l.model.as_deref() != Some(UNKNOWN_MODEL);
+        let pick =
+            |lines: &Vec<CostLine>, rng: &mut ChaCha8Rng, used: &BTreeSet<LineKey>, ok: &dyn Fn(&CostLine) -> bool| {
+                let candidates: Vec<usize> =
+                    (0..lines.len()).filter(|&i| ok(&lines[i]) && !used.contains(&token_key(day, &lines[i]))).collect();
+                (!candidates.is_empty()).then(|| candidates[rng.random_range(0..candidates.len())])
+            };
+        let is_token = |l: &CostLine| l.cost_type == "tokens" && l.model.as_deref() != Some(UNKNOWN_MODEL);
         match plant {
             Plant::Bend => {
-                if let Some(i) = pick(lines, &mut rng, &used, &|l| {
-                    is_token(l) && l.amount_cents >= dollar
-                }) {
-                    lines[i].amount_cents =
-                        (lines[i].amount_cents * Decimal::new(107, 2)).normalize();
-                    out.push(Planted {
-                        plant,
-                        key: token_key(day, &lines[i]),
-                        status: Status::Mismatch,
-                    });
+                if let Some(i) = pick(lines, &mut rng, &used, &|l| is_token(l) && l.amount_cents >= dollar) {
+                    lines[i].amount_cents = (lines[i].amount_cents * Decimal::new(107, 2)).normalize();
+                    out.push(Planted { plant, key: token_key(day, &lines[i]), status: Status::Mismatch });
                 }
             }
             Plant::OneHourAtFiveMinute => {
@@ -191,47 +163,28 @@ pub(crate) fn apply(
                 };
                 if let Some(i) = pick(lines, &mut rng, &used, &is_1h) {
                     // 5m = 1.25 × input, 1h = 2 × input: the 5m price is 0.625 of the 1h price.
-                    lines[i].amount_cents =
-                        (lines[i].amount_cents * Decimal::new(625, 3)).normalize();
-                    out.push(Planted {
-                        plant,
-                        key: token_key(day, &lines[i]),
-                        status: Status::Mismatch,
-                    });
+                    lines[i].amount_cents = (lines[i].amount_cents * Decimal::new(625, 3)).normalize();
+                    out.push(Planted { plant, key: token_key(day, &lines[i]), status: Status::Mismatch });
                 }
             }
             Plant::DropCostLine => {
-                if let Some(i) = pick(lines, &mut rng, &used, &|l| {
-                    is_token(l) && l.amount_cents >= dollar
-                }) {
+                if let Some(i) = pick(lines, &mut rng, &used, &|l| is_token(l) && l.amount_cents >= dollar) {
                     let l = lines.remove(i);
-                    out.push(Planted {
-                        plant,
-                        key: token_key(day, &l),
-                        status: Status::MissingCost,
-                    });
+                    out.push(Planted { plant, key: token_key(day, &l), status: Status::MissingCost });
                 }
             }
             Plant::WebSearchOverbill => {
-                if let Some(i) = pick(lines, &mut rng, &used, &|l| {
-                    l.cost_type == "web_search" && l.amount_cents >= Decimal::TEN
-                }) {
-                    lines[i].amount_cents =
-                        (lines[i].amount_cents * Decimal::new(15, 1)).normalize();
-                    out.push(Planted {
-                        plant,
-                        key: token_key(day, &lines[i]),
-                        status: Status::Mismatch,
-                    });
+                if let Some(i) =
+                    pick(lines, &mut rng, &used, &|l| l.cost_type == "web_search" && l.amount_cents >= Decimal::TEN)
+                {
+                    lines[i].amount_cents = (lines[i].amount_cents * Decimal::new(15, 1)).normalize();
+                    out.push(Planted { plant, key: token_key(day, &lines[i]), status: Status::Mismatch });
                 }
             }
             Plant::PhantomCostLine => {
                 // Opus 4.7 in batch: no simulated app sends it, so no usage stands behind the line.
                 let ws = lines.iter().find_map(|l| l.workspace_id.clone());
-                let name = card
-                    .resolve("claude-opus-4-7")
-                    .and_then(|m| m.name.clone())
-                    .unwrap_or_default();
+                let name = card.resolve("claude-opus-4-7").and_then(|m| m.name.clone()).unwrap_or_default();
                 let line = CostLine {
                     workspace_id: ws,
                     description: format!("{name} Usage - Output Tokens (Batch)"),
@@ -243,23 +196,12 @@ pub(crate) fn apply(
                     inference_geo: Some("global".into()),
                     amount_cents: Decimal::new(1_234_567, 4),
                 };
-                out.push(Planted {
-                    plant,
-                    key: token_key(day, &line),
-                    status: Status::MissingUsage,
-                });
+                out.push(Planted { plant, key: token_key(day, &line), status: Status::MissingUsage });
                 lines.push(line);
             }
             Plant::UnknownModel => {
-                for l in lines
-                    .iter()
-                    .filter(|l| l.model.as_deref() == Some(UNKNOWN_MODEL))
-                {
-                    out.push(Planted {
-                        plant,
-                        key: token_key(day, l),
-                        status: Status::Unpriced,
-                    });
+                for l in lines.iter().filter(|l| l.model.as_deref() == Some(UNKNOWN_MODEL)) {
+                    out.push(Planted { plant, key: token_key(day, l), status: Status::Unpriced });
                 }
             }
         }

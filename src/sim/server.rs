@@ -70,15 +70,9 @@ impl FakeAdminApi {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|e| Error::input(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::input(e.to_string()))?;
-        let shared = Arc::new(Shared {
-            org: Arc::new(org),
-            faults,
-            counter: AtomicU64::new(0),
-            log: Mutex::new(vec![]),
-        });
+        let addr = listener.local_addr().map_err(|e| Error::input(e.to_string()))?;
+        let shared =
+            Arc::new(Shared { org: Arc::new(org), faults, counter: AtomicU64::new(0), log: Mutex::new(vec![]) });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
             .route("/v1/organizations/usage_report/messages", get(usage))
@@ -97,11 +91,7 @@ impl FakeAdminApi {
                 })
                 .await;
         });
-        Ok(FakeAdminApi {
-            addr,
-            shared,
-            shutdown: Some(tx),
-        })
+        Ok(FakeAdminApi { addr, shared, shutdown: Some(tx) })
     }
 
     /// [`FakeAdminApi::start`] on the shared runtime, for blocking callers (CLI, Python).
@@ -167,10 +157,7 @@ async fn respond(
         tokio::time::sleep(s.faults.latency).await;
     }
     let outcome = check(s, headers, n).and_then(|_| body());
-    let beta = headers
-        .get("anthropic-beta")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let beta = headers.get("anthropic-beta").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut response = match outcome {
         Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
         Err(ApiError(status, kind, message)) => {
@@ -179,22 +166,13 @@ async fn respond(
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let ms = s.faults.retry_after_ms;
                 let h = r.headers_mut();
-                h.insert(
-                    "retry-after",
-                    ms.div_ceil(1000)
-                        .max(1)
-                        .to_string()
-                        .parse()
-                        .expect("header"),
-                );
+                h.insert("retry-after", ms.div_ceil(1000).max(1).to_string().parse().expect("header"));
                 h.insert("retry-after-ms", ms.to_string().parse().expect("header"));
             }
             r
         }
     };
-    response
-        .headers_mut()
-        .insert("request-id", request_id.parse().expect("header"));
+    response.headers_mut().insert("request-id", request_id.parse().expect("header"));
     s.log.lock().expect("log lock").push(RequestLog {
         path: path.to_owned(),
         query: raw.unwrap_or_default(),
@@ -215,27 +193,14 @@ fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
     }
     if f.error_every > 0 && n % f.error_every as u64 == 0 {
         return Err(match f.error_status {
-            529 => ApiError(
-                StatusCode::from_u16(529).expect("529"),
-                "overloaded_error",
-                "Overloaded".into(),
-            ),
-            _ => ApiError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "api_error",
-                "Internal server error".into(),
-            ),
+            529 => ApiError(StatusCode::from_u16(529).expect("529"), "overloaded_error", "Overloaded".into()),
+            _ => ApiError(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "Internal server error".into()),
         });
     }
     let key = headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
-        .or_else(|| {
-            headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-        });
+        .or_else(|| headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")));
     match key {
         None => {
             return Err(ApiError(
@@ -249,16 +214,11 @@ fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
             return Err(ApiError(
                 StatusCode::FORBIDDEN,
                 "permission_error",
-                "This API key does not have permission to access organization usage reports."
-                    .into(),
+                "This API key does not have permission to access organization usage reports.".into(),
             ));
         }
         Some(_) => {
-            return Err(ApiError(
-                StatusCode::UNAUTHORIZED,
-                "authentication_error",
-                "invalid x-api-key".into(),
-            ));
+            return Err(ApiError(StatusCode::UNAUTHORIZED, "authentication_error", "invalid x-api-key".into()));
         }
     }
     if headers.get("anthropic-version").is_none() {
@@ -292,29 +252,11 @@ const USAGE_PARAMS: &[&str] = &[
     "inference_geos[]",
     "speeds[]",
 ];
-const TIERS: &[&str] = &[
-    "standard",
-    "batch",
-    "priority",
-    "priority_on_demand",
-    "flex",
-    "flex_discount",
-];
+const TIERS: &[&str] = &["standard", "batch", "priority", "priority_on_demand", "flex", "flex_discount"];
 
-async fn usage(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
+async fn usage(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let body = || usage_body(&s, &headers, raw.as_deref());
-    respond(
-        &s,
-        "/v1/organizations/usage_report/messages",
-        &headers,
-        raw.clone(),
-        body,
-    )
-    .await
+    respond(&s, "/v1/organizations/usage_report/messages", &headers, raw.clone(), body).await
 }
 
 fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Value, ApiError> {
@@ -324,23 +266,15 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
         "1h" => BucketWidth::Hour,
         "1d" => BucketWidth::Day,
         w => {
-            return Err(invalid(format!(
-                "bucket_width: invalid value {w:?}; expected 1m, 1h or 1d"
-            )));
+            return Err(invalid(format!("bucket_width: invalid value {w:?}; expected 1m, 1h or 1d")));
         }
     };
     let dims: Vec<&str> = UsageDimension::ALL.iter().map(|d| d.as_str()).collect();
     let group = p.enums("group_by[]", &dims).map_err(invalid)?;
     let tiers = p.enums("service_tiers[]", TIERS).map_err(invalid)?;
-    let windows = p
-        .enums("context_window[]", &["0-200k", "200k-1M"])
-        .map_err(invalid)?;
-    let geos = p
-        .enums("inference_geos[]", &["global", "us", "not_available"])
-        .map_err(invalid)?;
-    let speeds = p
-        .enums("speeds[]", &["standard", "fast"])
-        .map_err(invalid)?;
+    let windows = p.enums("context_window[]", &["0-200k", "200k-1M"]).map_err(invalid)?;
+    let geos = p.enums("inference_geos[]", &["global", "us", "not_available"]).map_err(invalid)?;
+    let speeds = p.enums("speeds[]", &["standard", "fast"]).map_err(invalid)?;
     let beta = has_fast_beta(headers);
     if (group.iter().any(|g| g == "speed") || !speeds.is_empty()) && !beta {
         return Err(invalid(format!(
@@ -356,9 +290,8 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
         p.all("account_ids[]"),
         p.all("service_account_ids[]"),
     );
-    let keep = |want: &Vec<String>, have: &Option<String>| {
-        want.is_empty() || have.as_ref().is_some_and(|h| want.contains(h))
-    };
+    let keep =
+        |want: &Vec<String>, have: &Option<String>| want.is_empty() || have.as_ref().is_some_and(|h| want.contains(h));
     let keep_s = |want: &Vec<String>, have: &String| want.is_empty() || want.contains(have);
     let grouped = |d: UsageDimension| group.iter().any(|g| g == d.as_str());
     let step = width.duration();
@@ -378,8 +311,7 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
             {
                 continue;
             }
-            let g =
-                |d: UsageDimension, v: Option<&String>| if grouped(d) { v.cloned() } else { None };
+            let g = |d: UsageDimension, v: Option<&String>| if grouped(d) { v.cloned() } else { None };
             let key = [
                 g(UsageDimension::ApiKeyId, r.api_key_id.as_ref()),
                 g(UsageDimension::WorkspaceId, r.workspace_id.as_ref()),
@@ -389,10 +321,7 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
                 g(UsageDimension::InferenceGeo, Some(&r.inference_geo)),
                 g(UsageDimension::Speed, Some(&r.speed)),
                 g(UsageDimension::AccountId, r.account_id.as_ref()),
-                g(
-                    UsageDimension::ServiceAccountId,
-                    r.service_account_id.as_ref(),
-                ),
+                g(UsageDimension::ServiceAccountId, r.service_account_id.as_ref()),
             ];
             let acc = rows.entry(key).or_default();
             for (total, n) in acc.iter_mut().zip(r.tokens) {
@@ -405,15 +334,10 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
             .map(|([key, ws, model, tier, ctx, geo, speed, acct, svac], t)| {
                 let row = UsageResult {
                     uncached_input_tokens: t[0],
-                    cache_creation: CacheCreation {
-                        ephemeral_5m_input_tokens: t[1],
-                        ephemeral_1h_input_tokens: t[2],
-                    },
+                    cache_creation: CacheCreation { ephemeral_5m_input_tokens: t[1], ephemeral_1h_input_tokens: t[2] },
                     cache_read_input_tokens: t[3],
                     output_tokens: t[4],
-                    server_tool_use: ServerToolUse {
-                        web_search_requests: t[5],
-                    },
+                    server_tool_use: ServerToolUse { web_search_requests: t[5] },
                     api_key_id: key,
                     workspace_id: ws,
                     model,
@@ -436,49 +360,21 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
     Ok(json!({"data": data, "has_more": next.is_some(), "next_page": next.map(encode_page)}))
 }
 
-async fn cost(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
+async fn cost(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let body = || cost_body(&s, raw.as_deref());
-    respond(
-        &s,
-        "/v1/organizations/cost_report",
-        &headers,
-        raw.clone(),
-        body,
-    )
-    .await
+    respond(&s, "/v1/organizations/cost_report", &headers, raw.clone(), body).await
 }
 
 fn cost_body(s: &Shared, raw: Option<&str>) -> Result<Value, ApiError> {
-    let p = Params::parse(
-        raw,
-        &[
-            "starting_at",
-            "ending_at",
-            "bucket_width",
-            "limit",
-            "page",
-            "group_by[]",
-        ],
-    )
-    .map_err(invalid)?;
+    let p = Params::parse(raw, &["starting_at", "ending_at", "bucket_width", "limit", "page", "group_by[]"])
+        .map_err(invalid)?;
     if let Some(w) = p.one("bucket_width") {
         if w != "1d" {
-            return Err(invalid(format!(
-                "bucket_width: cost_report only supports '1d', got {w:?}"
-            )));
+            return Err(invalid(format!("bucket_width: cost_report only supports '1d', got {w:?}")));
         }
     }
-    let group = p
-        .enums("group_by[]", &["workspace_id", "description"])
-        .map_err(invalid)?;
-    let (by_ws, by_desc) = (
-        group.iter().any(|g| g == "workspace_id"),
-        group.iter().any(|g| g == "description"),
-    );
+    let group = p.enums("group_by[]", &["workspace_id", "description"]).map_err(invalid)?;
+    let (by_ws, by_desc) = (group.iter().any(|g| g == "workspace_id"), group.iter().any(|g| g == "description"));
     let range = ReportRange::parse(&p, BucketWidth::Day, s.org.window().end).map_err(invalid)?;
     let (starts, next) = range.page();
     let mut data = Vec::new();
@@ -494,13 +390,7 @@ fn cost_body(s: &Shared, raw: Option<&str>) -> Result<Value, ApiError> {
             Option<String>,
         );
         let mut rows: BTreeMap<Key, rust_decimal::Decimal> = BTreeMap::new();
-        for l in s
-            .org
-            .cost_lines
-            .get(&start.date_naive())
-            .into_iter()
-            .flatten()
-        {
+        for l in s.org.cost_lines.get(&start.date_naive()).into_iter().flatten() {
             let ws = if by_ws { l.workspace_id.clone() } else { None };
             let key = if by_desc {
                 (
@@ -520,33 +410,23 @@ fn cost_body(s: &Shared, raw: Option<&str>) -> Result<Value, ApiError> {
         }
         let results: Vec<CostResult> = rows
             .into_iter()
-            .map(
-                |((ws, desc, ctype, model, tier, ttype, ctx, geo), amount)| CostResult {
-                    amount: amount.normalize(),
-                    currency: "USD".into(),
-                    workspace_id: ws,
-                    description: desc,
-                    cost_type: ctype,
-                    model,
-                    service_tier: tier,
-                    token_type: ttype,
-                    context_window: ctx,
-                    inference_geo: geo,
-                    speed: None,
-                },
-            )
+            .map(|((ws, desc, ctype, model, tier, ttype, ctx, geo), amount)| CostResult {
+                amount: amount.normalize(),
+                currency: "USD".into(),
+                workspace_id: ws,
+                description: desc,
+                cost_type: ctype,
+                model,
+                service_tier: tier,
+                token_type: ttype,
+                context_window: ctx,
+                inference_geo: geo,
+                speed: None,
+            })
             .collect();
-        data.push(Bucket {
-            starting_at: start,
-            ending_at: start + chrono::Duration::days(1),
-            results,
-        });
+        data.push(Bucket { starting_at: start, ending_at: start + chrono::Duration::days(1), results });
     }
-    let page = ReportPage {
-        data,
-        has_more: next.is_some(),
-        next_page: next.map(encode_page),
-    };
+    let page = ReportPage { data, has_more: next.is_some(), next_page: next.map(encode_page) };
     Ok(serde_json::to_value(page).expect("serialisable"))
 }
 
@@ -563,16 +443,8 @@ fn list_page(p: &Params, items: Vec<Value>) -> Result<Value, ApiError> {
     }
     let pos = |id: &str| items.iter().position(|v| v["id"] == id);
     let (lo, hi) = match (p.one("after_id"), p.one("before_id")) {
-        (Some(a), _) => (
-            pos(a)
-                .map(|i| i + 1)
-                .ok_or_else(|| invalid("after_id: unknown id".into()))?,
-            items.len(),
-        ),
-        (None, Some(b)) => (
-            0,
-            pos(b).ok_or_else(|| invalid("before_id: unknown id".into()))?,
-        ),
+        (Some(a), _) => (pos(a).map(|i| i + 1).ok_or_else(|| invalid("after_id: unknown id".into()))?, items.len()),
+        (None, Some(b)) => (0, pos(b).ok_or_else(|| invalid("before_id: unknown id".into()))?),
         (None, None) => (0, items.len()),
     };
     let take = (hi - lo).min(limit as usize);
@@ -582,17 +454,10 @@ fn list_page(p: &Params, items: Vec<Value>) -> Result<Value, ApiError> {
     Ok(json!({"data": page, "has_more": lo + take < hi, "first_id": first, "last_id": last}))
 }
 
-async fn workspaces(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
+async fn workspaces(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let body = || {
-        let p = Params::parse(
-            raw.as_deref(),
-            &["limit", "after_id", "before_id", "include_archived"],
-        )
-        .map_err(invalid)?;
+        let p =
+            Params::parse(raw.as_deref(), &["limit", "after_id", "before_id", "include_archived"]).map_err(invalid)?;
         let archived = p.bool("include_archived").map_err(invalid)?;
         let items = s
             .org
@@ -603,61 +468,26 @@ async fn workspaces(
             .collect();
         list_page(&p, items)
     };
-    respond(
-        &s,
-        "/v1/organizations/workspaces",
-        &headers,
-        raw.clone(),
-        body,
-    )
-    .await
+    respond(&s, "/v1/organizations/workspaces", &headers, raw.clone(), body).await
 }
 
-async fn workspace(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn workspace(State(s): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let body = || {
         s.org
             .workspaces
             .iter()
             .find(|w| w.id == id)
             .map(|w| serde_json::to_value(w).expect("json"))
-            .ok_or_else(|| {
-                ApiError(
-                    StatusCode::NOT_FOUND,
-                    "not_found_error",
-                    format!("workspace {id} not found"),
-                )
-            })
+            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "not_found_error", format!("workspace {id} not found")))
     };
-    respond(
-        &s,
-        "/v1/organizations/workspaces/{id}",
-        &headers,
-        None,
-        body,
-    )
-    .await
+    respond(&s, "/v1/organizations/workspaces/{id}", &headers, None, body).await
 }
 
-async fn api_keys(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
+async fn api_keys(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let body = || {
         let p = Params::parse(
             raw.as_deref(),
-            &[
-                "limit",
-                "after_id",
-                "before_id",
-                "status",
-                "workspace_id",
-                "created_by_user_id",
-            ],
+            &["limit", "after_id", "before_id", "status", "workspace_id", "created_by_user_id"],
         )
         .map_err(invalid)?;
         let status = p.one("status");
@@ -672,64 +502,29 @@ async fn api_keys(
             .api_keys
             .iter()
             .filter(|k| {
-                status.is_none_or(|st| k.status == st)
-                    && ws.is_none_or(|w| k.workspace_id.as_deref() == Some(w))
+                status.is_none_or(|st| k.status == st) && ws.is_none_or(|w| k.workspace_id.as_deref() == Some(w))
             })
             .map(|k| serde_json::to_value(k).expect("json"))
             .collect();
         list_page(&p, items)
     };
-    respond(
-        &s,
-        "/v1/organizations/api_keys",
-        &headers,
-        raw.clone(),
-        body,
-    )
-    .await
+    respond(&s, "/v1/organizations/api_keys", &headers, raw.clone(), body).await
 }
 
-async fn api_key(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn api_key(State(s): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let body = || {
         s.org
             .api_keys
             .iter()
             .find(|k| k.id == id)
             .map(|k| serde_json::to_value(k).expect("json"))
-            .ok_or_else(|| {
-                ApiError(
-                    StatusCode::NOT_FOUND,
-                    "not_found_error",
-                    format!("API key {id} not found"),
-                )
-            })
+            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "not_found_error", format!("API key {id} not found")))
     };
     respond(&s, "/v1/organizations/api_keys/{id}", &headers, None, body).await
 }
 
-async fn not_found(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Response {
+async fn not_found(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
     let path = uri.path().to_owned();
-    let body = || {
-        Err(ApiError(
-            StatusCode::NOT_FOUND,
-            "not_found_error",
-            format!("Not found: {path}"),
-        ))
-    };
-    respond(
-        &s,
-        uri.path(),
-        &headers,
-        uri.query().map(str::to_owned),
-        body,
-    )
-    .await
+    let body = || Err(ApiError(StatusCode::NOT_FOUND, "not_found_error", format!("Not found: {path}")));
+    respond(&s, uri.path(), &headers, uri.query().map(str::to_owned), body).await
 }

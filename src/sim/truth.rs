@@ -11,13 +11,8 @@ impl Organization {
     /// One row per usage record (minute resolution), every dimension filled in.
     pub fn records_frame(&self) -> Result<DataFrame> {
         let r = &self.records;
-        let s =
-            |f: &dyn Fn(&super::UsageRecord) -> Option<String>| r.iter().map(f).collect::<Vec<_>>();
-        let t = |i: usize| {
-            r.iter()
-                .map(|x| token_count(x.tokens[i]))
-                .collect::<Vec<_>>()
-        };
+        let s = |f: &dyn Fn(&super::UsageRecord) -> Option<String>| r.iter().map(f).collect::<Vec<_>>();
+        let t = |i: usize| r.iter().map(|x| token_count(x.tokens[i])).collect::<Vec<_>>();
         let columns = vec![
             datetime("minute", r.iter().map(|x| Some(micros(x.minute))).collect()),
             text("workspace_id", s(&|x| x.workspace_id.clone())),
@@ -32,12 +27,7 @@ impl Organization {
             int("cache_creation_1h_input_tokens", t(2)),
             int("cache_read_input_tokens", t(3)),
             int("output_tokens", t(4)),
-            int(
-                "web_search_requests",
-                r.iter()
-                    .map(|x| token_count(x.web_search_requests))
-                    .collect(),
-            ),
+            int("web_search_requests", r.iter().map(|x| token_count(x.web_search_requests)).collect()),
             text("account_id", s(&|x| x.account_id.clone())),
             text("service_account_id", s(&|x| x.service_account_id.clone())),
         ];
@@ -46,14 +36,8 @@ impl Organization {
 
     /// Every line the organization is billed, per UTC day, in USD.
     pub fn cost_lines_frame(&self) -> Result<DataFrame> {
-        let lines: Vec<_> = self
-            .cost_lines
-            .iter()
-            .flat_map(|(d, ls)| ls.iter().map(move |l| (*d, l)))
-            .collect();
-        let s = |f: &dyn Fn(&super::CostLine) -> Option<String>| {
-            lines.iter().map(|(_, l)| f(l)).collect::<Vec<_>>()
-        };
+        let lines: Vec<_> = self.cost_lines.iter().flat_map(|(d, ls)| ls.iter().map(move |l| (*d, l))).collect();
+        let s = |f: &dyn Fn(&super::CostLine) -> Option<String>| lines.iter().map(|(_, l)| f(l)).collect::<Vec<_>>();
         let amounts = lines
             .iter()
             .map(|(_, l)| to_mantissa(cents_to_usd(l.amount_cents)).map(Some))

@@ -30,21 +30,11 @@ pub fn config(max_retries: u32, concurrency: usize) -> ClientConfig {
 }
 
 pub fn client_for(api: &FakeAdminApi, config: ClientConfig) -> AdminClient {
-    AdminClient::new(
-        ApiKey::new(api.api_key()).unwrap(),
-        BaseUrl::parse(&api.base_url()).unwrap(),
-        config,
-    )
-    .unwrap()
+    AdminClient::new(ApiKey::new(api.api_key()).unwrap(), BaseUrl::parse(&api.base_url()).unwrap(), config).unwrap()
 }
 
 pub fn client_with_key(api: &FakeAdminApi, key: &str) -> AdminClient {
-    AdminClient::new(
-        ApiKey::new(key).unwrap(),
-        BaseUrl::parse(&api.base_url()).unwrap(),
-        config(0, 1),
-    )
-    .unwrap()
+    AdminClient::new(ApiKey::new(key).unwrap(), BaseUrl::parse(&api.base_url()).unwrap(), config(0, 1)).unwrap()
 }
 
 pub async fn serve(org: Organization, faults: Faults) -> FakeAdminApi {

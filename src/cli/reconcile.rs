@@ -1,0 +1,104 @@
+//! `counterfoil reconcile` and `counterfoil demo`: the whole path, and its outputs.
+
+use std::io::Write;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use super::args::{DemoArgs, Format, ReconcileArgs, ReportFormat};
+use super::commands::{client, organization};
+use super::output::write_frame;
+use super::progress_bar;
+use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
+use crate::error::{Error, Result, io_err};
+use crate::rates::RateCard;
+use crate::reconcile::fetch::fetch;
+use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
+use crate::report;
+use crate::runtime::block_on;
+use crate::sim::{FakeAdminApi, Faults};
+use crate::window::TimeWindow;
+
+fn decimal(s: &str, flag: &str) -> Result<Decimal> {
+    s.trim().parse().map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.01"))
+}
+
+/// Writes `rec` in `format`; returns nothing on stdout for files.
+pub fn write_reconciliation(
+    rec: &Reconciliation,
+    format: ReportFormat,
+    out: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<()> {
+    let text = match format {
+        ReportFormat::Table => report::text_summary(rec)?,
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&report::json(rec)?).map_err(|e| Error::input(e.to_string()))? + "\n"
+        }
+        ReportFormat::Html => report::html(rec, "counterfoil reconciliation")?,
+        ReportFormat::Csv | ReportFormat::Parquet => {
+            let f = if format == ReportFormat::Csv { Format::Csv } else { Format::Parquet };
+            return write_frame(&mut rec.lines.clone(), f, out, stdout, true);
+        }
+    };
+    match out {
+        Some(p) => std::fs::write(p, text).map_err(io_err(p.display())),
+        None => stdout.write_all(text.as_bytes()).map_err(io_err("<stdout>")),
+    }
+}
+
+pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
+    let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
+    let card = match &a.rates {
+        Some(p) => RateCard::load(p)?,
+        None => RateCard::bundled(),
+    };
+    if let Some(store) = &a.store {
+        return Err(Error::Store {
+            path: store.display().to_string(),
+            message: "reading a synced store is not available in this version (there is no `counterfoil sync` yet)"
+                .into(),
+        });
+    }
+    let client = client(&a.connection, "reconcile")?;
+    let fetched = block_on(fetch(&client, &card, window))??;
+    let options = Options { tolerance, window: Some(window), workspace_names: fetched.workspace_names };
+    let rec = reconcile(&fetched.usage, &fetched.cost, &card, &options)?;
+    write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
+    if let Some(p) = &a.out {
+        let _ = writeln!(stderr, "wrote {}", p.display());
+    }
+    Ok(if rec.ok() { 0 } else { 1 })
+}
+
+/// The whole path over loopback HTTP against a simulated organization with planted errors.
+pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    let mut sim = a.sim;
+    sim.plants.get_or_insert_with(|| "all".into());
+    let org = organization(&sim)?;
+    let window = org.window();
+    let card = org.card.clone();
+    let api = FakeAdminApi::start_blocking(org, Faults::default(), 0)?;
+    let _ = writeln!(
+        stderr,
+        "fake Admin API on {} (simulated organization, seed {}, planted: {})",
+        api.base_url(),
+        sim.seed,
+        sim.plants.as_deref().unwrap_or("none")
+    );
+    let client =
+        AdminClient::new(ApiKey::new(api.api_key())?, BaseUrl::parse(&api.base_url())?, ClientConfig::default())?
+            .with_progress(progress_bar("fetching"));
+    let fetched = block_on(fetch(&client, &card, window))??;
+    let options = Options { window: Some(window), workspace_names: fetched.workspace_names, ..Options::default() };
+    let rec = reconcile(&fetched.usage, &fetched.cost, &card, &options)?;
+    write_reconciliation(&rec, ReportFormat::Table, None, stdout)?;
+    std::fs::create_dir_all(&a.out).map_err(io_err(a.out.display()))?;
+    let html = a.out.join("report.html");
+    let parquet = a.out.join("lines.parquet");
+    write_reconciliation(&rec, ReportFormat::Html, Some(&html), stdout)?;
+    write_reconciliation(&rec, ReportFormat::Parquet, Some(&parquet), stdout)?;
+    let _ = writeln!(stderr, "wrote {} and {}", html.display(), parquet.display());
+    Ok(0)
+}

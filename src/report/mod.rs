@@ -1,0 +1,60 @@
+//! Writing a reconciliation for people and machines: JSON, a terminal summary, an HTML report.
+//!
+//! JSON is `{"window", "summary", "lines"}` with money as decimal strings in USD (DESIGN §5).
+//! CSV and Parquet are the `lines` frame itself (see `cli::output`).
+
+mod html;
+mod svg;
+mod text;
+
+pub use html::html;
+pub use text::text_summary;
+
+use serde_json::{Value, json};
+
+use crate::cli::output::records;
+use crate::error::Result;
+use crate::reconcile::Reconciliation;
+
+/// The JSON document of `reconcile --format json`.
+pub fn json(rec: &Reconciliation) -> Result<Value> {
+    Ok(json!({
+        "window": rec.summary.window_json(),
+        "summary": rec.summary.to_json(),
+        "lines": records(&rec.lines)?,
+    }))
+}
+
+/// `$1,234.5678`: grouped thousands, exact digits, at least cents.
+pub fn usd(m: i128) -> String {
+    let s = crate::money::format_mantissa(m.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let frac = format!("{frac:0<2}");
+    format!("{}${grouped}.{frac}", if m < 0 { "-" } else { "" })
+}
+
+/// `+$1.23` / `-$1.23` / `$0.00`.
+pub fn signed_usd(m: i128) -> String {
+    if m > 0 { format!("+{}", usd(m)) } else { usd(m) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usd_is_exact_and_grouped() {
+        assert_eq!(usd(1_234_567_890_000_000), "$1,234.56789");
+        assert_eq!(usd(0), "$0.00");
+        assert_eq!(usd(-5_000_000_000), "-$0.005");
+        assert_eq!(usd(10_000_000_000_000), "$10.00");
+        assert_eq!(signed_usd(1), "+$0.000000000001");
+    }
+}
