@@ -8,6 +8,7 @@ mod errors;
 mod gateway;
 mod pricing;
 mod rates;
+mod reconcile;
 mod sim;
 
 use pyo3::prelude::*;
@@ -29,6 +30,8 @@ mod _native {
     use super::pricing::price;
     #[pymodule_export]
     use super::rates::PyRateCard;
+    #[pymodule_export]
+    use super::reconcile::{PyReconciliation, reconcile};
     #[pymodule_export]
     use super::run_cli;
     #[pymodule_export]

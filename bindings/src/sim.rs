@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use counterfoil::sim::{FakeAdminApi, Faults, OrgConfig, Organization};
+use counterfoil::sim::{FakeAdminApi, Faults, OrgConfig, Organization, Plant};
 use pyo3::prelude::*;
 
 use crate::arrow::to_polars;
@@ -18,8 +18,14 @@ pub struct PyOrganization {
 #[pymethods]
 impl PyOrganization {
     #[new]
-    #[pyo3(signature = (seed=7, days=14, today=None))]
-    fn new(seed: u64, days: u32, today: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_geo_null=false))]
+    fn new(
+        seed: u64,
+        days: u32,
+        today: Option<&Bound<'_, PyAny>>,
+        plants: Option<&Bound<'_, PyAny>>,
+        cost_geo_null: bool,
+    ) -> PyResult<Self> {
         if !(1..=400).contains(&days) {
             return Err(InputError::new_err("days must be between 1 and 400"));
         }
@@ -27,7 +33,21 @@ impl PyOrganization {
             Some(t) => instant(t, "today")?.date_naive(),
             None => chrono::Utc::now().date_naive(),
         };
-        Ok(PyOrganization { inner: Organization::generate(OrgConfig::new(seed, days, today)) })
+        let mut config = OrgConfig::new(seed, days, today);
+        config.plants = match plants {
+            None => vec![],
+            Some(p) => match p.extract::<String>() {
+                Ok(s) => Plant::parse_list(&s).map_err(to_py)?,
+                Err(_) => p
+                    .extract::<Vec<String>>()?
+                    .iter()
+                    .map(|s| s.parse::<Plant>())
+                    .collect::<Result<_, _>>()
+                    .map_err(to_py)?,
+            },
+        };
+        config.cost_geo_null = cost_geo_null;
+        Ok(PyOrganization { inner: Organization::generate(config) })
     }
 
     #[getter]
@@ -55,6 +75,11 @@ impl PyOrganization {
     /// Ground truth: every cost line billed, per day, in USD.
     fn cost_lines(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_polars(py, self.inner.cost_lines_frame().map_err(to_py)?)
+    }
+
+    /// Ground truth: the planted discrepancies, with the status reconciliation must give each.
+    fn planted(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.inner.planted_frame().map_err(to_py)?)
     }
 
     fn __repr__(&self) -> String {

@@ -12,7 +12,15 @@ A null ``workspace_id`` is the default workspace; a null ``api_key_id`` is Conso
 """
 
 from counterfoil import simulate
-from counterfoil._native import AdminClient, FakeAdminApi, RateCard, __version__, price
+from counterfoil._native import (
+    AdminClient,
+    FakeAdminApi,
+    RateCard,
+    Reconciliation,
+    __version__,
+    price,
+    reconcile,
+)
 from counterfoil.exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -39,8 +47,10 @@ __all__ = [
     "RateCard",
     "RateCardError",
     "RateLimitError",
+    "Reconciliation",
     "StoreError",
     "__version__",
     "price",
+    "reconcile",
     "simulate",
 ]

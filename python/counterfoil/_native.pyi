@@ -1,6 +1,7 @@
 """Type stubs of the compiled module (checked with mypy.stubtest)."""
 
 import datetime
+from decimal import Decimal
 from os import PathLike
 from typing import Any, final
 
@@ -47,7 +48,15 @@ class AdminClient:
 
 @final
 class Organization:
-    def __new__(cls, seed: int = 7, days: int = 14, today: _When | None = None) -> Organization: ...
+    def __new__(
+        cls,
+        seed: int = 7,
+        days: int = 14,
+        today: _When | None = None,
+        *,
+        plants: str | list[str] | None = None,
+        cost_geo_null: bool = False,
+    ) -> Organization: ...
     @property
     def seed(self) -> int: ...
     @property
@@ -56,6 +65,7 @@ class Organization:
     def window(self) -> tuple[datetime.datetime, datetime.datetime]: ...
     def usage_records(self) -> pl.DataFrame: ...
     def cost_lines(self) -> pl.DataFrame: ...
+    def planted(self) -> pl.DataFrame: ...
 
 @final
 class FakeAdminApi:
@@ -94,6 +104,32 @@ class RateCard:
     @property
     def as_of(self) -> datetime.date | None: ...
 
+@final
+class Reconciliation:
+    @property
+    def lines(self) -> pl.DataFrame: ...
+    @property
+    def discrepancies(self) -> pl.DataFrame: ...
+    @property
+    def summary(self) -> dict[str, Any]: ...
+    @property
+    def ok(self) -> bool: ...
+    def to_json(self, path: str | PathLike[str] | None = None) -> str | None: ...
+    def to_html(self, path: str | PathLike[str] | None = None, title: str = ...) -> str | None: ...
+    def to_csv(self, path: str | PathLike[str]) -> None: ...
+    def to_parquet(self, path: str | PathLike[str]) -> None: ...
+
+def reconcile(
+    usage: pl.DataFrame,
+    cost: pl.DataFrame,
+    card: RateCard | None = None,
+    *,
+    abs_tol: Decimal | str | int | float | None = None,
+    rel_tol: Decimal | str | int | float | None = None,
+    start: _When | None = None,
+    end: _When | None = None,
+    workspaces: pl.DataFrame | None = None,
+) -> Reconciliation: ...
 def run_cli(argv: list[str]) -> int: ...
 def price(usage: pl.DataFrame, card: RateCard | None = None) -> pl.DataFrame: ...
 

@@ -43,7 +43,7 @@ pub enum RateSeen {
 }
 
 impl RateSeen {
-    pub fn add(self, r: i128) -> RateSeen {
+    pub fn with(self, r: i128) -> RateSeen {
         match self {
             RateSeen::None => RateSeen::One(r),
             RateSeen::One(x) if x == r => self,
@@ -66,7 +66,7 @@ impl UsageSide {
         self.quantity += quantity;
         match rate {
             Ok(r) => {
-                self.rate = self.rate.add(r);
+                self.rate = self.rate.with(r);
                 self.priced_sum += quantity as i128 * r / per;
             }
             Err(reason) => {

@@ -101,6 +101,9 @@ pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate
         .collect()
 }
 
+/// Token rates (scale-12 USD per MTok), not-in-cost-report flag and the card's doubts; or why unpriced.
+type KeyPrice = std::result::Result<(Vec<i128>, bool, Option<String>), String>;
+
 /// Usage aggregated to the pricing key, priced, and summed to the line key (one per token type,
 /// plus web search per day and workspace).
 pub fn usage_side(
@@ -121,7 +124,7 @@ pub fn usage_side(
     let q: Vec<Int64Chunked> = tokens.iter().map(|t| Ok(g.column(t)?.i64()?.clone())).collect::<Result<_>>()?;
     let web_unit = card.unit_price("web_search").map(|u| to_mantissa(u.price)).transpose()?;
     type Key<'a> = (i32, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
-    let mut prices: HashMap<Key<'_>, std::result::Result<(Vec<i128>, bool, Option<String>), String>> = HashMap::new();
+    let mut prices: HashMap<Key<'_>, KeyPrice> = HashMap::new();
     let mut out: BTreeMap<LineKey, UsageSide> = BTreeMap::new();
     for i in 0..g.height() {
         let d = day.get(i).expect("day");

@@ -57,3 +57,25 @@ impl Organization {
         Ok(DataFrame::new(lines.len(), columns)?)
     }
 }
+
+impl Organization {
+    /// The planted discrepancies: the key of each line, the plant, and the status reconciliation
+    /// must give it.
+    pub fn planted_frame(&self) -> Result<DataFrame> {
+        let p = &self.planted;
+        let s = |f: &dyn Fn(&super::Planted) -> Option<String>| p.iter().map(f).collect::<Vec<_>>();
+        let columns = vec![
+            date("date", p.iter().map(|x| Some(x.key.date)).collect()),
+            text("workspace_id", s(&|x| x.key.workspace_id.clone())),
+            text("model", s(&|x| x.key.model.clone())),
+            text("service_tier", s(&|x| x.key.service_tier.clone())),
+            text("context_window", s(&|x| x.key.context_window.clone())),
+            text("inference_geo", s(&|x| x.key.inference_geo.clone())),
+            text("cost_type", s(&|x| Some(x.key.cost_type.clone()))),
+            text("token_type", s(&|x| x.key.token_type.clone())),
+            text("plant", s(&|x| Some(x.plant.as_str().to_owned()))),
+            text("status", s(&|x| Some(x.status.as_str().to_owned()))),
+        ];
+        Ok(DataFrame::new(p.len(), columns)?)
+    }
+}

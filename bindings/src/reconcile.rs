@@ -1,0 +1,177 @@
+//! `counterfoil.reconcile` and `counterfoil.Reconciliation`.
+
+use std::collections::BTreeMap;
+
+use counterfoil::cli::Format;
+use counterfoil::cli::output::write_frame;
+use counterfoil::rates::RateCard;
+use counterfoil::reconcile::{Options, Reconciliation, Tolerance, reconcile as core_reconcile};
+use counterfoil::{Error, TimeWindow};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use rust_decimal::Decimal;
+
+use crate::arrow::{from_arrow, to_polars};
+use crate::convert::instant;
+use crate::errors::{InputError, to_py};
+use crate::rates::PyRateCard;
+
+/// A reconciliation: `lines`, `summary`, `discrepancies`, `ok`, and writers.
+#[pyclass(name = "Reconciliation", module = "counterfoil", frozen)]
+pub struct PyReconciliation {
+    inner: Reconciliation,
+}
+
+/// A tolerance given as `Decimal`, `str` or `int` (a `float` is taken by its shortest repr).
+fn tolerance(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
+    let text: String = obj.str()?.extract()?;
+    text.trim().parse().map_err(|_| InputError::new_err(format!("{what} must be a decimal number, got {text:?}")))
+}
+
+/// serde JSON to Python, with every `*_usd` string turned into `decimal.Decimal`.
+fn to_python(py: Python<'_>, v: &serde_json::Value, key: &str) -> PyResult<Py<PyAny>> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::Null => py.None(),
+        Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+        Value::Number(n) => n
+            .as_i64()
+            .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()))
+            .transpose()?
+            .unwrap_or_else(|| py.None()),
+        Value::String(s) if key.ends_with("_usd") => py.import("decimal")?.getattr("Decimal")?.call1((s,))?.unbind(),
+        Value::String(s) => s.into_pyobject(py)?.into_any().unbind(),
+        Value::Array(a) => {
+            let items = a.iter().map(|x| to_python(py, x, key)).collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any().unbind()
+        }
+        Value::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, to_python(py, x, k)?)?;
+            }
+            d.into_any().unbind()
+        }
+    })
+}
+
+fn write_text(path: Option<std::path::PathBuf>, text: String) -> PyResult<Option<String>> {
+    match path {
+        None => Ok(Some(text)),
+        Some(p) => {
+            std::fs::write(&p, text).map_err(|e| to_py(Error::Io { path: p.display().to_string(), source: e }))?;
+            Ok(None)
+        }
+    }
+}
+
+#[pymethods]
+impl PyReconciliation {
+    /// One row per reconciliation key (DESIGN §3 `lines`, then workspace_name, description,
+    /// unit_price_usd, implied_rate_usd_per_mtok, explanation, price_note).
+    #[getter]
+    fn lines(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.inner.lines.clone())
+    }
+
+    /// Only the lines that are discrepancies (mismatch, missing_cost, missing_usage, unpriced).
+    #[getter]
+    fn discrepancies(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.inner.discrepancies().map_err(to_py)?)
+    }
+
+    /// Window, totals, counts by status, Priority and non-token charges, roll-ups; money as Decimal.
+    #[getter]
+    fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_python(py, &self.inner.summary.to_json(), "")
+    }
+
+    /// True when no line is a discrepancy.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.inner.ok()
+    }
+
+    /// `{"window", "summary", "lines"}` as JSON (money as decimal strings); returned, or written to `path`.
+    #[pyo3(signature = (path=None))]
+    fn to_json(&self, path: Option<std::path::PathBuf>) -> PyResult<Option<String>> {
+        let v = counterfoil::report::json(&self.inner).map_err(to_py)?;
+        write_text(path, serde_json::to_string_pretty(&v).expect("serialisable") + "\n")
+    }
+
+    /// The self-contained HTML report; returned, or written to `path`.
+    #[pyo3(signature = (path=None, title="counterfoil reconciliation"))]
+    fn to_html(&self, path: Option<std::path::PathBuf>, title: &str) -> PyResult<Option<String>> {
+        write_text(path, counterfoil::report::html(&self.inner, title).map_err(to_py)?)
+    }
+
+    /// The lines as CSV at `path`.
+    fn to_csv(&self, path: std::path::PathBuf) -> PyResult<()> {
+        write_frame(&mut self.inner.lines.clone(), Format::Csv, Some(&path), &mut std::io::sink(), true).map_err(to_py)
+    }
+
+    /// The lines as Parquet at `path`.
+    fn to_parquet(&self, path: std::path::PathBuf) -> PyResult<()> {
+        write_frame(&mut self.inner.lines.clone(), Format::Parquet, Some(&path), &mut std::io::sink(), true)
+            .map_err(to_py)
+    }
+
+    fn __repr__(&self) -> String {
+        let s = &self.inner.summary;
+        let w = s.window.map(|w| format!("{}..{}", w.start.date_naive(), w.end.date_naive())).unwrap_or_default();
+        format!(
+            "Reconciliation(window={w}, lines={}, discrepancies={}, ok={})",
+            s.lines,
+            s.discrepancies(),
+            if self.inner.ok() { "True" } else { "False" }
+        )
+    }
+}
+
+/// Reconciles a usage frame with a cost frame (both as `AdminClient` returns them).
+#[pyfunction]
+#[pyo3(signature = (usage, cost, card=None, *, abs_tol=None, rel_tol=None, start=None, end=None, workspaces=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn reconcile(
+    py: Python<'_>,
+    usage: &Bound<'_, PyAny>,
+    cost: &Bound<'_, PyAny>,
+    card: Option<&PyRateCard>,
+    abs_tol: Option<&Bound<'_, PyAny>>,
+    rel_tol: Option<&Bound<'_, PyAny>>,
+    start: Option<&Bound<'_, PyAny>>,
+    end: Option<&Bound<'_, PyAny>>,
+    workspaces: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyReconciliation> {
+    let usage = from_arrow(usage)?;
+    let cost = from_arrow(cost)?;
+    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+    let abs = abs_tol.map(|t| tolerance(t, "abs_tol")).transpose()?.unwrap_or(Decimal::new(1, 2));
+    let rel = rel_tol.map(|t| tolerance(t, "rel_tol")).transpose()?.unwrap_or(Decimal::ZERO);
+    let window = match (start, end) {
+        (Some(s), Some(e)) => Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?),
+        (None, None) => None,
+        _ => return Err(InputError::new_err("give both start and end, or neither")),
+    };
+    let mut names = BTreeMap::new();
+    if let Some(ws) = workspaces {
+        let df = from_arrow(ws)?;
+        let (ids, labels) = (
+            df.column("workspace_id").and_then(|c| c.str().cloned()),
+            df.column("name").and_then(|c| c.str().cloned()),
+        );
+        let (Ok(ids), Ok(labels)) = (ids, labels) else {
+            return Err(InputError::new_err(
+                "workspaces must be a frame with workspace_id and name (AdminClient.workspaces())",
+            ));
+        };
+        for (id, name) in ids.iter().zip(labels.iter()) {
+            if let (Some(id), Some(name)) = (id, name) {
+                names.insert(id.to_owned(), name.to_owned());
+            }
+        }
+    }
+    let options = Options { tolerance: Tolerance::new(abs, rel).map_err(to_py)?, window, workspace_names: names };
+    let inner = py.detach(|| core_reconcile(&usage, &cost, &card, &options)).map_err(to_py)?;
+    Ok(PyReconciliation { inner })
+}
