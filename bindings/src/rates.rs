@@ -37,6 +37,11 @@ impl PyRateCard {
         to_polars(py, self.inner.to_frame().map_err(to_py)?)
     }
 
+    /// The effective card as a standalone TOML file that `from_toml` reads back.
+    fn to_toml(&self) -> PyResult<String> {
+        self.inner.to_toml().map_err(to_py)
+    }
+
     #[getter]
     fn as_of(&self) -> Option<chrono::NaiveDate> {
         self.inner.as_of

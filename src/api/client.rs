@@ -124,11 +124,7 @@ impl AdminClient {
             }
         };
         self.progress.inc(1);
-        let de = &mut serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(de).map_err(|e| Error::ApiResponse {
-            endpoint: path.to_owned(),
-            message: format!("at `{}`: {}", e.path(), e.inner()),
-        })
+        decode(path, &body)
     }
 
     async fn attempt(
@@ -265,6 +261,15 @@ impl AdminClient {
         check_contiguous(path, first, &buckets)?;
         Ok(buckets)
     }
+}
+
+/// Decodes a response body; a failure names the JSON path (`data[3].results[0].model`).
+pub fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| Error::ApiResponse {
+        endpoint: endpoint.to_owned(),
+        message: format!("at `{}`: {}", e.path(), e.inner()),
+    })
 }
 
 /// Buckets must start at `first`, each where the previous one ended.

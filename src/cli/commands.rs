@@ -141,5 +141,27 @@ pub fn rates(a: RatesArgs, stdout: &mut dyn Write) -> Result<i32> {
     };
     let mut df = card.to_frame()?;
     write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, false)?;
+    if a.output.format == super::args::Format::Table && a.output.out.is_none() {
+        let io = || io_err("<stdout>");
+        writeln!(stdout, "Prices are USD per million tokens. Modifiers:").map_err(io())?;
+        for m in &card.modifiers {
+            let effect = match m.factor {
+                Some(f) => format!("× {f}"),
+                None => "not in cost_report (priced for information)".into(),
+            };
+            let since = m.valid_from.map(|d| format!(" from {d}")).unwrap_or_default();
+            writeln!(stdout, "  {} = {}: {effect}{since}", m.dimension, m.value).map_err(io())?;
+        }
+        if let Some(d) = card.discount_factor {
+            writeln!(stdout, "  every token price × {d} (discount_factor of the user card)").map_err(io())?;
+        }
+        writeln!(stdout, "Unit prices:").map_err(io())?;
+        for u in &card.unit_prices {
+            writeln!(stdout, "  {}: ${} per {}", u.cost_type, u.price, u.unit).map_err(io())?;
+        }
+        if let Some(d) = card.as_of {
+            writeln!(stdout, "Card as of {d}.").map_err(io())?;
+        }
+    }
     Ok(0)
 }

@@ -201,6 +201,24 @@ impl RateCard {
         found
     }
 
+    /// The effective card as a standalone TOML file (`extends = "none"`): what `from_toml`
+    /// reads back to the same card.
+    pub fn to_toml(&self) -> Result<String> {
+        let file = CardFile {
+            schema: SCHEMA.into(),
+            currency: "USD".into(),
+            token_unit: 1_000_000,
+            as_of: self.as_of,
+            extends: Some("none".into()),
+            discount_factor: self.discount_factor,
+            default_cache_multipliers: Some(self.defaults),
+            modifiers: self.modifiers.clone(),
+            unit_prices: self.unit_prices.clone(),
+            models: self.models.clone(),
+        };
+        toml::to_string(&file).map_err(|e| Error::RateCard { location: "<export>".into(), message: e.to_string() })
+    }
+
     pub fn modifier(&self, dimension: &str, value: &str) -> Option<&Modifier> {
         self.modifiers.iter().find(|m| m.dimension == dimension && m.value == value)
     }

@@ -50,7 +50,7 @@ impl TokenType {
 }
 
 /// A whole card file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardFile {
     pub schema: String,
@@ -58,15 +58,16 @@ pub struct CardFile {
     pub currency: String,
     #[serde(default = "million")]
     pub token_unit: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
     /// For user cards: `"bundled"` (default) layers this file over the bundled card; `"none"`
     /// makes it stand alone.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extends: Option<String>,
     /// Org-wide factor on every token price (a negotiated discount), e.g. `"0.9"`.
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "rust_decimal::serde::str_option", skip_serializing_if = "Option::is_none")]
     pub discount_factor: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_cache_multipliers: Option<CacheMultipliers>,
     #[serde(default, rename = "modifier")]
     pub modifiers: Vec<Modifier>,
@@ -102,15 +103,15 @@ pub struct Modifier {
     pub id: String,
     pub dimension: String,
     pub value: String,
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "rust_decimal::serde::str_option", skip_serializing_if = "Option::is_none")]
     pub factor: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<NaiveDate>,
     #[serde(default)]
     pub not_in_cost_report: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
@@ -123,40 +124,41 @@ pub struct UnitPrice {
     pub unit: String,
     #[serde(with = "rust_decimal::serde::str")]
     pub price: Decimal,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 /// One model with its lifecycle and dated rate rows.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelEntry {
     pub id: Spanned<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub released: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<NaiveDate>,
     /// First day the model no longer answers on the first-party API.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired: Option<NaiveDate>,
     /// Whether `inference_geo = us` applies (models released after 2026-02-01).
     #[serde(default)]
     pub geo_eligible: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(default, rename = "rate")]
     pub rates: Vec<RateRow>,
 }
 
 /// Prices valid on `[valid_from, valid_to)` for one context window and speed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateRow {
     pub valid_from: Spanned<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<NaiveDate>,
     /// `0-200k`, `200k-1M`, or `any` (default).
     #[serde(default = "any")]
@@ -166,17 +168,17 @@ pub struct RateRow {
     pub speed: String,
     #[serde(with = "rust_decimal::serde::str")]
     pub input: Decimal,
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "rust_decimal::serde::str_option", skip_serializing_if = "Option::is_none")]
     pub cache_write_5m: Option<Decimal>,
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "rust_decimal::serde::str_option", skip_serializing_if = "Option::is_none")]
     pub cache_write_1h: Option<Decimal>,
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "rust_decimal::serde::str_option", skip_serializing_if = "Option::is_none")]
     pub cache_read: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str")]
     pub output: Decimal,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 

@@ -1,0 +1,322 @@
+"""Benchmark: cf.reconcile on an N-row hourly usage frame vs straightforward pandas and Python-Polars.
+
+    python benches/reconcile_bench.py --rows 10000000
+
+One run: the inputs are generated once (usage, the matching cost report with 1% of lines bent,
+and the rate table), written to Parquet, then each implementation runs in its own process so
+that its peak memory (ru_maxrss) is its own. Every implementation computes the same exact lines
+(Decimal money, no floats); their totals and status counts are checked to agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+KEY = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"]
+PRICE_KEY = ["date", "model", "service_tier", "context_window", "inference_geo", "speed"]
+TOKENS = {
+    "uncached_input_tokens": "uncached_input_tokens",
+    "cache_creation_5m_input_tokens": "cache_creation.ephemeral_5m_input_tokens",
+    "cache_creation_1h_input_tokens": "cache_creation.ephemeral_1h_input_tokens",
+    "cache_read_input_tokens": "cache_read_input_tokens",
+    "output_tokens": "output_tokens",
+}
+MODELS = [
+    "claude-sonnet-4-5-20250929",
+    "claude-haiku-4-5-20251001",
+    "claude-opus-4-6",
+    "claude-sonnet-4-6",
+    "claude-opus-4-8",
+    "claude-sonnet-5",
+    "claude-opus-5",
+]
+ELIGIBLE = {"claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-8", "claude-sonnet-5", "claude-opus-5"}
+START = datetime(2026, 8, 25, tzinfo=timezone.utc)  # every model above is live for 90 days
+HOURS = 90 * 24
+MONEY = pl.Decimal(38, 12)
+
+
+def pick(values: list[str | None], idx: pl.Expr) -> pl.Expr:
+    return idx.replace_strict(dict(enumerate(values)), return_dtype=pl.String)
+
+
+def make_usage(n: int) -> pl.DataFrame:
+    per_hour = max(1, n // HOURS)
+    i = pl.int_range(n, dtype=pl.Int64)
+    h = (i * 2654435761) % 1_000_003
+    model = pick(MODELS, (i * 7) % len(MODELS))
+    df = pl.select(
+        bucket_start=pl.lit(START) + pl.duration(hours=i // per_hour),
+        workspace_id=pick([None, "wrkspc_a", "wrkspc_b", "wrkspc_c", "wrkspc_d"], (i * 3) % 5),
+        api_key_id=pl.format("apikey_{}", (i * 13) % 50),
+        model=model,
+        tier_i=(i * 11) % 20,
+        long=(i * 17) % 25 == 0,
+        us=(i * 19) % 10 == 0,
+        uncached_input_tokens=h % 50_000,
+        cache_creation_5m_input_tokens=pl.when(h % 3 == 0).then(h % 20_000).otherwise(0),
+        cache_creation_1h_input_tokens=pl.when(h % 5 == 0).then(h % 40_000).otherwise(0),
+        cache_read_input_tokens=(h * 7) % 200_000,
+        output_tokens=h % 4_000 + 1,
+        web_search_requests=pl.when(h % 9 == 0).then(h % 4).otherwise(0),
+    )
+    eligible = pl.col("model").is_in(list(ELIGIBLE))
+    return df.with_columns(
+        bucket_end=pl.col("bucket_start") + pl.duration(hours=1),
+        service_tier=pl.when(pl.col("tier_i") < 15)
+        .then(pl.lit("standard"))
+        .when(pl.col("tier_i") < 19)
+        .then(pl.lit("batch"))
+        .otherwise(pl.lit("priority")),
+        context_window=pl.when(pl.col("long") & eligible).then(pl.lit("200k-1M")).otherwise(pl.lit("0-200k")),
+        inference_geo=pl.when(~eligible)
+        .then(pl.lit("not_available"))
+        .when(pl.col("us"))
+        .then(pl.lit("us"))
+        .otherwise(pl.lit("global")),
+        speed=pl.lit("standard"),
+    ).select(
+        "bucket_start", "bucket_end", "workspace_id", "api_key_id", "model", "service_tier", "context_window",
+        "inference_geo", "speed", *TOKENS, "web_search_requests",
+    )  # fmt: skip
+
+
+def make_inputs(n: int, out: Path) -> None:
+    import counterfoil as cf
+
+    usage = make_usage(n)
+    usage.write_parquet(out / "usage.parquet")
+    # The cost report: counterfoil's own expected amounts per key (priority left out, as the real
+    # report does), with 1% of lines bent by 7%.
+    empty = pl.DataFrame(
+        schema={
+            "bucket_start": pl.Datetime("us", "UTC"), "bucket_end": pl.Datetime("us", "UTC"), "workspace_id": pl.String,
+            "description": pl.String, "cost_type": pl.String, "model": pl.String, "service_tier": pl.String,
+            "token_type": pl.String, "context_window": pl.String, "inference_geo": pl.String, "amount_usd": MONEY,
+            "currency": pl.String,
+        }
+    )  # fmt: skip
+    lines = cf.reconcile(usage, empty).lines.filter(pl.col("status") == "missing_cost")
+    bent = (pl.int_range(pl.len()) % 100) == 0
+    cost = lines.select(
+        bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        bucket_end=(pl.col("date") + pl.duration(days=1)).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        workspace_id="workspace_id",
+        description=pl.lit("label"),
+        cost_type="cost_type",
+        model="model",
+        service_tier="service_tier",
+        token_type="token_type",
+        context_window="context_window",
+        inference_geo="inference_geo",
+        amount_usd=pl.when(bent)
+        .then(pl.col("expected_usd") * pl.lit(Decimal("1.07")))
+        .otherwise("expected_usd")
+        .cast(MONEY),
+        currency=pl.lit("USD"),
+    )
+    cost.write_parquet(out / "cost.parquet")
+    # Rates per price key and token type, USD per token (exact Decimal), from the same card.
+    keys = usage.with_columns(date=pl.col("bucket_start").dt.date()).select(PRICE_KEY).unique()
+    probe = keys.with_columns(
+        bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        bucket_end=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        workspace_id=pl.lit(None, pl.String), api_key_id=pl.lit(None, pl.String),
+        **{t: pl.lit(1_000_000, pl.Int64) for t in TOKENS}, web_search_requests=pl.lit(1, pl.Int64),
+    )  # fmt: skip
+    priced = cf.price(probe).with_columns(date=pl.col("bucket_start").dt.date())
+    rates = priced.filter(pl.col("cost_type") == "tokens").select(
+        *PRICE_KEY, "token_type", rate_per_token=(pl.col("expected_usd").cast(pl.Decimal(38, 18)) / 1_000_000)
+    )
+    rates.write_parquet(out / "rates.parquet")
+
+
+# ---------------------------------------------------------------- implementations
+
+
+def run_counterfoil(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    import counterfoil as cf
+
+    return cf.reconcile(usage, cost).lines.select(*KEY, "quantity", "expected_usd", "reported_usd", "status")
+
+
+def status_expr() -> pl.Expr:
+    both = pl.col("expected_usd").is_not_null() & pl.col("reported_usd").is_not_null()
+    return (
+        pl.when(pl.col("cost_type").is_in(["code_execution", "session_usage"]))
+        .then(pl.lit("cost_only"))
+        .when(pl.col("quantity").is_not_null() & pl.col("unpriced"))
+        .then(pl.lit("unpriced"))
+        .when(
+            pl.col("quantity").is_not_null() & pl.col("reported_usd").is_null() & (pl.col("service_tier") == "priority")
+        )
+        .then(pl.lit("not_in_cost_report"))
+        .when(pl.col("quantity").is_null())
+        .then(pl.lit("missing_usage"))
+        .when(pl.col("reported_usd").is_null())
+        .then(pl.lit("missing_cost"))
+        .when(both & ((pl.col("reported_usd") - pl.col("expected_usd")).abs() <= Decimal("0.01")))
+        .then(pl.lit("match"))
+        .otherwise(pl.lit("mismatch"))
+    )
+
+
+def run_polars(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """Straightforward Polars: melt every token column, join rates, compute, then aggregate."""
+    dims = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"]
+    u = usage.with_columns(date=pl.col("bucket_start").dt.date())
+    long = (
+        u.unpivot(index=dims, on=list(TOKENS), variable_name="column", value_name="quantity")
+        .filter(pl.col("quantity") > 0)
+        .with_columns(token_type=pl.col("column").replace_strict(TOKENS), cost_type=pl.lit("tokens"))
+        .join(rates, on=[*PRICE_KEY, "token_type"], how="left", nulls_equal=True)
+        .with_columns(expected_usd=(pl.col("quantity").cast(pl.Decimal(38, 0)) * pl.col("rate_per_token")))
+    )
+    tokens = long.group_by(KEY).agg(
+        pl.col("quantity").sum(),
+        pl.col("expected_usd").sum().cast(MONEY),
+        unpriced=pl.col("rate_per_token").is_null().any(),
+    )
+    web = (
+        u.filter(pl.col("web_search_requests") > 0)
+        .group_by("date", "workspace_id")
+        .agg(quantity=pl.col("web_search_requests").sum())
+        .with_columns(
+            model=pl.lit(None, pl.String),
+            service_tier=pl.lit(None, pl.String),
+            context_window=pl.lit(None, pl.String),
+            inference_geo=pl.lit(None, pl.String),
+            cost_type=pl.lit("web_search"),
+            token_type=pl.lit(None, pl.String),
+            expected_usd=(pl.col("quantity").cast(pl.Decimal(38, 0)) * Decimal("0.01")).cast(MONEY),
+            unpriced=pl.lit(False),
+        )  # fmt: skip
+        .select(tokens.columns)
+    )
+    reported = (
+        cost.with_columns(date=pl.col("bucket_start").dt.date())
+        .group_by(KEY)
+        .agg(reported_usd=pl.col("amount_usd").sum().cast(MONEY))
+    )
+    tokens = tokens.with_columns(expected_usd=pl.when(pl.col("unpriced")).then(None).otherwise("expected_usd"))
+    lines = pl.concat([tokens, web]).join(reported, on=KEY, how="full", nulls_equal=True, coalesce=True)
+    return lines.with_columns(status=status_expr()).select(*KEY, "quantity", "expected_usd", "reported_usd", "status")
+
+
+def run_pandas(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """Straightforward pandas: the same steps, money as exact decimal.Decimal objects."""
+    import pandas as pd
+
+    u, c, r = usage.to_pandas(), cost.to_pandas(), rates.to_pandas()
+    t0 = time.perf_counter()
+    u["date"] = u["bucket_start"].dt.tz_convert(None).dt.normalize()
+    r["date"] = pd.to_datetime(r["date"])
+    dims = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"]
+    long = u.melt(id_vars=dims, value_vars=list(TOKENS), var_name="column", value_name="quantity")
+    long = long[long["quantity"] > 0]
+    long["token_type"] = long["column"].map(TOKENS)
+    long["cost_type"] = "tokens"
+    long = long.merge(r, on=[*PRICE_KEY, "token_type"], how="left")
+    long["expected_usd"] = long["quantity"].astype(object) * long["rate_per_token"]
+    long["unpriced"] = long["rate_per_token"].isna()
+    tokens = long.groupby(KEY, dropna=False).agg(
+        quantity=("quantity", "sum"), expected_usd=("expected_usd", "sum"), unpriced=("unpriced", "any")
+    )
+    w = u[u["web_search_requests"] > 0].groupby(["date", "workspace_id"], dropna=False)["web_search_requests"].sum()
+    web = w.rename("quantity").reset_index()
+    for col in ["model", "service_tier", "context_window", "inference_geo", "token_type"]:
+        web[col] = None
+    web["cost_type"] = "web_search"
+    web["expected_usd"] = web["quantity"].astype(object) * Decimal("0.01")
+    web["unpriced"] = False
+    c["date"] = c["bucket_start"].dt.tz_convert(None).dt.normalize()
+    reported = c.groupby(KEY, dropna=False)["amount_usd"].sum().rename("reported_usd").reset_index()
+    lines = pd.concat([tokens.reset_index(), web[tokens.reset_index().columns]])
+    lines = lines.merge(reported, on=KEY, how="outer")
+    delta = (lines["reported_usd"] - lines["expected_usd"]).abs()
+    lines["status"] = "match"
+    lines.loc[lines["quantity"].isna(), "status"] = "missing_usage"
+    lines.loc[lines["reported_usd"].isna() & lines["quantity"].notna(), "status"] = "missing_cost"
+    lines.loc[lines["reported_usd"].isna() & (lines["service_tier"] == "priority"), "status"] = "not_in_cost_report"
+    both = lines["reported_usd"].notna() & lines["quantity"].notna()
+    lines.loc[both & (delta > Decimal("0.01")), "status"] = "mismatch"
+    unpriced = lines["quantity"].notna() & lines["unpriced"].fillna(False).astype(bool)
+    lines.loc[unpriced, "status"] = "unpriced"
+    lines.loc[unpriced, "expected_usd"] = None
+    print(json.dumps({"pandas_core_seconds": time.perf_counter() - t0}), file=sys.stderr)
+    lines["date"] = lines["date"].dt.date
+    out = lines[[*KEY, "quantity", "expected_usd", "reported_usd", "status"]]
+    return pl.from_pandas(
+        out.astype({"quantity": "Int64"}), schema_overrides={"expected_usd": MONEY, "reported_usd": MONEY}
+    )
+
+
+IMPLS = {"counterfoil": run_counterfoil, "polars": run_polars, "pandas": run_pandas}
+
+
+def measure(impl: str, data: Path) -> None:
+    """In a child process: load, run once, report seconds, peak RSS and the result's totals."""
+    usage, cost, rates = (pl.read_parquet(data / f"{n}.parquet") for n in ("usage", "cost", "rates"))
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    lines = IMPLS[impl](usage, cost, rates)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    counts = dict(sorted(lines.group_by("status").len().iter_rows()))
+    totals = lines.select(
+        pl.col("expected_usd").sum().cast(pl.String), pl.col("reported_usd").sum().cast(pl.String)
+    ).row(0)
+    print(json.dumps({"impl": impl, "seconds": seconds, "peak_rss_mib": peak / 1024, "loaded_rss_mib": loaded / 1024,
+                      "lines": lines.height, "counts": counts, "totals": totals}))  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--impls", default="counterfoil,polars,pandas")
+    ap.add_argument("--measure", help=argparse.SUPPRESS)
+    ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.measure:
+        measure(a.measure, a.data)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        t0 = time.perf_counter()
+        make_inputs(a.rows, data)
+        print(f"generated {a.rows:,} usage rows in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        results = {}
+        for impl in a.impls.split(","):
+            p = subprocess.run([sys.executable, __file__, "--measure", impl, "--data", str(data)],
+                               capture_output=True, text=True, check=False)  # fmt: skip
+            if p.returncode != 0:
+                print(p.stderr, file=sys.stderr)
+                raise SystemExit(f"{impl} failed")
+            results[impl] = json.loads(p.stdout.strip().splitlines()[-1])
+            r = results[impl]
+            print(f"{impl:12} {r['seconds']:8.2f} s   peak RSS {r['peak_rss_mib']:8.0f} MiB   {r['lines']:,} lines",
+                  file=sys.stderr)  # fmt: skip
+        base = results.get("counterfoil")
+        for impl, r in results.items():
+            assert r["counts"] == base["counts"], (impl, r["counts"], base["counts"])
+            assert [Decimal(x) for x in r["totals"]] == [Decimal(x) for x in base["totals"]], (impl, r["totals"])
+        for impl, r in results.items():
+            if impl != "counterfoil" and base:
+                print(f"counterfoil vs {impl}: {r['seconds'] / base['seconds']:.1f}x faster, "
+                      f"{base['peak_rss_mib'] / r['peak_rss_mib']:.2f} of its peak memory", file=sys.stderr)  # fmt: skip
+        print(json.dumps({"rows": a.rows, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
