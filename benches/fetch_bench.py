@@ -12,8 +12,17 @@ import time
 
 import counterfoil as cf
 
-ALL = ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed",
-       "account_id", "service_account_id"]  # fmt: skip
+ALL = [
+    "api_key_id",
+    "workspace_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "account_id",
+    "service_account_id",
+]
 
 
 def main() -> None:

@@ -27,9 +27,11 @@ def main() -> None:
     t0 = time.perf_counter()
     priced = cf.price(usage, card)
     seconds = time.perf_counter() - t0
-    print(f"price(): {a.rows:,} usage rows -> {priced.height:,} priced rows in {seconds:.2f} s "
-          f"({a.rows / seconds / 1e6:.1f} M usage rows/s); peak RSS {rss_mib():,.0f} MiB "
-          f"({before:,.0f} MiB before the call)")  # fmt: skip
+    print(
+        f"price(): {a.rows:,} usage rows -> {priced.height:,} priced rows in {seconds:.2f} s "
+        f"({a.rows / seconds / 1e6:.1f} M usage rows/s); peak RSS {rss_mib():,.0f} MiB "
+        f"({before:,.0f} MiB before the call)"
+    )
     total = priced.select(pl.col("expected_usd").sum()).item()
     print(f"total expected: ${total}")
 

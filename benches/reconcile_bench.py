@@ -87,9 +87,18 @@ def make_usage(n: int) -> pl.DataFrame:
         .otherwise(pl.lit("global")),
         speed=pl.lit("standard"),
     ).select(
-        "bucket_start", "bucket_end", "workspace_id", "api_key_id", "model", "service_tier", "context_window",
-        "inference_geo", "speed", *TOKENS, "web_search_requests",
-    )  # fmt: skip
+        "bucket_start",
+        "bucket_end",
+        "workspace_id",
+        "api_key_id",
+        "model",
+        "service_tier",
+        "context_window",
+        "inference_geo",
+        "speed",
+        *TOKENS,
+        "web_search_requests",
+    )
 
 
 def make_inputs(n: int, out: Path) -> None:
@@ -101,12 +110,20 @@ def make_inputs(n: int, out: Path) -> None:
     # report does), with 1% of lines bent by 7%.
     empty = pl.DataFrame(
         schema={
-            "bucket_start": pl.Datetime("us", "UTC"), "bucket_end": pl.Datetime("us", "UTC"), "workspace_id": pl.String,
-            "description": pl.String, "cost_type": pl.String, "model": pl.String, "service_tier": pl.String,
-            "token_type": pl.String, "context_window": pl.String, "inference_geo": pl.String, "amount_usd": MONEY,
+            "bucket_start": pl.Datetime("us", "UTC"),
+            "bucket_end": pl.Datetime("us", "UTC"),
+            "workspace_id": pl.String,
+            "description": pl.String,
+            "cost_type": pl.String,
+            "model": pl.String,
+            "service_tier": pl.String,
+            "token_type": pl.String,
+            "context_window": pl.String,
+            "inference_geo": pl.String,
+            "amount_usd": MONEY,
             "currency": pl.String,
         }
-    )  # fmt: skip
+    )
     lines = cf.reconcile(usage, empty).lines.filter(pl.col("status") == "missing_cost")
     bent = (pl.int_range(pl.len()) % 100) == 0
     cost = lines.select(
@@ -132,9 +149,11 @@ def make_inputs(n: int, out: Path) -> None:
     probe = keys.with_columns(
         bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
         bucket_end=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-        workspace_id=pl.lit(None, pl.String), api_key_id=pl.lit(None, pl.String),
-        **{t: pl.lit(1_000_000, pl.Int64) for t in TOKENS}, web_search_requests=pl.lit(1, pl.Int64),
-    )  # fmt: skip
+        workspace_id=pl.lit(None, pl.String),
+        api_key_id=pl.lit(None, pl.String),
+        **{t: pl.lit(1_000_000, pl.Int64) for t in TOKENS},
+        web_search_requests=pl.lit(1, pl.Int64),
+    )
     priced = cf.price(probe).with_columns(date=pl.col("bucket_start").dt.date())
     rates = priced.filter(pl.col("cost_type") == "tokens").select(
         *PRICE_KEY, "token_type", rate_per_token=(pl.col("expected_usd").cast(pl.Decimal(38, 18)) / 1_000_000)
@@ -201,7 +220,7 @@ def run_polars(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> 
             token_type=pl.lit(None, pl.String),
             expected_usd=(pl.col("quantity").cast(pl.Decimal(38, 0)) * Decimal("0.01")).cast(MONEY),
             unpriced=pl.lit(False),
-        )  # fmt: skip
+        )
         .select(tokens.columns)
     )
     reported = (
@@ -277,8 +296,19 @@ def measure(impl: str, data: Path) -> None:
     totals = lines.select(
         pl.col("expected_usd").sum().cast(pl.String), pl.col("reported_usd").sum().cast(pl.String)
     ).row(0)
-    print(json.dumps({"impl": impl, "seconds": seconds, "peak_rss_mib": peak / 1024, "loaded_rss_mib": loaded / 1024,
-                      "lines": lines.height, "counts": counts, "totals": totals}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "impl": impl,
+                "seconds": seconds,
+                "peak_rss_mib": peak / 1024,
+                "loaded_rss_mib": loaded / 1024,
+                "lines": lines.height,
+                "counts": counts,
+                "totals": totals,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -298,23 +328,32 @@ def main() -> None:
         print(f"generated {a.rows:,} usage rows in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         results = {}
         for impl in a.impls.split(","):
-            p = subprocess.run([sys.executable, __file__, "--measure", impl, "--data", str(data)],
-                               capture_output=True, text=True, check=False)  # fmt: skip
+            p = subprocess.run(
+                [sys.executable, __file__, "--measure", impl, "--data", str(data)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if p.returncode != 0:
                 print(p.stderr, file=sys.stderr)
                 raise SystemExit(f"{impl} failed")
             results[impl] = json.loads(p.stdout.strip().splitlines()[-1])
             r = results[impl]
-            print(f"{impl:12} {r['seconds']:8.2f} s   peak RSS {r['peak_rss_mib']:8.0f} MiB   {r['lines']:,} lines",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"{impl:12} {r['seconds']:8.2f} s   peak RSS {r['peak_rss_mib']:8.0f} MiB   {r['lines']:,} lines",
+                file=sys.stderr,
+            )
         base = results.get("counterfoil")
         for impl, r in results.items():
             assert r["counts"] == base["counts"], (impl, r["counts"], base["counts"])
             assert [Decimal(x) for x in r["totals"]] == [Decimal(x) for x in base["totals"]], (impl, r["totals"])
         for impl, r in results.items():
             if impl != "counterfoil" and base:
-                print(f"counterfoil vs {impl}: {r['seconds'] / base['seconds']:.1f}x faster, "
-                      f"{base['peak_rss_mib'] / r['peak_rss_mib']:.2f} of its peak memory", file=sys.stderr)  # fmt: skip
+                print(
+                    f"counterfoil vs {impl}: {r['seconds'] / base['seconds']:.1f}x faster, "
+                    f"{base['peak_rss_mib'] / r['peak_rss_mib']:.2f} of its peak memory",
+                    file=sys.stderr,
+                )
         print(json.dumps({"rows": a.rows, "results": results}, indent=2))
 
 

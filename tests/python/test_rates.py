@@ -54,7 +54,8 @@ def test_override_changes_exactly_the_rows_it_names(tmp_path: Path) -> None:
             "",
         ),
         (
-            'schema = "counterfoil.ratecard/1"\n[[modifier]]\nid = "m"\ndimension = "colour"\nvalue = "x"\nfactor = "2"\n',
+            'schema = "counterfoil.ratecard/1"\n[[modifier]]\nid = "m"\ndimension = "colour"\n'
+            'value = "x"\nfactor = "2"\n',
             3,
             "dimension",
         ),
