@@ -137,3 +137,37 @@ fn rates_shows_and_checks_cards() {
     assert!(err.contains("bad.toml:"), "{err}");
     assert!(err.contains("cache_wirte_1h"), "{err}");
 }
+
+#[test]
+fn reconcile_exit_codes_and_no_key_echo() {
+    let base = api().base_url();
+    let key = api().api_key().to_owned();
+    let regular = api().organization().regular_key.clone();
+    let window = ["--start", "2026-11-14", "--end", "2026-11-20"];
+    let run_with = |extra: &[&str]| {
+        let mut args = vec!["reconcile"];
+        args.extend_from_slice(&window);
+        args.extend_from_slice(extra);
+        cli(&args)
+    };
+    let (code, out, err) = run_with(&["--base-url", &base, "--api-key", &key]);
+    assert_eq!(code, 0, "a clean organization: {err}");
+    assert!(out.contains("No discrepancies"));
+    let (code, _, err) = run_with(&["--base-url", &base, "--api-key", &key, "--abs-tol", "lots"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run_with(&["--base-url", &base, "--api-key", &key, "--store", "/tmp/nowhere"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run_with(&["--base-url", &base, "--api-key", &key, "--rates", "/nonexistent.toml"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = run_with(&["--base-url", &base, "--api-key", &regular]);
+    assert_eq!(code, 3, "{err}");
+    assert!(!out.contains(&regular[14..]) && !err.contains(&regular[14..]));
+    let (code, _, err) = run_with(&["--base-url", "http://127.0.0.1:1", "--api-key", &key, "--max-retries", "0"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(!err.contains(&key[15..]));
+    let (code, out, _) = run_with(&["--base-url", &base, "--api-key", &key, "--format", "json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["summary"]["expected_usd"].is_string(), "money as decimal strings, never floats");
+    assert!(doc["lines"].as_array().unwrap().iter().all(|l| l["expected_usd"].is_string() || l["expected_usd"].is_null()));
+}
