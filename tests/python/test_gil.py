@@ -2,9 +2,9 @@
 
 import _thread
 import datetime as dt
-from collections.abc import Iterator
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
