@@ -169,5 +169,7 @@ fn reconcile_exit_codes_and_no_key_echo() {
     assert_eq!(code, 0);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(doc["summary"]["expected_usd"].is_string(), "money as decimal strings, never floats");
-    assert!(doc["lines"].as_array().unwrap().iter().all(|l| l["expected_usd"].is_string() || l["expected_usd"].is_null()));
+    assert!(
+        doc["lines"].as_array().unwrap().iter().all(|l| l["expected_usd"].is_string() || l["expected_usd"].is_null())
+    );
 }

@@ -8,9 +8,11 @@
 
 mod billing;
 mod org;
+mod org_api;
 mod params;
 mod people;
 mod plants;
+mod reports;
 mod server;
 mod truth;
 
