@@ -15,24 +15,9 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::frames::columns::money;
-use crate::frames::usage::TOKEN_COLUMNS;
+use crate::frames::usage::{TOKEN_COLUMNS, usage_dimensions};
 use crate::money::to_mantissa;
 use crate::rates::{PriceQuery, RateCard, TokenType};
-
-/// Dimension columns carried from usage into the priced frame, when present.
-pub const PRICED_DIMENSIONS: [&str; 11] = [
-    "bucket_start",
-    "bucket_end",
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "account_id",
-    "service_account_id",
-];
 
 /// `price_status` values.
 pub const PRICED: &str = "priced";
@@ -190,7 +175,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     }
     let idx = IdxCa::from_vec("idx".into(), take);
     let mut columns: Vec<Column> = Vec::new();
-    for name in PRICED_DIMENSIONS {
+    for name in usage_dimensions() {
         if let Ok(c) = usage.column(name) {
             columns.push(c.take(&idx)?);
         }

@@ -27,6 +27,11 @@ pub const USAGE_COLUMNS: [&str; 17] = [
     "service_account_id",
 ];
 
+/// The dimension columns of the usage frame: every column but the counts.
+pub fn usage_dimensions() -> impl Iterator<Item = &'static str> {
+    USAGE_COLUMNS.into_iter().filter(|c| !c.ends_with("_tokens") && *c != "web_search_requests")
+}
+
 /// The token columns of the usage frame and the cost report's `token_type` each one bills as.
 pub const TOKEN_COLUMNS: [(&str, &str); 5] = [
     ("uncached_input_tokens", "uncached_input_tokens"),
