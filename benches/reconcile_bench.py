@@ -20,8 +20,12 @@ import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KEY = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"]
 PRICE_KEY = ["date", "model", "service_tier", "context_window", "inference_geo", "speed"]
@@ -233,12 +237,10 @@ def run_polars(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> 
     return lines.with_columns(status=status_expr()).select(*KEY, "quantity", "expected_usd", "reported_usd", "status")
 
 
-def run_pandas(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+def run_pandas(u: pd.DataFrame, c: pd.DataFrame, r: pd.DataFrame) -> pd.DataFrame:
     """Straightforward pandas: the same steps, money as exact decimal.Decimal objects."""
     import pandas as pd
 
-    u, c, r = usage.to_pandas(), cost.to_pandas(), rates.to_pandas()
-    t0 = time.perf_counter()
     u["date"] = u["bucket_start"].dt.tz_convert(None).dt.normalize()
     r["date"] = pd.to_datetime(r["date"])
     dims = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"]
@@ -273,25 +275,34 @@ def run_pandas(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFrame) -> 
     unpriced = lines["quantity"].notna() & lines["unpriced"].fillna(False).astype(bool)
     lines.loc[unpriced, "status"] = "unpriced"
     lines.loc[unpriced, "expected_usd"] = None
-    print(json.dumps({"pandas_core_seconds": time.perf_counter() - t0}), file=sys.stderr)
+    return lines[[*KEY, "quantity", "expected_usd", "reported_usd", "status"]]
+
+
+def pandas_to_polars(lines: pd.DataFrame) -> pl.DataFrame:
     lines["date"] = lines["date"].dt.date
-    out = lines[[*KEY, "quantity", "expected_usd", "reported_usd", "status"]]
-    return pl.from_pandas(
-        out.astype({"quantity": "Int64"}), schema_overrides={"expected_usd": MONEY, "reported_usd": MONEY}
-    )
+    out = lines.astype({"quantity": "Int64"})
+    return pl.from_pandas(out, schema_overrides={"expected_usd": MONEY, "reported_usd": MONEY})
 
 
 IMPLS = {"counterfoil": run_counterfoil, "polars": run_polars, "pandas": run_pandas}
 
 
 def measure(impl: str, data: Path) -> None:
-    """In a child process: load, run once, report seconds, peak RSS and the result's totals."""
-    usage, cost, rates = (pl.read_parquet(data / f"{n}.parquet") for n in ("usage", "cost", "rates"))
+    """In a child process: load (each library reads the Parquet itself), run once, report the
+    seconds of the reconciliation alone, the peak RSS and the result's totals."""
+    if impl == "pandas":
+        import pandas as pd
+
+        frames = [pd.read_parquet(data / f"{n}.parquet") for n in ("usage", "cost", "rates")]
+    else:
+        frames = [pl.read_parquet(data / f"{n}.parquet") for n in ("usage", "cost", "rates")]
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    lines = IMPLS[impl](usage, cost, rates)
+    lines = IMPLS[impl](*frames)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if impl == "pandas":
+        lines = pandas_to_polars(lines)
     counts = dict(sorted(lines.group_by("status").len().iter_rows()))
     totals = lines.select(
         pl.col("expected_usd").sum().cast(pl.String), pl.col("reported_usd").sum().cast(pl.String)

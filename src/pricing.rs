@@ -7,9 +7,7 @@
 //! (a rate with more is reported as unpriced instead of being rounded). Label columns of the
 //! long output are gathered with `take` from tiny arrays, so repeated strings are not copied.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
@@ -72,9 +70,19 @@ fn require<'a>(df: &'a DataFrame, name: &str, dtype: &DataType) -> Result<&'a Co
     Ok(c)
 }
 
+/// The values of a count column, which must not hold nulls.
+fn counts(c: &Int64Chunked) -> Result<&[i64]> {
+    c.cont_slice().map_err(|_| Error::input(format!("usage column {:?} has null counts", c.name().as_str())))
+}
+
 /// Prices a usage frame (DESIGN §3 columns) with `card`: one row per usage row × token type with
 /// tokens, plus one row per usage row with web searches. Zero quantities are left out.
 pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
+    // One contiguous chunk per column: gathers across many chunks (a frame streamed in from
+    // Python arrives in batches) are slower.
+    let mut usage = usage.clone();
+    usage.rechunk_mut_par();
+    let usage = &usage;
     let s = |n: &str| -> Result<StringChunked> { Ok(require(usage, n, &DataType::String)?.str()?.clone()) };
     let start = require(usage, "bucket_start", &DataType::Datetime(TimeUnit::Microseconds, None))?;
     let start = start.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
@@ -90,39 +98,43 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     let web_unit = card.unit_price("web_search").and_then(|u| to_mantissa(u.price).ok());
 
     // Distinct price keys → index into `keys`.
-    let mut index: HashMap<PriceKey<'_>, u32> = HashMap::new();
+    let mut index: PlHashMap<PriceKey<'_>, u32> = PlHashMap::new();
     let mut keys: Vec<KeyPrice> = Vec::new();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
     let n = usage.height();
     let mut row_key = Vec::with_capacity(n);
-    for i in 0..n {
-        let Some(us) = start_us.get(i) else {
+    let rows = start_us.iter().zip(model.iter()).zip(tier.iter()).zip(ctx.iter()).zip(geo.iter()).zip(speed.iter());
+    for (i, (((((us, model), tier), ctx), geo), speed)) in rows.enumerate() {
+        let Some(us) = us else {
             return Err(Error::input(format!("usage row {i} has a null bucket_start")));
         };
-        let day = DateTime::from_timestamp_micros(us).map(|t| t.date_naive()).unwrap_or(epoch);
-        let k = ((day - epoch).num_days() as i32, model.get(i), tier.get(i), ctx.get(i), geo.get(i), speed.get(i));
-        let id = *index.entry(k).or_insert_with(|| {
-            let q = PriceQuery {
-                model: k.1.unwrap_or(""),
-                day,
-                service_tier: k.2,
-                context_window: k.3,
-                inference_geo: k.4,
-                speed: k.5,
-            };
-            keys.push(if k.1.is_none() {
-                KeyPrice {
+        let day = us.div_euclid(86_400_000_000) as i32;
+        let id = *index.entry((day, model, tier, ctx, geo, speed)).or_insert_with(|| {
+            let date = epoch + chrono::Duration::days(day as i64);
+            keys.push(match model {
+                None => KeyPrice {
                     micros: None,
                     status: UNPRICED,
                     note: Some("model is unknown (group usage by model)".into()),
-                }
-            } else {
-                lookup(card, &q)
+                },
+                Some(model) => lookup(
+                    card,
+                    &PriceQuery {
+                        model,
+                        day: date,
+                        service_tier: tier,
+                        context_window: ctx,
+                        inference_geo: geo,
+                        speed,
+                    },
+                ),
             });
             (keys.len() - 1) as u32
         });
         row_key.push(id);
     }
+    let tokens: Vec<&[i64]> = tokens.iter().map(counts).collect::<Result<_>>()?;
+    let web = counts(&web)?;
 
     // Output rows, row-major. Label columns are indices into small arrays.
     let mut take: Vec<IdxSize> = Vec::new();
@@ -146,7 +158,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     for i in 0..n {
         let key = &keys[row_key[i] as usize];
         for (t, col) in tokens.iter().enumerate() {
-            let q = col.get(i).unwrap_or(0);
+            let q = col[i];
             if q == 0 {
                 continue;
             }
@@ -162,7 +174,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
             expected.push(m.map(|r| q as i128 * r));
             status_note.push(pair_of_key[row_key[i] as usize]);
         }
-        let w = web.get(i).unwrap_or(0);
+        let w = web[i];
         if w > 0 {
             take.push(i as IdxSize);
             kind.push(5);
@@ -173,33 +185,41 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
             status_note.push(web_pair);
         }
     }
+    // Gathers are frame-level so Polars runs them column-parallel: on 36M output rows each
+    // string column costs about a second single-threaded.
     let idx = IdxCa::from_vec("idx".into(), take);
-    let mut columns: Vec<Column> = Vec::new();
-    for name in usage_dimensions() {
-        if let Ok(c) = usage.column(name) {
-            columns.push(c.take(&idx)?);
-        }
-    }
-    let kind = IdxCa::from_vec("kind".into(), kind);
-    let cost_types = StringChunked::from_iter_options(
-        "cost_type".into(),
-        ["tokens"; 5].into_iter().map(Some).chain([Some("web_search")]),
-    );
-    let token_types = StringChunked::from_iter_options(
-        "token_type".into(),
-        TokenType::ALL.iter().map(|t| Some(t.api_name())).chain([None]),
-    );
-    columns.push(cost_types.take(&kind)?.into_column());
-    columns.push(token_types.take(&kind)?.into_column());
-    columns.push(Int64Chunked::from_vec("quantity".into(), quantity).into_column());
-    columns.push(money("rate_usd_per_mtok", rate));
-    columns.push(money("unit_price_usd", unit));
-    columns.push(money("expected_usd", expected));
-    let sn = IdxCa::from_vec("sn".into(), status_note);
-    let statuses = StringChunked::from_iter_options("price_status".into(), pairs.iter().map(|(s, _)| Some(*s)));
-    let notes = StringChunked::from_iter_options("price_note".into(), pairs.iter().map(|(_, n)| n.as_deref()));
-    columns.push(statuses.take(&sn)?.into_column());
-    columns.push(notes.take(&sn)?.into_column());
-    let height = columns.last().map(|c| c.len()).unwrap_or(0);
-    Ok(DataFrame::new(height, columns)?)
+    let dims: Vec<PlSmallStr> = usage_dimensions().filter(|d| usage.column(d).is_ok()).map(PlSmallStr::from).collect();
+    let mut out = usage.select(dims)?.take(&idx)?;
+    let kinds = DataFrame::new(
+        6,
+        vec![
+            StringChunked::from_iter_options(
+                "cost_type".into(),
+                ["tokens"; 5].into_iter().map(Some).chain([Some("web_search")]),
+            )
+            .into_column(),
+            StringChunked::from_iter_options(
+                "token_type".into(),
+                TokenType::ALL.iter().map(|t| Some(t.api_name())).chain([None]),
+            )
+            .into_column(),
+        ],
+    )?;
+    out.hstack_mut(kinds.take(&IdxCa::from_vec("kind".into(), kind))?.columns())?;
+    out.hstack_mut(&[
+        Int64Chunked::from_vec("quantity".into(), quantity).into_column(),
+        money("rate_usd_per_mtok", rate),
+        money("unit_price_usd", unit),
+        money("expected_usd", expected),
+    ])?;
+    let labels = DataFrame::new(
+        pairs.len(),
+        vec![
+            StringChunked::from_iter_options("price_status".into(), pairs.iter().map(|(s, _)| Some(*s))).into_column(),
+            StringChunked::from_iter_options("price_note".into(), pairs.iter().map(|(_, n)| n.as_deref()))
+                .into_column(),
+        ],
+    )?;
+    out.hstack_mut(labels.take(&IdxCa::from_vec("sn".into(), status_note))?.columns())?;
+    Ok(out)
 }

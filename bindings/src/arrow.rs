@@ -85,7 +85,10 @@ pub fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
         }
     }
     match out {
-        Some(df) => Ok(df),
+        Some(mut df) => {
+            df.rechunk_mut_par();
+            Ok(df)
+        }
         None => {
             // An empty stream still has a schema.
             let ArrowDataType::Struct(fields) = reader.field().dtype.clone() else {
