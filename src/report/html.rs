@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::svg::{bar_pairs, column_pairs, esc};
-use super::{signed_usd, usd};
+use super::{short_type, signed_usd, usd};
 use crate::cli::output::cell_text;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
@@ -72,19 +72,6 @@ fn money_cell(df: &DataFrame, c: &str, i: usize, signed: bool) -> String {
     }
     let m = crate::money::to_mantissa(t.parse().unwrap_or_default()).unwrap_or(0);
     if signed { signed_usd(m) } else { usd(m) }
-}
-
-/// "1h write" for `cache_creation.ephemeral_1h_input_tokens`, the cost type for non-token lines.
-fn short_type(token_type: &str, cost_type: &str) -> String {
-    match token_type {
-        "" => cost_type.replace('_', " "),
-        "uncached_input_tokens" => "input".into(),
-        "output_tokens" => "output".into(),
-        "cache_read_input_tokens" => "cache read".into(),
-        "cache_creation.ephemeral_5m_input_tokens" => "5m cache write".into(),
-        "cache_creation.ephemeral_1h_input_tokens" => "1h cache write".into(),
-        other => other.into(),
-    }
 }
 
 /// The report as one HTML document.

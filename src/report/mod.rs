@@ -25,6 +25,19 @@ pub fn json(rec: &Reconciliation) -> Result<Value> {
     }))
 }
 
+/// "1h write" for `cache_creation.ephemeral_1h_input_tokens`, the cost type for non-token lines.
+pub fn short_type(token_type: &str, cost_type: &str) -> String {
+    match token_type {
+        "" => cost_type.replace('_', " "),
+        "uncached_input_tokens" => "input".into(),
+        "output_tokens" => "output".into(),
+        "cache_read_input_tokens" => "cache read".into(),
+        "cache_creation.ephemeral_5m_input_tokens" => "5m cache write".into(),
+        "cache_creation.ephemeral_1h_input_tokens" => "1h cache write".into(),
+        other => other.into(),
+    }
+}
+
 /// `$1,234.5678`: grouped thousands, exact digits, at least cents.
 pub fn usd(m: i128) -> String {
     let s = crate::money::format_mantissa(m.abs());

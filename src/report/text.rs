@@ -1,9 +1,8 @@
 //! The terminal summary of `counterfoil reconcile` (and the demo).
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use polars::prelude::*;
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED};
 
-use super::{signed_usd, usd};
+use super::{short_type, signed_usd, usd};
 use crate::cli::output::cell_text;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
@@ -65,45 +64,54 @@ pub fn text_summary(rec: &Reconciliation) -> Result<String> {
         out += "\nNo discrepancies: every line matches within tolerance.\n";
     } else {
         out += &format!("\n{} discrepancies:\n", bad.height());
-        let cols = [
-            "date",
-            "workspace_name",
-            "model",
-            "service_tier",
-            "context_window",
-            "inference_geo",
-            "token_type",
-            "quantity",
-            "expected_usd",
-            "reported_usd",
-            "delta_usd",
-            "status",
-            "explanation",
-        ];
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header(cols.map(|c| c.replace("_usd", "").replace("workspace_name", "workspace")));
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_header([
+            "date",
+            "workspace",
+            "model",
+            "tier · context · geo",
+            "type",
+            "quantity",
+            "expected",
+            "reported",
+            "delta",
+            "status",
+            "explanation",
+        ]);
+        let cell = |c: &str, i: usize| {
+            bad.column(c).ok().and_then(|col| col.get(i).ok()).and_then(|v| cell_text(&v)).unwrap_or_default()
+        };
+        let money = |c: &str, i: usize, signed: bool| match cell(c, i) {
+            t if t.is_empty() => "—".to_owned(),
+            t => {
+                let m = crate::money::to_mantissa(t.parse().unwrap_or_default()).unwrap_or(0);
+                if signed { signed_usd(m) } else { usd(m) }
+            }
+        };
         for i in 0..bad.height() {
-            let row: Vec<String> = cols
+            let dims: Vec<String> = ["service_tier", "context_window", "inference_geo"]
                 .iter()
-                .map(|c| {
-                    let v = bad.column(c).and_then(|col| col.get(i)).unwrap_or(AnyValue::Null);
-                    let text = cell_text(&v).unwrap_or_default();
-                    if c.ends_with("_usd") && !text.is_empty() {
-                        let m = crate::money::to_mantissa(text.parse().unwrap_or_default()).unwrap_or(0);
-                        if *c == "delta_usd" { signed_usd(m) } else { usd(m) }
-                    } else if *c == "cost_type" || text.is_empty() && *c == "token_type" {
-                        bad.column("cost_type")
-                            .ok()
-                            .and_then(|col| col.get(i).ok())
-                            .and_then(|v| cell_text(&v))
-                            .unwrap_or_default()
-                    } else {
-                        text
-                    }
-                })
+                .map(|c| cell(c, i))
+                .filter(|v| !v.is_empty())
                 .collect();
-            t.add_row(row);
+            t.add_row([
+                cell("date", i),
+                cell("workspace_name", i),
+                cell("model", i),
+                dims.join(" · "),
+                short_type(&cell("token_type", i), &cell("cost_type", i)),
+                cell("quantity", i),
+                money("expected_usd", i, false),
+                money("reported_usd", i, false),
+                money("delta_usd", i, true),
+                cell("status", i),
+                cell("explanation", i),
+            ]);
+        }
+        if let Some(c) = t.column_mut(10) {
+            c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(48)));
         }
         out += &format!("{t}\n");
     }
