@@ -10,32 +10,9 @@ import pytest
 
 import counterfoil as cf
 
-LINES = [
-    "date",
-    "workspace_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "cost_type",
-    "token_type",
-    "quantity",
-    "rate_usd_per_mtok",
-    "expected_usd",
-    "reported_usd",
-    "delta_usd",
-    "status",
-]
-KEY = [
-    "date",
-    "workspace_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "cost_type",
-    "token_type",
-]
+# The reconciliation key, then the rest of the lines contract (DESIGN §3).
+KEY = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"]
+LINES = [*KEY, "quantity", "rate_usd_per_mtok", "expected_usd", "reported_usd", "delta_usd", "status"]
 
 
 @pytest.fixture(scope="module")
