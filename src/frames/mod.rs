@@ -7,7 +7,6 @@
 pub mod columns;
 pub mod cost;
 pub mod labels;
-pub mod summary;
 pub mod usage;
 
 pub use cost::{COST_COLUMNS, cost_frame};
