@@ -22,11 +22,12 @@ pub const PRICED: &str = "priced";
 pub const UNPRICED: &str = "unpriced";
 pub const NOT_IN_COST_REPORT: &str = "not_in_cost_report";
 
-/// A looked-up price key: rates as integer micro-dollars per MTok, or why it is unpriced.
-struct KeyPrice {
-    micros: Option<[i128; 5]>,
-    status: &'static str,
-    note: Option<String>,
+/// A looked-up price key: rates as integer micro-dollars per MTok (`R × 10⁶`, per
+/// [`TokenType::ALL`]), or why it is unpriced; the status and the card's doubts.
+pub(crate) struct KeyPrice {
+    pub micros: Option<[i128; 5]>,
+    pub status: &'static str,
+    pub note: Option<String>,
 }
 
 /// (day since epoch, model, service tier, context window, inference geo, speed).
@@ -38,7 +39,15 @@ pub fn rate_micros(rate: Decimal) -> Option<i128> {
     (scaled.fract().is_zero()).then(|| scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
 }
 
-fn lookup(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
+/// The price of one usage key (the one place card prices become exact integer rates).
+pub(crate) fn key_price(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
+    if q.model.is_empty() {
+        return KeyPrice {
+            micros: None,
+            status: UNPRICED,
+            note: Some("model is unknown (group usage by model)".into()),
+        };
+    }
     match card.price(q) {
         Err(reason) => KeyPrice { micros: None, status: UNPRICED, note: Some(reason) },
         Ok(p) => {
@@ -111,24 +120,11 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
         let day = us.div_euclid(86_400_000_000) as i32;
         let id = *index.entry((day, model, tier, ctx, geo, speed)).or_insert_with(|| {
             let date = epoch + chrono::Duration::days(day as i64);
-            keys.push(match model {
-                None => KeyPrice {
-                    micros: None,
-                    status: UNPRICED,
-                    note: Some("model is unknown (group usage by model)".into()),
-                },
-                Some(model) => lookup(
-                    card,
-                    &PriceQuery {
-                        model,
-                        day: date,
-                        service_tier: tier,
-                        context_window: ctx,
-                        inference_geo: geo,
-                        speed,
-                    },
-                ),
-            });
+            let model = model.unwrap_or("");
+            keys.push(key_price(
+                card,
+                &PriceQuery { model, day: date, service_tier: tier, context_window: ctx, inference_geo: geo, speed },
+            ));
             (keys.len() - 1) as u32
         });
         row_key.push(id);

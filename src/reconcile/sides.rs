@@ -9,7 +9,7 @@ use super::key::{CostSide, LineKey, UsageSide};
 use crate::error::{Error, Result};
 use crate::frames::usage::TOKEN_COLUMNS;
 use crate::money::to_mantissa;
-use crate::pricing::rate_micros;
+use crate::pricing::{KeyPrice, NOT_IN_COST_REPORT, key_price};
 use crate::rates::{PriceQuery, RateCard, TokenType};
 use crate::window::TimeWindow;
 
@@ -101,9 +101,6 @@ pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate
         .collect()
 }
 
-/// Token rates (scale-12 USD per MTok), not-in-cost-report flag and the card's doubts; or why unpriced.
-type KeyPrice = std::result::Result<(Vec<i128>, bool, Option<String>), String>;
-
 /// Usage aggregated to the pricing key, priced, and summed to the line key (one per token type,
 /// plus web search per day and workspace).
 pub fn usage_side(
@@ -131,22 +128,15 @@ pub fn usage_side(
         let date = date_of(d);
         let [ws, model, tier, ctx, geo, speed] = [0, 1, 2, 3, 4, 5].map(|j| s[j].get(i));
         let price = prices.entry((d, model, tier, ctx, geo, speed)).or_insert_with(|| {
-            let Some(model) = model else {
-                return Err("model is unknown (group usage by model)".into());
-            };
-            let p = card.price(&PriceQuery {
-                model,
+            let q = PriceQuery {
+                model: model.unwrap_or(""),
                 day: date,
                 service_tier: tier,
                 context_window: ctx,
                 inference_geo: geo,
                 speed,
-            })?;
-            let rates: Option<Vec<i128>> =
-                p.usd_per_mtok.iter().map(|r| rate_micros(*r).map(|m| m * 1_000_000)).collect();
-            let rates =
-                rates.ok_or_else(|| "a rate has more than 6 decimals per MTok; refusing to round".to_owned())?;
-            Ok((rates, p.not_in_cost_report, p.uncertain))
+            };
+            key_price(card, &q)
         });
         let c = coarse.get(&date);
         let keep = |name: &str, v: Option<&str>| {
@@ -168,15 +158,16 @@ pub fn usage_side(
                 token_type: Some(tt.api_name().into()),
             };
             let side = out.entry(key).or_default();
-            match price {
-                Ok((rates, nicr, note)) => {
-                    side.add(n, Ok(rates[t]), 1_000_000);
-                    side.not_in_cost_report |= *nicr;
+            // Scale-12 USD per MTok is micros × 10⁶; quantity × it / 10⁶ stays exact.
+            match price.micros {
+                Some(micros) => {
+                    side.add(n, Ok(micros[t] * 1_000_000), 1_000_000);
+                    side.not_in_cost_report |= price.status == NOT_IN_COST_REPORT;
                     if side.note.is_none() {
-                        side.note.clone_from(note);
+                        side.note.clone_from(&price.note);
                     }
                 }
-                Err(reason) => side.add(n, Err(reason.as_str()), 1_000_000),
+                None => side.add(n, Err(price.note.as_deref().unwrap_or("unpriced")), 1_000_000),
             }
         }
         let w = q[5].get(i).unwrap_or(0);
