@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::svg::{bar_pairs, column_pairs, esc};
-use super::{short_type, signed_usd, usd};
+use super::{money_cell, short_type, signed_usd, usd};
 use crate::cli::output::cell_text;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
@@ -63,15 +63,6 @@ fn rollup_table(title: &str, rows: &[Rollup]) -> String {
 
 fn cell(df: &DataFrame, c: &str, i: usize) -> String {
     df.column(c).ok().and_then(|col| col.get(i).ok()).and_then(|v| cell_text(&v)).unwrap_or_default()
-}
-
-fn money_cell(df: &DataFrame, c: &str, i: usize, signed: bool) -> String {
-    let t = cell(df, c, i);
-    if t.is_empty() {
-        return "—".into();
-    }
-    let m = crate::money::to_mantissa(t.parse().unwrap_or_default()).unwrap_or(0);
-    if signed { signed_usd(m) } else { usd(m) }
 }
 
 /// The report as one HTML document.

@@ -53,6 +53,19 @@ pub fn usd(m: i128) -> String {
     format!("{}${grouped}.{frac}", if m < 0 { "-" } else { "" })
 }
 
+/// A money cell of a lines frame as `$1.23` (`+$1.23` when `signed`), or "—" when null.
+pub fn money_cell(df: &polars::prelude::DataFrame, column: &str, row: usize, signed: bool) -> String {
+    use polars::prelude::AnyValue;
+    match df.column(column).and_then(|c| c.get(row)) {
+        Ok(AnyValue::Decimal(m, _, scale)) => {
+            // Lines money is Decimal(38, 12); rescale defensively if a caller's frame differs.
+            let m = if scale <= 12 { m * 10i128.pow(12 - scale as u32) } else { m / 10i128.pow(scale as u32 - 12) };
+            if signed { signed_usd(m) } else { usd(m) }
+        }
+        _ => "—".to_owned(),
+    }
+}
+
 /// `+$1.23` / `-$1.23` / `$0.00`.
 pub fn signed_usd(m: i128) -> String {
     if m > 0 { format!("+{}", usd(m)) } else { usd(m) }

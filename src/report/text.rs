@@ -2,7 +2,7 @@
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED};
 
-use super::{short_type, signed_usd, usd};
+use super::{money_cell, short_type, signed_usd, usd};
 use crate::cli::output::cell_text;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
@@ -83,13 +83,6 @@ pub fn text_summary(rec: &Reconciliation) -> Result<String> {
         let cell = |c: &str, i: usize| {
             bad.column(c).ok().and_then(|col| col.get(i).ok()).and_then(|v| cell_text(&v)).unwrap_or_default()
         };
-        let money = |c: &str, i: usize, signed: bool| match cell(c, i) {
-            t if t.is_empty() => "—".to_owned(),
-            t => {
-                let m = crate::money::to_mantissa(t.parse().unwrap_or_default()).unwrap_or(0);
-                if signed { signed_usd(m) } else { usd(m) }
-            }
-        };
         for i in 0..bad.height() {
             let dims: Vec<String> = ["service_tier", "context_window", "inference_geo"]
                 .iter()
@@ -103,9 +96,9 @@ pub fn text_summary(rec: &Reconciliation) -> Result<String> {
                 dims.join(" · "),
                 short_type(&cell("token_type", i), &cell("cost_type", i)),
                 cell("quantity", i),
-                money("expected_usd", i, false),
-                money("reported_usd", i, false),
-                money("delta_usd", i, true),
+                money_cell(&bad, "expected_usd", i, false),
+                money_cell(&bad, "reported_usd", i, false),
+                money_cell(&bad, "delta_usd", i, true),
                 cell("status", i),
                 cell("explanation", i),
             ]);
