@@ -31,6 +31,12 @@ pub fn to_mantissa(usd: Decimal) -> Result<i128> {
     Ok(norm.mantissa() * factor)
 }
 
+/// A mantissa at `scale` as a scale-12 mantissa (Polars may widen a summed Decimal's scale).
+pub fn to_scale_12(m: i128, scale: usize) -> i128 {
+    let scale = scale as u32;
+    if scale <= MONEY_SCALE { m * 10i128.pow(MONEY_SCALE - scale) } else { m / 10i128.pow(scale - MONEY_SCALE) }
+}
+
 /// A scale-12 mantissa back to a `Decimal` (normalised, so `1.5` not `1.500000000000`).
 pub fn from_mantissa(m: i128) -> Decimal {
     // rust_decimal holds 96-bit mantissas: ~7.9e28, i.e. ~7.9e16 USD at scale 12. Larger sums

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use super::key::{CostSide, LineKey, UsageSide};
 use crate::error::{Error, Result};
 use crate::frames::usage::TOKEN_COLUMNS;
-use crate::money::to_mantissa;
+use crate::money::{to_mantissa, to_scale_12};
 use crate::pricing::{KeyPrice, NOT_IN_COST_REPORT, key_price};
 use crate::rates::{PriceQuery, RateCard, TokenType};
 use crate::window::TimeWindow;
@@ -78,7 +78,7 @@ pub fn cost_side(cost: &DataFrame) -> Result<BTreeMap<LineKey, CostSide>> {
             token_type: text(g.column("token_type")?, i)?,
         };
         let m = amount.physical().get(i).unwrap_or(0);
-        let reported = if scale <= 12 { m * 10i128.pow(12 - scale as u32) } else { m / 10i128.pow(scale as u32 - 12) };
+        let reported = to_scale_12(m, scale);
         out.insert(key, CostSide { reported, description: text(g.column("description")?, i)? });
     }
     Ok(out)

@@ -58,8 +58,7 @@ pub fn money_cell(df: &polars::prelude::DataFrame, column: &str, row: usize, sig
     use polars::prelude::AnyValue;
     match df.column(column).and_then(|c| c.get(row)) {
         Ok(AnyValue::Decimal(m, _, scale)) => {
-            // Lines money is Decimal(38, 12); rescale defensively if a caller's frame differs.
-            let m = if scale <= 12 { m * 10i128.pow(12 - scale as u32) } else { m / 10i128.pow(scale as u32 - 12) };
+            let m = crate::money::to_scale_12(m, scale);
             if signed { signed_usd(m) } else { usd(m) }
         }
         _ => "—".to_owned(),
