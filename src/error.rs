@@ -7,6 +7,11 @@
 
 use std::fmt;
 
+/// Exit code of an internal error (a bug): `EX_SOFTWARE`, never 1 ("discrepancies found").
+pub const INTERNAL_EXIT: i32 = 70;
+/// The hint attached to internal errors.
+pub const BUG_HINT: &str = "this is a bug in counterfoil; please report it with the command and this message at https://github.com/counterfoil/counterfoil/issues";
+
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -43,9 +48,12 @@ pub enum Error {
     /// The user interrupted a long call.
     #[error("interrupted")]
     Interrupted,
-    /// A failure inside the frame engine (a bug, or memory).
-    #[error("frame engine: {0}")]
+    /// A failure inside the frame engine after the input was validated: a bug, or memory.
+    #[error("internal error in the frame engine: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    /// A bug: a panic caught at the CLI or Python boundary, or an invariant that did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Filesystem errors outside the store (writing an output file, reading a card).
     #[error("{path}: {source}")]
     Io {
@@ -87,6 +95,16 @@ impl Error {
         Error::Input { message: message.into(), hint: Some(hint.into()) }
     }
 
+    /// An internal error from a caught panic's payload.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic with no message".to_owned());
+        Error::Internal(text)
+    }
+
     /// The CLI exit code of DESIGN §5: 2 input, 3 auth, 4 API or network.
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -96,7 +114,7 @@ impl Error {
                 4
             }
             Error::Interrupted => 130,
-            Error::Frame(_) => 4,
+            Error::Frame(_) | Error::Internal(_) => INTERNAL_EXIT,
         }
     }
 
@@ -107,6 +125,7 @@ impl Error {
             Error::RateLimit { failure, .. } => failure.hint.as_deref(),
             Error::Input { hint, .. } => hint.as_deref(),
             Error::ApiConnection { .. } => Some("check the network and ANTHROPIC_BASE_URL / --base-url"),
+            Error::Frame(_) | Error::Internal(_) => Some(BUG_HINT),
             _ => None,
         }
     }
@@ -118,6 +137,19 @@ impl Error {
             Error::RateLimit { failure, .. } => Some(failure),
             _ => None,
         }
+    }
+}
+
+/// A Polars error from reading or writing a file: I/O failures name the path (exit 2), anything
+/// else is internal.
+pub(crate) fn polars_io(path: impl fmt::Display) -> impl FnOnce(polars::error::PolarsError) -> Error {
+    move |e| match e {
+        polars::error::PolarsError::IO { error, .. } => {
+            let source =
+                std::sync::Arc::try_unwrap(error).unwrap_or_else(|a| std::io::Error::new(a.kind(), a.to_string()));
+            Error::Io { path: path.to_string(), source }
+        }
+        other => Error::Frame(other),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod error;
 pub mod frames;
+pub mod fsio;
 pub mod money;
 pub mod pricing;
 pub mod rates;

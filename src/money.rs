@@ -31,19 +31,43 @@ pub fn to_mantissa(usd: Decimal) -> Result<i128> {
     Ok(norm.mantissa() * factor)
 }
 
-/// A mantissa at `scale` as a scale-12 mantissa (Polars may widen a summed Decimal's scale).
-pub fn to_scale_12(m: i128, scale: usize) -> i128 {
-    let scale = scale as u32;
-    if scale <= MONEY_SCALE { m * 10i128.pow(MONEY_SCALE - scale) } else { m / 10i128.pow(scale - MONEY_SCALE) }
+/// A mantissa at `scale` as a scale-12 mantissa, or `None` when that would lose digits (a scale
+/// above 12 with non-zero extra digits) or overflow.
+pub fn to_scale_12(m: i128, scale: usize) -> Option<i128> {
+    let scale = u32::try_from(scale).ok()?;
+    if scale <= MONEY_SCALE {
+        m.checked_mul(10i128.checked_pow(MONEY_SCALE - scale)?)
+    } else {
+        let f = 10i128.checked_pow(scale - MONEY_SCALE)?;
+        (m % f == 0).then(|| m / f)
+    }
 }
 
-/// A scale-12 mantissa back to a `Decimal` (normalised, so `1.5` not `1.500000000000`).
-pub fn from_mantissa(m: i128) -> Decimal {
-    // rust_decimal holds 96-bit mantissas: ~7.9e28, i.e. ~7.9e16 USD at scale 12. Larger sums
-    // would be a bug upstream; keep them exact through i128 string formatting instead.
-    Decimal::try_from_i128_with_scale(m, MONEY_SCALE)
-        .map(|d| d.normalize())
-        .unwrap_or_else(|_| format_mantissa(m).parse().unwrap_or(Decimal::MAX))
+/// The largest scale-12 mantissa a `Decimal(38, 12)` column holds: 10³⁸ − 1 (about 10²⁶ USD).
+pub const MAX_MANTISSA: i128 = 99_999_999_999_999_999_999_999_999_999_999_999_999;
+
+/// `m` if it fits a `Decimal(38, 12)` column, else an error naming `what`.
+pub fn check_mantissa(m: i128, what: &str) -> Result<i128> {
+    if m.unsigned_abs() > MAX_MANTISSA as u128 {
+        return Err(Error::input(format!(
+            "{what} is {} USD, beyond the 26 integer digits of a Decimal(38, 12) column; refusing it",
+            format_mantissa(m)
+        )));
+    }
+    Ok(m)
+}
+
+/// `a + b` for money mantissas, or an error naming `what` (never a wrap).
+pub fn add(a: i128, b: i128, what: &str) -> Result<i128> {
+    a.checked_add(b)
+        .ok_or_else(|| Error::input(format!("{what} overflows; refusing to wrap it")))
+        .and_then(|m| check_mantissa(m, what))
+}
+
+/// A scale-12 mantissa back to a `Decimal` (normalised, so `1.5` not `1.500000000000`), if it fits
+/// rust_decimal's 96-bit mantissa (about 7.9 × 10¹⁶ USD at scale 12).
+pub fn from_mantissa(m: i128) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(m, MONEY_SCALE).ok().map(|d| d.normalize())
 }
 
 /// A scale-12 mantissa as a plain decimal string, trailing zeros trimmed ("0.54702", "12").
@@ -89,6 +113,15 @@ mod tests {
     }
 
     #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        assert!(add(i128::MAX, 1, "total").is_err());
+        assert!(add(MAX_MANTISSA, 1, "total").unwrap_err().to_string().contains("Decimal(38, 12)"));
+        assert_eq!(add(2, 3, "t").unwrap(), 5);
+        assert!(check_mantissa(-MAX_MANTISSA, "x").is_ok());
+        assert!(from_mantissa(i128::MAX).is_none());
+    }
+
+    #[test]
     fn negative_and_zero() {
         assert_eq!(format_mantissa(0), "0");
         assert_eq!(format_mantissa(-1_500_000_000_000), "-1.5");
@@ -102,7 +135,7 @@ mod tests {
             let usd = cents_to_usd(cents);
             prop_assert_eq!(usd * Decimal::ONE_HUNDRED, cents);
             let m = to_mantissa(usd).unwrap();
-            prop_assert_eq!(from_mantissa(m), usd.normalize());
+            prop_assert_eq!(from_mantissa(m), Some(usd.normalize()));
             prop_assert_eq!(Decimal::from_str(&format_mantissa(m)).unwrap(), usd);
         }
     }

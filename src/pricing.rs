@@ -12,6 +12,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
+use crate::frames::UsageFrame;
 use crate::frames::columns::money;
 use crate::frames::usage::{TOKEN_COLUMNS, usage_dimensions};
 use crate::money::to_mantissa;
@@ -33,9 +34,26 @@ pub(crate) struct KeyPrice {
 /// (day since epoch, model, service tier, context window, inference geo, speed).
 type PriceKey<'a> = (i32, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
+/// The scale-12 USD mantissa of `quantity` tokens at `micros` (R × 10⁶ for R USD per MTok):
+/// `quantity × R / 10⁶ × 10¹²` = `quantity × micros`, exact, or an error instead of a wrap.
+pub fn cost_of(quantity: i64, micros: i128) -> Result<i128> {
+    (quantity as i128)
+        .checked_mul(micros)
+        .ok_or_else(|| Error::input(format!("{quantity} tokens at this rate overflow exact money")))
+        .and_then(|m| crate::money::check_mantissa(m, "an expected amount"))
+}
+
+/// The scale-12 USD mantissa of `units` at a unit price mantissa (scale 12), exact.
+pub fn units_cost(units: i64, price: i128) -> Result<i128> {
+    (units as i128)
+        .checked_mul(price)
+        .ok_or_else(|| Error::input(format!("{units} units at this price overflow exact money")))
+        .and_then(|m| crate::money::check_mantissa(m, "an expected amount"))
+}
+
 /// `R × 10⁶` as an integer, if `R` has at most six decimals.
 pub fn rate_micros(rate: Decimal) -> Option<i128> {
-    let scaled = rate * Decimal::from(1_000_000);
+    let scaled = rate.checked_mul(Decimal::from(1_000_000))?;
     (scaled.fract().is_zero()).then(|| scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
 }
 
@@ -71,38 +89,25 @@ pub(crate) fn key_price(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
     }
 }
 
-fn require<'a>(df: &'a DataFrame, name: &str, dtype: &DataType) -> Result<&'a Column> {
-    let c = df.column(name).map_err(|_| Error::input(format!("the usage frame has no column {name:?}")))?;
-    if c.dtype() != dtype && !(matches!(dtype, DataType::Datetime(..)) && matches!(c.dtype(), DataType::Datetime(..))) {
-        return Err(Error::input(format!("usage column {name:?} is {}, expected {dtype}", c.dtype())));
-    }
-    Ok(c)
-}
-
-/// The values of a count column, which must not hold nulls.
-fn counts(c: &Int64Chunked) -> Result<&[i64]> {
-    c.cont_slice().map_err(|_| Error::input(format!("usage column {:?} has null counts", c.name().as_str())))
+fn contiguous(c: &Int64Chunked) -> Result<&[i64]> {
+    c.cont_slice().map_err(|e| Error::Internal(format!("counts after validation: {e}")))
 }
 
 /// Prices a usage frame (DESIGN §3 columns) with `card`: one row per usage row × token type with
 /// tokens, plus one row per usage row with web searches. Zero quantities are left out.
-pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
+pub fn price(usage: &UsageFrame, card: &RateCard) -> Result<DataFrame> {
     // One contiguous chunk per column: gathers across many chunks (a frame streamed in from
     // Python arrives in batches) are slower.
-    let mut usage = usage.clone();
+    let mut usage = usage.df().clone();
     usage.rechunk_mut_par();
     let usage = &usage;
-    let s = |n: &str| -> Result<StringChunked> { Ok(require(usage, n, &DataType::String)?.str()?.clone()) };
-    let start = require(usage, "bucket_start", &DataType::Datetime(TimeUnit::Microseconds, None))?;
-    let start = start.cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
-    let start_us = start.datetime()?.physical().clone();
+    let s = |n: &str| -> Result<StringChunked> { Ok(usage.column(n)?.str()?.clone()) };
+    let start_us = usage.column("bucket_start")?.as_materialized_series().to_physical_repr().i64()?.clone();
     let (model, tier, ctx, geo, speed) =
         (s("model")?, s("service_tier")?, s("context_window")?, s("inference_geo")?, s("speed")?);
-    let tokens: Vec<Int64Chunked> = TOKEN_COLUMNS
-        .iter()
-        .map(|(c, _)| Ok(require(usage, c, &DataType::Int64)?.i64()?.clone()))
-        .collect::<Result<_>>()?;
-    let web = require(usage, "web_search_requests", &DataType::Int64)?.i64()?.clone();
+    let tokens: Vec<Int64Chunked> =
+        TOKEN_COLUMNS.iter().map(|(c, _)| Ok(usage.column(c)?.i64()?.clone())).collect::<Result<_>>()?;
+    let web = usage.column("web_search_requests")?.i64()?.clone();
     // Web search: quantity × unit price; the scale-12 mantissa of the price is exact or refused.
     let web_unit = card.unit_price("web_search").and_then(|u| to_mantissa(u.price).ok());
 
@@ -114,9 +119,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     let mut row_key = Vec::with_capacity(n);
     let rows = start_us.iter().zip(model.iter()).zip(tier.iter()).zip(ctx.iter()).zip(geo.iter()).zip(speed.iter());
     for (i, (((((us, model), tier), ctx), geo), speed)) in rows.enumerate() {
-        let Some(us) = us else {
-            return Err(Error::input(format!("usage row {i} has a null bucket_start")));
-        };
+        let us = us.ok_or_else(|| Error::Internal(format!("null bucket_start in row {i} after validation")))?;
         let day = us.div_euclid(86_400_000_000) as i32;
         let id = *index.entry((day, model, tier, ctx, geo, speed)).or_insert_with(|| {
             let date = epoch + chrono::Duration::days(day as i64);
@@ -129,8 +132,8 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
         });
         row_key.push(id);
     }
-    let tokens: Vec<&[i64]> = tokens.iter().map(counts).collect::<Result<_>>()?;
-    let web = counts(&web)?;
+    let tokens: Vec<&[i64]> = tokens.iter().map(contiguous).collect::<Result<_>>()?;
+    let web = contiguous(&web)?;
 
     // Output rows, row-major. Label columns are indices into small arrays.
     let mut take: Vec<IdxSize> = Vec::new();
@@ -158,16 +161,13 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
             if q == 0 {
                 continue;
             }
-            if q < 0 {
-                return Err(Error::input(format!("usage row {i} has a negative {}", TOKEN_COLUMNS[t].0)));
-            }
             take.push(i as IdxSize);
             kind.push(t as IdxSize);
             quantity.push(q);
             let m = key.micros.map(|r| r[t]);
             rate.push(m.map(|r| r * 1_000_000));
             unit.push(None);
-            expected.push(m.map(|r| q as i128 * r));
+            expected.push(m.map(|r| cost_of(q, r)).transpose()?);
             status_note.push(pair_of_key[row_key[i] as usize]);
         }
         let w = web[i];
@@ -177,7 +177,7 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
             quantity.push(w);
             rate.push(None);
             unit.push(web_unit);
-            expected.push(web_unit.map(|m| w as i128 * m));
+            expected.push(web_unit.map(|m| units_cost(w, m)).transpose()?);
             status_note.push(web_pair);
         }
     }
@@ -204,9 +204,9 @@ pub fn price(usage: &DataFrame, card: &RateCard) -> Result<DataFrame> {
     out.hstack_mut(kinds.take(&IdxCa::from_vec("kind".into(), kind))?.columns())?;
     out.hstack_mut(&[
         Int64Chunked::from_vec("quantity".into(), quantity).into_column(),
-        money("rate_usd_per_mtok", rate),
-        money("unit_price_usd", unit),
-        money("expected_usd", expected),
+        money("rate_usd_per_mtok", rate)?,
+        money("unit_price_usd", unit)?,
+        money("expected_usd", expected)?,
     ])?;
     let labels = DataFrame::new(
         pairs.len(),

@@ -75,6 +75,12 @@ impl TimeWindow {
         Ok(())
     }
 
+    /// Refuses a window that does not start and end on UTC midnights (reconciliation lines are
+    /// whole UTC days).
+    pub fn check_whole_days(&self) -> Result<()> {
+        self.check_aligned(BucketWidth::Day)
+    }
+
     /// Consecutive sub-windows of at most `max_buckets` buckets of `step` each.
     pub fn split(&self, step: Duration, max_buckets: u32) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let span = step * max_buckets as i32;

@@ -77,7 +77,13 @@ async fn null_semantics_default_workspace_console_key_and_old_geo() {
             assert_ne!(g, "not_available", "{m}");
         }
     }
-    assert_eq!(df.column("speed").unwrap().null_count(), df.height(), "not grouped by speed");
+    assert_eq!(df.column("speed").unwrap().null_count(), 0, "grouped by speed by default, as every price dimension");
+    let log = api.requests();
+    assert!(
+        log.iter()
+            .filter(|r| r.path.ends_with("/messages"))
+            .all(|r| r.beta.as_deref() == Some(counterfoil::api::FAST_MODE_BETA))
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use counterfoil::api::wire::{Bucket, CacheCreation, ServerToolUse, UsageResult};
-use counterfoil::frames::usage_frame;
+use counterfoil::frames::{UsageFrame, usage_frame};
 use counterfoil::money::format_scaled;
 use counterfoil::pricing::price;
 use counterfoil::rates::{PriceQuery, RateCard, TokenType};
@@ -26,7 +26,7 @@ fn row<'a>(day: &'a str, model: &'a str, tokens: [u64; 5]) -> Row<'a> {
     Row { day, model, tier: "standard", ctx: "0-200k", geo: "global", tokens, web: 0 }
 }
 
-fn usage(rows: &[Row<'_>]) -> DataFrame {
+fn usage(rows: &[Row<'_>]) -> UsageFrame {
     let buckets: Vec<Bucket<UsageResult>> = rows
         .iter()
         .map(|r| {
@@ -48,12 +48,13 @@ fn usage(rows: &[Row<'_>]) -> DataFrame {
                     service_tier: Some(r.tier.into()),
                     context_window: Some(r.ctx.into()),
                     inference_geo: Some(r.geo.into()),
+                    speed: Some("standard".into()),
                     ..Default::default()
                 }],
             }
         })
         .collect();
-    usage_frame(&buckets).unwrap()
+    UsageFrame::new(&usage_frame(&buckets).unwrap()).unwrap()
 }
 
 /// Σ expected_usd as a decimal string, and whether every row was priced.
@@ -152,7 +153,7 @@ fn batch_discount_skipped_on_cache_tokens() {
         service_tier: Some(tier),
         context_window: Some("0-200k"),
         inference_geo: Some("global"),
-        speed: None,
+        speed: Some("standard"),
     };
     let (s, b) = (card.price(&q("standard")).unwrap(), card.price(&q("batch")).unwrap());
     for t in TokenType::ALL {
@@ -170,7 +171,7 @@ fn long_context_premium_applied_to_4_6_models_after_ga() {
         service_tier: Some("standard"),
         context_window: Some("200k-1M"),
         inference_geo: Some("global"),
-        speed: None,
+        speed: Some("standard"),
     };
     assert_eq!(
         card.price(&q("claude-opus-4-6", "2026-03-01")).unwrap().rate(TokenType::Input),
@@ -202,7 +203,7 @@ fn cancelled_price_change_encoded() {
                 service_tier: Some("standard"),
                 context_window: Some("0-200k"),
                 inference_geo: Some("global"),
-                speed: None,
+                speed: Some("standard"),
             })
             .unwrap();
         assert_eq!((p.rate(TokenType::Input), p.rate(TokenType::Output)), (dec!(2), dec!(10)), "{day}");
@@ -286,7 +287,7 @@ proptest! {
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(day_off);
         let card = RateCard::bundled();
         for m in models_on(day) {
-            let q = |tier, geo| PriceQuery { model: &m, day, service_tier: Some(tier), context_window: Some("0-200k"), inference_geo: Some(geo), speed: None };
+            let q = |tier, geo| PriceQuery { model: &m, day, service_tier: Some(tier), context_window: Some("0-200k"), inference_geo: Some(geo), speed: Some("standard") };
             let Ok(std) = card.price(&q("standard", "global")) else { continue };
             let batch = card.price(&q("batch", "global")).unwrap();
             for t in TokenType::ALL {

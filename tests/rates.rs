@@ -12,7 +12,7 @@ fn q(model: &str) -> PriceQuery<'_> {
         service_tier: Some("standard"),
         context_window: Some("0-200k"),
         inference_geo: Some("global"),
-        speed: None,
+        speed: Some("standard"),
     }
 }
 

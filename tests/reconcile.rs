@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use counterfoil::frames::{CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::fetch::fetch;
 use counterfoil::reconcile::{LineKey, Options, Reconciliation, Status, Tolerance, reconcile};
@@ -27,7 +28,7 @@ fn run(org: Organization, options: Options) -> (Reconciliation, Organization) {
     let client = common::client_for(&api, common::config(0, 4));
     let card = RateCard::bundled();
     let window = truth.window();
-    let fetched = block_on(fetch(&client, &card, window)).unwrap().unwrap();
+    let fetched = block_on(fetch(&client, window)).unwrap().unwrap();
     let options = Options { window: Some(window), workspace_names: fetched.workspace_names, ..options };
     (reconcile(&fetched.usage, &fetched.cost, &card, &options).unwrap(), truth)
 }
@@ -172,6 +173,7 @@ fn keys_differing_in_one_dimension_never_collide() {
                     service_tier: Some(tier[i].clone()),
                     context_window: Some(ctx[i].clone()),
                     inference_geo: Some(geo[i].clone()),
+                    speed: Some("standard".into()),
                     ..Default::default()
                 })
                 .collect(),
@@ -206,6 +208,7 @@ fn keys_differing_in_one_dimension_never_collide() {
             results,
         }])
         .unwrap();
+        let (usage, cost) = (UsageFrame::new(&usage).unwrap(), CostFrame::new(&cost).unwrap());
         let rec = reconcile(&usage, &cost, &card, &Options::default()).unwrap();
         assert_eq!(rec.lines.height(), 2, "{dim}");
         assert!(rec.ok(), "{dim}: {:?}", rec.summary.counts);

@@ -11,6 +11,8 @@ use polars_arrow::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
+use crate::errors::InputError;
+
 const STREAM: &std::ffi::CStr = c"arrow_array_stream";
 
 /// Holds a frame until Python polars imports it.
@@ -59,8 +61,20 @@ pub fn to_polars(py: Python<'_>, df: DataFrame) -> PyResult<Py<PyAny>> {
     Ok(polars.getattr("DataFrame")?.call1((export,))?.unbind())
 }
 
-/// Any object with `__arrow_c_stream__` as a Rust frame.
-pub fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
+/// Any object with `__arrow_c_stream__` (a polars, pyarrow, pandas ≥ 2.2 or duckdb frame) as a
+/// Rust frame; anything else is an `InputError` naming the argument.
+pub fn from_arrow(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
+    if !obj.hasattr("__arrow_c_stream__")? {
+        let kind = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+        let hint = if kind == "LazyFrame" { " (call .collect() on a LazyFrame first)" } else { "" };
+        return Err(InputError::new_err(format!(
+            "{what} must be a polars DataFrame (or any frame with __arrow_c_stream__), got {kind}{hint}"
+        )));
+    }
+    from_stream(obj).map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {e}")))
+}
+
+fn from_stream(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
     let capsule = obj.call_method0("__arrow_c_stream__")?;
     let capsule = capsule
         .cast::<PyCapsule>()

@@ -26,7 +26,7 @@ fn parse<T: std::str::FromStr<Err = counterfoil::Error>>(items: Vec<String>) -> 
 #[pymethods]
 impl PyAdminClient {
     #[new]
-    #[pyo3(signature = (api_key=None, base_url=None, *, max_retries=2, concurrency=4, timeout=60.0))]
+    #[pyo3(signature = (api_key=None, base_url=None, *, max_retries=2, concurrency=4, timeout=45.0))]
     fn new(
         api_key: Option<String>,
         base_url: Option<String>,
@@ -44,20 +44,23 @@ impl PyAdminClient {
             None => BaseUrl::from_env(),
         }
         .map_err(to_py)?;
-        if timeout.is_nan() || timeout <= 0.0 || concurrency == 0 {
-            return Err(to_py(counterfoil::Error::input("timeout and concurrency must be positive")));
+        if !timeout.is_finite() || timeout <= 0.0 || timeout > 86_400.0 || concurrency == 0 || concurrency > 32 {
+            return Err(to_py(counterfoil::Error::input(
+                "timeout must be in (0, 86400] seconds and concurrency in 1..=32",
+            )));
         }
         let config = ClientConfig {
             retry: RetryPolicy { max_retries, ..RetryPolicy::default() },
             concurrency,
-            timeout: std::time::Duration::from_secs_f64(timeout),
-        };
+            ..ClientConfig::default()
+        }
+        .with_timeout(std::time::Duration::from_secs_f64(timeout));
         Ok(PyAdminClient { inner: AdminClient::new(key, base, config).map_err(to_py)? })
     }
 
     /// Usage report as a frame (DESIGN §3 "usage"). `group_by=None` groups by every dimension a
-    /// price depends on; `[]` gives totals.
-    #[pyo3(signature = (start, end, bucket_width="1h", group_by=None, *, api_key_ids=None, workspace_ids=None,
+    /// price depends on plus the API key (as the CLI does); `[]` gives totals.
+    #[pyo3(signature = (start, end, bucket_width="1d", group_by=None, *, api_key_ids=None, workspace_ids=None,
         account_ids=None, service_account_ids=None, models=None, service_tiers=None, context_windows=None,
         inference_geos=None, speeds=None))]
     #[allow(clippy::too_many_arguments)]

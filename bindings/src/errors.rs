@@ -36,6 +36,12 @@ create_exception!(
 );
 create_exception!(counterfoil, InputError, CounterfoilError, "Bad arguments or input data.");
 create_exception!(counterfoil, StoreError, CounterfoilError, "A synced store that cannot be read or written.");
+create_exception!(
+    counterfoil,
+    RateCardWarning,
+    pyo3::exceptions::PyUserWarning,
+    "A rate card that loads but breaks a usual price relation without saying so."
+);
 
 /// The core error as the matching exception, with `status_code`, `error_type`, `request_id`,
 /// `message` and `hint` attributes where they apply.
@@ -52,7 +58,7 @@ pub fn to_py(e: Error) -> PyErr {
         Error::Input { .. } | Error::Io { .. } => InputError::new_err(msg),
         Error::Store { .. } => StoreError::new_err(msg),
         Error::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
-        Error::Frame(_) => CounterfoilError::new_err(msg),
+        Error::Frame(_) | Error::Internal(_) => CounterfoilError::new_err(msg),
     };
     Python::attach(|py| {
         let v = err.value(py);
@@ -79,5 +85,15 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RateCardError", py.get_type::<RateCardError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("StoreError", py.get_type::<StoreError>())?;
+    m.add("RateCardWarning", py.get_type::<RateCardWarning>())?;
     Ok(())
+}
+
+/// Runs `f`, turning a panic (a bug: no input should cause one) into a `CounterfoilError` with a
+/// bug-report hint instead of pyo3's `PanicException`, which escapes `except Exception`.
+pub fn guarded<T>(f: impl FnOnce() -> counterfoil::Result<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(to_py),
+        Err(payload) => Err(to_py(Error::from_panic(payload.as_ref()))),
+    }
 }

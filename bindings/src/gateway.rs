@@ -21,7 +21,11 @@ where
         match polled {
             Ok(Ok(result)) => return result.map_err(to_py),
             Ok(Err(join)) => {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("counterfoil task failed: {join}")));
+                let e = match join.try_into_panic() {
+                    Ok(payload) => counterfoil::Error::from_panic(payload.as_ref()),
+                    Err(join) => counterfoil::Error::Internal(format!("the task ended: {join}")),
+                };
+                return Err(to_py(e));
             }
             Err(_elapsed) => {
                 if let Err(e) = py.check_signals() {

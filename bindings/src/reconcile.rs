@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use counterfoil::cli::Format;
-use counterfoil::cli::output::write_frame;
+use counterfoil::frames::{CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::{Options, Reconciliation, Tolerance, reconcile as core_reconcile};
+use counterfoil::report::formats::{Format, write_frame_file};
 use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::arrow::{from_arrow, to_polars};
 use crate::convert::instant;
-use crate::errors::{InputError, to_py};
+use crate::errors::{InputError, guarded, to_py};
 use crate::rates::PyRateCard;
 
 /// A reconciliation: `lines`, `summary`, `discrepancies`, `ok`, and writers.
@@ -59,7 +59,7 @@ fn write_text(path: Option<std::path::PathBuf>, text: String) -> PyResult<Option
     match path {
         None => Ok(Some(text)),
         Some(p) => {
-            std::fs::write(&p, text).map_err(|e| to_py(Error::Io { path: p.display().to_string(), source: e }))?;
+            counterfoil::fsio::write_bytes_atomic(&p, text.as_bytes()).map_err(to_py)?;
             Ok(None)
         }
     }
@@ -96,7 +96,8 @@ impl PyReconciliation {
     #[pyo3(signature = (path=None))]
     fn to_json(&self, path: Option<std::path::PathBuf>) -> PyResult<Option<String>> {
         let v = counterfoil::report::json(&self.inner).map_err(to_py)?;
-        write_text(path, serde_json::to_string_pretty(&v).expect("serialisable") + "\n")
+        let text = serde_json::to_string_pretty(&v).map_err(|e| to_py(Error::Internal(e.to_string())))?;
+        write_text(path, text + "\n")
     }
 
     /// The self-contained HTML report; returned, or written to `path`.
@@ -107,13 +108,12 @@ impl PyReconciliation {
 
     /// The lines as CSV at `path`.
     fn to_csv(&self, path: std::path::PathBuf) -> PyResult<()> {
-        write_frame(&mut self.inner.lines.clone(), Format::Csv, Some(&path), &mut std::io::sink(), true).map_err(to_py)
+        write_frame_file(&mut self.inner.lines.clone(), Format::Csv, &path, true).map_err(to_py)
     }
 
     /// The lines as Parquet at `path`.
     fn to_parquet(&self, path: std::path::PathBuf) -> PyResult<()> {
-        write_frame(&mut self.inner.lines.clone(), Format::Parquet, Some(&path), &mut std::io::sink(), true)
-            .map_err(to_py)
+        write_frame_file(&mut self.inner.lines.clone(), Format::Parquet, &path, true).map_err(to_py)
     }
 
     fn __repr__(&self) -> String {
@@ -143,8 +143,8 @@ pub fn reconcile(
     end: Option<&Bound<'_, PyAny>>,
     workspaces: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconciliation> {
-    let usage = from_arrow(usage)?;
-    let cost = from_arrow(cost)?;
+    let usage = from_arrow(usage, "usage")?;
+    let cost = from_arrow(cost, "cost")?;
     let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
     let abs = abs_tol.map(|t| tolerance(t, "abs_tol")).transpose()?.unwrap_or(Decimal::new(1, 2));
     let rel = rel_tol.map(|t| tolerance(t, "rel_tol")).transpose()?.unwrap_or(Decimal::ZERO);
@@ -155,7 +155,7 @@ pub fn reconcile(
     };
     let mut names = BTreeMap::new();
     if let Some(ws) = workspaces {
-        let df = from_arrow(ws)?;
+        let df = from_arrow(ws, "workspaces")?;
         let (ids, labels) = (
             df.column("workspace_id").and_then(|c| c.str().cloned()),
             df.column("name").and_then(|c| c.str().cloned()),
@@ -172,6 +172,7 @@ pub fn reconcile(
         }
     }
     let options = Options { tolerance: Tolerance::new(abs, rel).map_err(to_py)?, window, workspace_names: names };
-    let inner = py.detach(|| core_reconcile(&usage, &cost, &card, &options)).map_err(to_py)?;
+    let inner =
+        py.detach(|| guarded(|| core_reconcile(&UsageFrame::new(&usage)?, &CostFrame::new(&cost)?, &card, &options)))?;
     Ok(PyReconciliation { inner })
 }

@@ -19,6 +19,7 @@ use super::credentials::{ApiKey, BaseUrl};
 use super::retry::{RetryPolicy, retry_after, should_retry};
 use super::wire::{Bucket, ErrorEnvelope, ReportPage};
 use crate::error::{ApiFailure, Error, Result};
+use crate::window::TimeWindow;
 
 /// `anthropic-version` sent on every request.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -31,13 +32,42 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Windows fetched at once when a range spans several pages.
     pub concurrency: usize,
-    /// Per-request timeout.
+    /// Deadline for one request, its retries and their waits included. A stalled server fails
+    /// within it (default 45 s, under a minute).
     pub timeout: Duration,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Longest silence allowed while a response is read (catches a body that stalls).
+    pub read_timeout: Duration,
+    /// The clock that decides which buckets may not exist yet (`None`: the system clock). Tests
+    /// and the fake API's simulated "now" set it.
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        ClientConfig { retry: RetryPolicy::default(), concurrency: 4, timeout: Duration::from_secs(60) }
+        ClientConfig {
+            retry: RetryPolicy::default(),
+            concurrency: 4,
+            timeout: Duration::from_secs(45),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(15),
+            now: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The deadline as the CLI's `--timeout SECONDS`, with the read timeout kept below it.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.read_timeout = self.read_timeout.min(timeout);
+        self.connect_timeout = self.connect_timeout.min(timeout);
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
     }
 }
 
@@ -49,6 +79,7 @@ pub struct AdminClient {
     key: ApiKey,
     config: ClientConfig,
     progress: Arc<indicatif::ProgressBar>,
+    progress_label: String,
 }
 
 impl std::fmt::Debug for AdminClient {
@@ -62,16 +93,32 @@ struct Attempt {
     error: Error,
     retryable: bool,
     wait: Option<Duration>,
+    /// Shown while waiting to retry: "rate limited", "overloaded"…
+    reason: &'static str,
 }
 
 impl AdminClient {
     pub fn new(key: ApiKey, base: BaseUrl, config: ClientConfig) -> Result<Self> {
+        if config.timeout.is_zero() || config.concurrency == 0 {
+            return Err(Error::input("the timeout and the concurrency must be positive"));
+        }
+        // Redirects are never followed: a 3xx is an error, so the key only ever goes to `base`.
         let http = reqwest::Client::builder()
             .user_agent(concat!("counterfoil/", env!("CARGO_PKG_VERSION"), " (https://github.com/counterfoil)"))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
             .timeout(config.timeout)
             .build()
             .map_err(|e| Error::input(format!("cannot build the HTTP client: {e}")))?;
-        Ok(AdminClient { http, base, key, config, progress: Arc::new(indicatif::ProgressBar::hidden()) })
+        Ok(AdminClient {
+            http,
+            base,
+            key,
+            config,
+            progress: Arc::new(indicatif::ProgressBar::hidden()),
+            progress_label: String::new(),
+        })
     }
 
     /// Key and base URL from the environment (DESIGN §5).
@@ -81,6 +128,7 @@ impl AdminClient {
 
     /// Report each fetched page to this bar (the CLI shows it on a terminal).
     pub fn with_progress(mut self, bar: indicatif::ProgressBar) -> Self {
+        self.progress_label = bar.message();
         self.progress = Arc::new(bar);
         self
     }
@@ -93,7 +141,8 @@ impl AdminClient {
         &self.config
     }
 
-    /// GET `path` with `query`, retrying as the SDK does, and decode the JSON body.
+    /// GET `path` with `query`, retrying as the SDK does, and decode the JSON body. The whole
+    /// call, retries and waits included, must finish within the configured deadline.
     pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -106,12 +155,27 @@ impl AdminClient {
             attempts.fetch_add(1, Ordering::Relaxed);
             self.attempt(&url, path, query, betas).await
         };
-        let result = once
+        let retried = once
             .retry(self.config.retry.backoff())
             .sleep(tokio::time::sleep)
             .when(|a: &Attempt| a.retryable)
             .adjust(|a: &Attempt, planned| planned.map(|d| a.wait.unwrap_or(d)))
-            .await;
+            .notify(|a: &Attempt, wait: Duration| {
+                self.progress.set_message(format!("waiting {:.0} s: {}", wait.as_secs_f64().ceil(), a.reason));
+            });
+        let result = match tokio::time::timeout(self.config.timeout, retried).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(Error::ApiConnection {
+                    url,
+                    message: format!(
+                        "no complete answer within {} s (retries included): the server may be stalled; --timeout sets the limit",
+                        self.config.timeout.as_secs_f64()
+                    ),
+                });
+            }
+        };
+        self.progress.set_message(self.progress_label.clone());
         let body = match result {
             Ok(body) => body,
             Err(a) => {
@@ -123,7 +187,6 @@ impl AdminClient {
                 });
             }
         };
-        self.progress.inc(1);
         decode(path, &body)
     }
 
@@ -134,28 +197,35 @@ impl AdminClient {
         query: &[(String, String)],
         betas: &[&str],
     ) -> Result<bytes::Bytes, Attempt> {
+        // Every request, not only the first, must go where plain HTTP is allowed.
+        BaseUrl::parse(url).map_err(|error| Attempt { error, retryable: false, wait: None, reason: "refused" })?;
+        let mut key = reqwest::header::HeaderValue::from_str(self.key.expose()).map_err(|_| Attempt {
+            error: Error::input("the API key contains characters that cannot go in a header"),
+            retryable: false,
+            wait: None,
+            reason: "refused",
+        })?;
+        key.set_sensitive(true);
         let mut req = self
             .http
             .get(url)
             .query(query)
-            .header("x-api-key", self.key.expose())
+            .header("x-api-key", key)
             .header("anthropic-version", ANTHROPIC_VERSION)
             .header("accept", "application/json");
         if !betas.is_empty() {
             req = req.header("anthropic-beta", betas.join(","));
         }
-        let resp = req.send().await.map_err(|e| Attempt {
+        let connection = |e: reqwest::Error| Attempt {
             error: Error::ApiConnection { url: self.base.join(path), message: describe_reqwest(&e) },
             retryable: true,
             wait: None,
-        })?;
+            reason: "connection failed",
+        };
+        let resp = req.send().await.map_err(connection)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| Attempt {
-            error: Error::ApiConnection { url: self.base.join(path), message: describe_reqwest(&e) },
-            retryable: true,
-            wait: None,
-        })?;
+        let body = resp.bytes().await.map_err(connection)?;
         if (200..300).contains(&status) {
             return Ok(body);
         }
@@ -176,15 +246,28 @@ impl AdminClient {
                 hint: None,
             },
         };
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         Err(Attempt {
             retryable: should_retry(status, &headers),
             wait: retry_after(&headers),
-            error: self.classify(failure),
+            reason: match status {
+                429 => "rate limited",
+                529 => "overloaded",
+                _ => "server error",
+            },
+            error: self.classify(failure, location),
         })
     }
 
-    fn classify(&self, mut f: ApiFailure) -> Error {
+    fn classify(&self, mut f: ApiFailure, location: Option<String>) -> Error {
         match f.status {
+            300..=399 => {
+                f.message = format!("redirect to {}", location.as_deref().unwrap_or("(no location)"));
+                f.hint = Some(
+                    "counterfoil never follows redirects, so the Admin key only goes to the host you named; set --base-url (ANTHROPIC_BASE_URL) to the final address".into(),
+                );
+                Error::ApiStatus(f)
+            }
             401 => {
                 f.hint = Some(self.key.refusal_hint());
                 Error::Authentication(f)
@@ -201,64 +284,75 @@ impl AdminClient {
         }
     }
 
-    /// All buckets of a report between `start` and `end`, following `next_page`.
+    /// All buckets of one report window, following `next_page`. At most `max_buckets` may
+    /// arrive: a server that pages on with empty or surplus pages is stopped, not followed.
     pub(crate) async fn report<R: DeserializeOwned>(
         &self,
         path: &str,
         query: Vec<(String, String)>,
         betas: &[&str],
+        max_buckets: usize,
     ) -> Result<Vec<Bucket<R>>> {
         let mut seen = HashSet::new();
         let mut page: Option<String> = None;
         let mut out = Vec::new();
+        let fail = |message: String| Error::ApiResponse { endpoint: path.into(), message };
         loop {
             let mut q = query.clone();
             if let Some(p) = &page {
                 q.push(("page".into(), p.clone()));
             }
             let p: ReportPage<R> = self.get_json(path, &q, betas).await?;
+            self.progress.inc(1);
+            let n = p.data.len();
             out.extend(p.data);
+            if out.len() > max_buckets {
+                return Err(fail(format!("more buckets than the window holds ({max_buckets})")));
+            }
             if !p.has_more {
                 return Ok(out);
             }
+            if n == 0 {
+                return Err(fail("an empty page says has_more; stopping instead of paging forever".into()));
+            }
             self.progress.inc_length(1);
-            let next = p.next_page.filter(|t| !t.is_empty()).ok_or_else(|| Error::ApiResponse {
-                endpoint: path.into(),
-                message: "has_more is true but next_page is missing".into(),
-            })?;
+            let next = p
+                .next_page
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| fail("has_more is true but next_page is missing".into()))?;
             if !seen.insert(next.clone()) {
-                return Err(Error::ApiResponse {
-                    endpoint: path.into(),
-                    message: format!("page token {next:?} repeated; stopping instead of looping forever"),
-                });
+                return Err(fail(format!("page token {next:?} repeated; stopping instead of looping forever")));
             }
             page = Some(next);
         }
     }
 
-    /// A report over `windows` (consecutive, each `[start, end)`), fetched with bounded
-    /// concurrency and checked to be contiguous.
+    /// A report over `window` at `step`, cut into windows of `per_page` buckets fetched with
+    /// bounded concurrency, then checked to cover the window exactly.
     pub(crate) async fn windowed_report<R: DeserializeOwned, F>(
         &self,
         path: &str,
-        windows: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+        window: TimeWindow,
+        step: chrono::Duration,
+        per_page: u32,
         query_for: F,
         betas: &[&str],
     ) -> Result<Vec<Bucket<R>>>
     where
         F: Fn(DateTime<Utc>, DateTime<Utc>) -> Vec<(String, String)>,
     {
+        let windows = window.split(step, per_page);
         self.progress.inc_length(windows.len() as u64);
-        let first = windows.first().map(|w| w.0);
         let parts: Vec<Vec<Bucket<R>>> = futures::stream::iter(windows.into_iter().map(|(s, e)| {
             let q = query_for(s, e);
-            async move { self.report::<R>(path, q, betas).await }
+            let max = ((e - s).num_seconds() / step.num_seconds().max(1)) as usize;
+            async move { self.report::<R>(path, q, betas, max).await }
         }))
         .buffered(self.config.concurrency.max(1))
         .try_collect()
         .await?;
         let buckets: Vec<Bucket<R>> = parts.into_iter().flatten().collect();
-        check_contiguous(path, first, &buckets)?;
+        check_complete(path, window, step, self.config.now(), &buckets)?;
         Ok(buckets)
     }
 }
@@ -278,23 +372,64 @@ pub fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T> {
     })
 }
 
-/// Buckets must start at `first`, each where the previous one ended.
-fn check_contiguous<R>(path: &str, first: Option<DateTime<Utc>>, buckets: &[Bucket<R>]) -> Result<()> {
+/// The buckets must be exactly those of `window` at `step`: in order, each `step` long, none
+/// missing, none extra, none outside. The legacy reports return a bucket per period, empty ones
+/// included, so a gap is data that did not arrive. Only buckets that have not ended yet by `now`
+/// may be absent at the end (the API has no data for them yet).
+pub(crate) fn check_complete<R>(
+    path: &str,
+    window: TimeWindow,
+    step: chrono::Duration,
+    now: DateTime<Utc>,
+    buckets: &[Bucket<R>],
+) -> Result<()> {
     let fail = |m: String| Err(Error::ApiResponse { endpoint: path.into(), message: m });
-    if let (Some(first), Some(b)) = (first, buckets.first()) {
-        if b.starting_at != first {
-            return fail(format!("first bucket starts at {} instead of {first}", b.starting_at));
-        }
-    }
-    for pair in buckets.windows(2) {
-        if pair[1].starting_at != pair[0].ending_at {
+    let t = crate::window::fmt_rfc3339;
+    let mut expect = window.start;
+    for b in buckets {
+        if b.starting_at < window.start || b.ending_at > window.end {
             return fail(format!(
-                "buckets are not contiguous: one ends at {}, the next starts at {}",
-                pair[0].ending_at, pair[1].starting_at
+                "bucket {}..{} lies outside the requested window {}..{}",
+                t(b.starting_at),
+                t(b.ending_at),
+                t(window.start),
+                t(window.end)
             ));
         }
+        if b.ending_at - b.starting_at != step {
+            return fail(format!(
+                "bucket {}..{} is not one {} bucket",
+                t(b.starting_at),
+                t(b.ending_at),
+                width_name(step)
+            ));
+        }
+        if b.starting_at > expect {
+            return fail(format!("bucket {} is missing (the next one starts {})", t(expect), t(b.starting_at)));
+        }
+        if b.starting_at < expect {
+            return fail(format!("bucket {} arrived twice or out of order", t(b.starting_at)));
+        }
+        expect = b.ending_at;
+    }
+    if expect < window.end && expect + step <= now {
+        return fail(format!(
+            "the response stops at {}, before the requested end {}: bucket {} is missing",
+            t(expect),
+            t(window.end),
+            t(expect)
+        ));
     }
     Ok(())
+}
+
+fn width_name(step: chrono::Duration) -> &'static str {
+    match step.num_seconds() {
+        60 => "1m",
+        3600 => "1h",
+        86_400 => "1d",
+        _ => "requested",
+    }
 }
 
 fn describe_reqwest(e: &reqwest::Error) -> String {

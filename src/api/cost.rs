@@ -82,7 +82,7 @@ impl AdminClient {
     /// Every daily bucket of the cost report over the window, in order.
     pub async fn cost_buckets(&self, query: &CostQuery) -> Result<Vec<Bucket<CostResult>>> {
         query.window.check_aligned(BucketWidth::Day)?;
-        let windows = query.window.split(BucketWidth::Day.duration(), COST_PAGE_LIMIT);
-        self.windowed_report(COST_PATH, windows, |s, e| query.to_query(s, e), &[]).await
+        let day = BucketWidth::Day.duration();
+        self.windowed_report(COST_PATH, query.window, day, COST_PAGE_LIMIT, |s, e| query.to_query(s, e), &[]).await
     }
 }

@@ -97,15 +97,27 @@ impl UsageDimension {
         UsageDimension::ServiceAccountId,
     ];
 
-    /// What `usage()` groups by when the caller does not say: every dimension a price depends
-    /// on, plus the key; `speed` only when asked (it needs a beta header).
-    pub const DEFAULT: [UsageDimension; 6] = [
+    /// Every dimension a price or a reconciliation line depends on. `speed` sends the fast-mode
+    /// beta header; without it fast-mode usage could not be priced (it would be `unpriced`).
+    pub const PRICE: [UsageDimension; 6] = [
+        UsageDimension::WorkspaceId,
+        UsageDimension::Model,
+        UsageDimension::ServiceTier,
+        UsageDimension::ContextWindow,
+        UsageDimension::InferenceGeo,
+        UsageDimension::Speed,
+    ];
+
+    /// What `usage()` groups by when the caller does not say, in Python and on the CLI alike:
+    /// every price dimension, plus the API key (for attribution).
+    pub const DEFAULT: [UsageDimension; 7] = [
         UsageDimension::WorkspaceId,
         UsageDimension::ApiKeyId,
         UsageDimension::Model,
         UsageDimension::ServiceTier,
         UsageDimension::ContextWindow,
         UsageDimension::InferenceGeo,
+        UsageDimension::Speed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -212,9 +224,9 @@ impl AdminClient {
     pub async fn usage_buckets(&self, query: &UsageQuery) -> Result<Vec<Bucket<UsageResult>>> {
         query.window.check_aligned(query.bucket_width)?;
         let (_, max) = query.bucket_width.limits();
-        let windows = query.window.split(query.bucket_width.duration(), max);
+        let step = query.bucket_width.duration();
         let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };
-        self.windowed_report(USAGE_PATH, windows, |s, e| query.to_query(s, e, max), betas).await
+        self.windowed_report(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await
     }
 }
 

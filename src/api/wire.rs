@@ -27,15 +27,14 @@ pub struct Bucket<R> {
     pub results: Vec<R>,
 }
 
-/// One row of `usage_report/messages`.
+/// One row of `usage_report/messages`. The counts and their objects are always present in the
+/// documented schema: a missing one is a decode error, never a zero.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct UsageResult {
     pub uncached_input_tokens: u64,
-    #[serde(default)]
     pub cache_creation: CacheCreation,
     pub cache_read_input_tokens: u64,
     pub output_tokens: u64,
-    #[serde(default)]
     pub server_tool_use: ServerToolUse,
     #[serde(default)]
     pub api_key_id: Option<String>,
@@ -61,16 +60,13 @@ pub struct UsageResult {
 /// `cache_creation` in usage results (there is no flat `cache_creation_input_tokens`).
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct CacheCreation {
-    #[serde(default)]
     pub ephemeral_1h_input_tokens: u64,
-    #[serde(default)]
     pub ephemeral_5m_input_tokens: u64,
 }
 
 /// `server_tool_use` in usage results.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ServerToolUse {
-    #[serde(default)]
     pub web_search_requests: u64,
 }
 
@@ -221,6 +217,26 @@ mod tests {
         assert_eq!(r.service_tier.as_deref(), Some("hyperflex"));
         assert_eq!(r.inference_geo.as_deref(), Some("eu"));
         assert!(page.data[1].results.is_empty());
+    }
+
+    #[test]
+    fn missing_count_objects_are_errors_not_zeros() {
+        let row = |extra: &str| {
+            format!(r#"{{"uncached_input_tokens":1,"cache_read_input_tokens":2,"output_tokens":3{extra}}}"#)
+        };
+        let full = row(
+            r#","cache_creation":{"ephemeral_1h_input_tokens":4,"ephemeral_5m_input_tokens":5},"server_tool_use":{"web_search_requests":6}"#,
+        );
+        assert!(serde_json::from_str::<UsageResult>(&full).is_ok());
+        let no_cache = row(r#","server_tool_use":{"web_search_requests":6}"#);
+        assert!(serde_json::from_str::<UsageResult>(&no_cache).is_err());
+        let no_1h =
+            row(r#","cache_creation":{"ephemeral_5m_input_tokens":5},"server_tool_use":{"web_search_requests":6}"#);
+        assert!(serde_json::from_str::<UsageResult>(&no_1h).is_err());
+        let negative = full.replace(r#""output_tokens":3"#, r#""output_tokens":-3"#);
+        assert!(serde_json::from_str::<UsageResult>(&negative).is_err());
+        let huge = full.replace(r#""output_tokens":3"#, r#""output_tokens":18446744073709551616"#);
+        assert!(serde_json::from_str::<UsageResult>(&huge).is_err(), "above u64 is refused by the parser");
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::Format;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "counterfoil",
@@ -46,6 +48,16 @@ pub struct Connection {
     /// Windows fetched at once for long ranges.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub concurrency: u32,
+    /// Seconds one request may take, retries and waits included; a stalled server fails within it.
+    #[arg(long, default_value_t = 45.0, value_parser = positive_seconds)]
+    pub timeout: f64,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("expected a number of seconds between 0 and 86400, got {s:?}")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -56,14 +68,6 @@ pub struct Window {
     /// End UTC day or instant, exclusive.
     #[arg(long)]
     pub end: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-    Parquet,
 }
 
 #[derive(Debug, Args)]
@@ -83,26 +87,34 @@ pub struct UsageArgs {
     /// Bucket width: 1m, 1h or 1d.
     #[arg(long, default_value = "1d")]
     pub bucket_width: String,
-    /// Comma-separated dimensions [default: workspace_id,api_key_id,model,service_tier,context_window,inference_geo]; "none" for totals.
+    /// Comma-separated dimensions [default: workspace_id,api_key_id,model,service_tier,context_window,inference_geo,speed, as in Python]; "none" for totals.
     #[arg(long)]
     pub group_by: Option<String>,
-    /// Filters (comma-separated or repeated).
+    /// Only these workspaces (wrkspc_…; comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     pub workspace_id: Vec<String>,
+    /// Only these API keys (apikey_…).
     #[arg(long, value_delimiter = ',')]
     pub api_key_id: Vec<String>,
+    /// Only these user accounts (user_…).
     #[arg(long, value_delimiter = ',')]
     pub account_id: Vec<String>,
+    /// Only these service accounts (svac_…).
     #[arg(long, value_delimiter = ',')]
     pub service_account_id: Vec<String>,
+    /// Only these model ids (e.g. claude-opus-5-5).
     #[arg(long, value_delimiter = ',')]
     pub model: Vec<String>,
+    /// Only these service tiers: standard, batch, priority, priority_on_demand, flex, flex_discount.
     #[arg(long, value_delimiter = ',')]
     pub service_tier: Vec<String>,
+    /// Only these context windows: 0-200k, 200k-1M.
     #[arg(long, value_delimiter = ',')]
     pub context_window: Vec<String>,
+    /// Only these inference geos: global, us, not_available.
     #[arg(long, value_delimiter = ',')]
     pub inference_geo: Vec<String>,
+    /// Only these speeds: standard, fast (sends the fast-mode beta header).
     #[arg(long, value_delimiter = ',')]
     pub speed: Vec<String>,
     #[command(flatten)]
@@ -138,7 +150,7 @@ pub struct SimArgs {
     pub today: Option<String>,
     /// Discrepancies to plant: all, none, or a comma list of bend, drop_cost_line,
     /// phantom_cost_line, one_hour_at_five_minute, unknown_model, web_search_overbill
-    /// [default: none; the demo plants all].
+    /// (fake-api plants none unless asked; demo plants all unless asked).
     #[arg(long)]
     pub plants: Option<String>,
     /// Serve cost lines with a null inference_geo (exercises reconciliation at a coarser key).

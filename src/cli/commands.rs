@@ -1,9 +1,8 @@
 //! The subcommands: each parses its arguments, calls the engine, and writes the result.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use super::args::{Connection, CostArgs, DemoArgs, FakeApiArgs, RatesArgs, ReconcileArgs, SimArgs, UsageArgs};
-use super::output::write_frame;
 use super::progress_bar;
 use crate::api::{
     AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy, UsageDimension,
@@ -12,6 +11,7 @@ use crate::api::{
 use crate::error::{Error, Result, io_err};
 use crate::frames::{cost_frame, usage_frame};
 use crate::rates::RateCard;
+use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::runtime::block_on;
 use crate::sim::{FakeAdminApi, Faults, OrgConfig, Organization, Plant};
 use crate::window::{TimeWindow, parse_instant};
@@ -29,7 +29,8 @@ pub(crate) fn client(c: &Connection, what: &str) -> Result<AdminClient> {
         retry: RetryPolicy { max_retries: c.max_retries, ..RetryPolicy::default() },
         concurrency: c.concurrency as usize,
         ..ClientConfig::default()
-    };
+    }
+    .with_timeout(std::time::Duration::from_secs_f64(c.timeout));
     Ok(AdminClient::new(key, base, config)?.with_progress(progress_bar(what)))
 }
 
@@ -41,7 +42,42 @@ fn dimensions<T: std::str::FromStr<Err = Error>>(list: &str) -> Result<Vec<T>> {
     list.split(',').filter(|s| !s.trim().is_empty()).map(str::parse).collect()
 }
 
-pub fn usage(a: UsageArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {
+/// Writes a frame where `--out` / `--format` say, with `wrote PATH` on stderr for files.
+pub(crate) fn output(
+    df: &mut polars::prelude::DataFrame,
+    o: &super::args::Output,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    default_workspace: bool,
+) -> Result<()> {
+    match &o.out {
+        Some(path) => {
+            write_frame_file(df, o.format, path, default_workspace)?;
+            let _ = writeln!(stderr, "wrote {}", path.display());
+            Ok(())
+        }
+        None => {
+            if o.format == Format::Parquet && std::io::stdout().is_terminal() {
+                return Err(Error::input_hint("refusing to write Parquet to a terminal", "add --out FILE.parquet"));
+            }
+            write_frame(df, o.format, stdout, default_workspace)
+        }
+    }
+}
+
+/// A rate card from `--rates` (or the bundled one), its warnings on stderr.
+pub(crate) fn load_card(path: Option<&std::path::Path>, stderr: &mut dyn Write) -> Result<RateCard> {
+    let card = match path {
+        Some(p) => RateCard::load(p)?,
+        None => RateCard::bundled(),
+    };
+    for w in &card.warnings {
+        super::warn(stderr, w);
+    }
+    Ok(card)
+}
+
+pub fn usage(a: UsageArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let width: BucketWidth = a.bucket_width.parse()?;
     let mut query = UsageQuery::new(window, width);
@@ -63,18 +99,18 @@ pub fn usage(a: UsageArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> R
     let buckets = block_on(client.usage_buckets(&query))??;
     let mut df = usage_frame(&buckets)?;
     let by_ws = query.group_by.contains(&UsageDimension::WorkspaceId);
-    write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, by_ws)?;
+    output(&mut df, &a.output, stdout, stderr, by_ws)?;
     Ok(0)
 }
 
-pub fn cost(a: CostArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {
+pub fn cost(a: CostArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let query = CostQuery { window, group_by: dimensions(&a.group_by)? };
     let client = client(&a.connection, "cost")?;
     let buckets = block_on(client.cost_buckets(&query))??;
     let mut df = cost_frame(&buckets)?;
     let by_ws = query.group_by.contains(&CostDimension::WorkspaceId);
-    write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, by_ws)?;
+    output(&mut df, &a.output, stdout, stderr, by_ws)?;
     Ok(0)
 }
 
@@ -128,20 +164,23 @@ pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     super::reconcile::demo(a, stdout, stderr)
 }
 
-pub fn rates(a: RatesArgs, stdout: &mut dyn Write) -> Result<i32> {
+pub fn rates(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     if let Some(path) = &a.check {
-        let card = RateCard::load(path)?;
-        writeln!(stdout, "ok: {} is a valid rate card ({} models in effect)", path.display(), card.models.len())
-            .map_err(io_err("<stdout>"))?;
+        let card = load_card(Some(path), stderr)?;
+        writeln!(
+            stdout,
+            "ok: {} is a valid rate card ({} models in effect, {} warnings)",
+            path.display(),
+            card.models.len(),
+            card.warnings.len()
+        )
+        .map_err(io_err("<stdout>"))?;
         return Ok(0);
     }
-    let card = match &a.rates {
-        Some(p) => RateCard::load(p)?,
-        None => RateCard::bundled(),
-    };
+    let card = load_card(a.rates.as_deref(), stderr)?;
     let mut df = card.to_frame()?;
-    write_frame(&mut df, a.output.format, a.output.out.as_deref(), stdout, false)?;
-    if a.output.format == super::args::Format::Table && a.output.out.is_none() {
+    output(&mut df, &a.output, stdout, stderr, false)?;
+    if a.output.format == Format::Table && a.output.out.is_none() {
         let io = || io_err("<stdout>");
         writeln!(stdout, "Prices are USD per million tokens. Modifiers:").map_err(io())?;
         for m in &card.modifiers {

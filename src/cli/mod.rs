@@ -6,18 +6,22 @@
 
 mod args;
 mod commands;
-pub mod output;
 mod reconcile;
 
 use std::io::{IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, Format};
+pub use args::{Cli, Command};
 
 use crate::error::Error;
 
 /// Runs the CLI with `args` (including the program name); returns the exit code.
+///
+/// A closed stdout (`counterfoil usage … | head`) means the reader is done: the rest of the
+/// output is dropped quietly and the command ends with its own exit code. A panic, which no
+/// input should be able to cause, becomes an internal error (exit 70), never exit 1.
 pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
 where
     I: IntoIterator<Item = T>,
@@ -33,14 +37,9 @@ where
             return code;
         }
     };
-    let result = match cli.command {
-        Command::Demo(a) => commands::demo(a, stdout, stderr),
-        Command::Usage(a) => commands::usage(*a, stdout, stderr),
-        Command::Cost(a) => commands::cost(a, stdout, stderr),
-        Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
-        Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
-        Command::Rates(a) => commands::rates(a, stdout),
-    };
+    let mut out = QuietPipe { inner: stdout, closed: false };
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(cli.command, &mut out, stderr)));
+    let result = result.unwrap_or_else(|payload| Err(Error::from_panic(payload.as_ref())));
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -50,14 +49,65 @@ where
     }
 }
 
+fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> crate::error::Result<i32> {
+    match command {
+        Command::Demo(a) => commands::demo(a, stdout, stderr),
+        Command::Usage(a) => commands::usage(*a, stdout, stderr),
+        Command::Cost(a) => commands::cost(a, stdout, stderr),
+        Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
+        Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
+        Command::Rates(a) => commands::rates(a, stdout, stderr),
+    }
+}
+
+/// stdout that treats a closed pipe as the reader being done.
+struct QuietPipe<'a> {
+    inner: &'a mut dyn Write,
+    closed: bool,
+}
+
+impl Write for QuietPipe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r,
+        }
+    }
+}
+
 /// `error: …` and `hint: …` on stderr.
 pub fn report(e: &Error, stderr: &mut dyn Write) {
     let (red, yellow, reset) = if color() { ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m") } else { ("", "", "") };
     let msg = e.to_string().replace('\n', " ");
     let _ = writeln!(stderr, "{red}error{reset}: {msg}");
-    if let Some(h) = e.hint() {
+    if let Some(h) = e.hint().filter(|h| !h.is_empty()) {
         let _ = writeln!(stderr, "{yellow}hint{reset}: {h}");
     }
+}
+
+/// `warning: …` on stderr.
+pub(crate) fn warn(stderr: &mut dyn Write, message: &str) {
+    let (y, reset) = if color() { ("\x1b[1;33m", "\x1b[0m") } else { ("", "") };
+    let _ = writeln!(stderr, "{y}warning{reset}: {message}");
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set.
@@ -71,7 +121,7 @@ pub(crate) fn progress_bar(what: &str) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} pages") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pages  {msg}") {
         bar.set_style(style);
     }
     bar.set_message(what.to_owned());

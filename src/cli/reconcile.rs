@@ -5,16 +5,15 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use super::args::{DemoArgs, Format, ReconcileArgs, ReportFormat};
-use super::commands::{client, organization};
-use super::output::write_frame;
+use super::args::{DemoArgs, ReconcileArgs, ReportFormat};
+use super::commands::{client, load_card, organization};
 use super::progress_bar;
 use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
 use crate::error::{Error, Result, io_err};
-use crate::rates::RateCard;
 use crate::reconcile::fetch::fetch;
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::report;
+use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::runtime::block_on;
 use crate::sim::{FakeAdminApi, Faults};
 use crate::window::TimeWindow;
@@ -23,7 +22,7 @@ fn decimal(s: &str, flag: &str) -> Result<Decimal> {
     s.trim().parse().map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.01"))
 }
 
-/// Writes `rec` in `format`; returns nothing on stdout for files.
+/// Writes `rec` in `format` to `out` (atomically) or stdout.
 pub fn write_reconciliation(
     rec: &Reconciliation,
     format: ReportFormat,
@@ -33,16 +32,20 @@ pub fn write_reconciliation(
     let text = match format {
         ReportFormat::Table => report::text_summary(rec)?,
         ReportFormat::Json => {
-            serde_json::to_string_pretty(&report::json(rec)?).map_err(|e| Error::input(e.to_string()))? + "\n"
+            serde_json::to_string_pretty(&report::json(rec)?).map_err(|e| Error::Internal(e.to_string()))? + "\n"
         }
         ReportFormat::Html => report::html(rec, "counterfoil reconciliation")?,
         ReportFormat::Csv | ReportFormat::Parquet => {
             let f = if format == ReportFormat::Csv { Format::Csv } else { Format::Parquet };
-            return write_frame(&mut rec.lines.clone(), f, out, stdout, true);
+            let mut lines = rec.lines.clone();
+            return match out {
+                Some(p) => write_frame_file(&mut lines, f, p, true),
+                None => write_frame(&mut lines, f, stdout, true),
+            };
         }
     };
     match out {
-        Some(p) => std::fs::write(p, text).map_err(io_err(p.display())),
+        Some(p) => crate::fsio::write_bytes_atomic(p, text.as_bytes()),
         None => stdout.write_all(text.as_bytes()).map_err(io_err("<stdout>")),
     }
 }
@@ -50,10 +53,7 @@ pub fn write_reconciliation(
 pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
-    let card = match &a.rates {
-        Some(p) => RateCard::load(p)?,
-        None => RateCard::bundled(),
-    };
+    let card = load_card(a.rates.as_deref(), stderr)?;
     if let Some(store) = &a.store {
         return Err(Error::Store {
             path: store.display().to_string(),
@@ -62,7 +62,7 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         });
     }
     let client = client(&a.connection, "reconcile")?;
-    let fetched = block_on(fetch(&client, &card, window))??;
+    let fetched = block_on(fetch(&client, window))??;
     let options = Options { tolerance, window: Some(window), workspace_names: fetched.workspace_names };
     let rec = reconcile(&fetched.usage, &fetched.cost, &card, &options)?;
     write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
@@ -90,7 +90,7 @@ pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     let client =
         AdminClient::new(ApiKey::new(api.api_key())?, BaseUrl::parse(&api.base_url())?, ClientConfig::default())?
             .with_progress(progress_bar("fetching"));
-    let fetched = block_on(fetch(&client, &card, window))??;
+    let fetched = block_on(fetch(&client, window))??;
     let options = Options { window: Some(window), workspace_names: fetched.workspace_names, ..Options::default() };
     let rec = reconcile(&fetched.usage, &fetched.cost, &card, &options)?;
     write_reconciliation(&rec, ReportFormat::Table, None, stdout)?;

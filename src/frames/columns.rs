@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
 
-use crate::money::{MONEY_PRECISION, MONEY_SCALE};
+use crate::error::Result;
+use crate::money::{MONEY_PRECISION, MONEY_SCALE, check_mantissa};
 
 /// The dtype of every timestamp column.
 pub fn datetime_dtype() -> DataType {
@@ -31,10 +32,14 @@ pub fn date(name: &str, values: Vec<Option<NaiveDate>>) -> Column {
     Int32Chunked::from_iter_options(name.into(), days).into_date().into_column()
 }
 
-pub fn money(name: &str, mantissas: Vec<Option<i128>>) -> Column {
-    Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
+/// A `Decimal(38, 12)` USD column from scale-12 mantissas; a value beyond 38 digits is refused.
+pub fn money(name: &str, mantissas: Vec<Option<i128>>) -> Result<Column> {
+    for m in mantissas.iter().flatten() {
+        check_mantissa(*m, name)?;
+    }
+    Ok(Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
         .into_decimal_unchecked(MONEY_PRECISION, MONEY_SCALE as usize)
-        .into_column()
+        .into_column())
 }
 
 pub fn text(name: &str, values: Vec<Option<String>>) -> Column {
@@ -45,7 +50,8 @@ pub fn int(name: &str, values: Vec<i64>) -> Column {
     Int64Chunked::from_vec(name.into(), values).into_column()
 }
 
-/// Tokens arrive as unsigned JSON numbers; `Int64` holds 9.2e18, far beyond any real count.
-pub fn token_count(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
+/// A count from the wire as `Int64`, or `None` above 9.2 × 10¹⁸ (refused by the caller, never
+/// clamped).
+pub fn token_count(v: u64) -> Option<i64> {
+    i64::try_from(v).ok()
 }

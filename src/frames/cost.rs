@@ -74,7 +74,7 @@ pub fn cost_frame(buckets: &[Bucket<CostResult>]) -> Result<DataFrame> {
         text(COST_COLUMNS[7], ttype),
         text(COST_COLUMNS[8], ctx),
         text(COST_COLUMNS[9], geo),
-        money(COST_COLUMNS[10], amount),
+        money(COST_COLUMNS[10], amount)?,
         text(COST_COLUMNS[11], currency),
     ];
     Ok(DataFrame::new(n, columns)?)

@@ -1,14 +1,19 @@
-//! Frames: the column contract of DESIGN §3 and the builders from wire types.
+//! Frames: the column contract of DESIGN §3, the builders from wire types, and the one
+//! validation step every frame passes on the way in.
 //!
 //! Every timestamp is `Datetime(us, UTC)`, every amount `Decimal(38, 12)` in USD, every token
 //! count `Int64`. The column lists below are the contract; builders in `usage`, `cost` and
-//! `labels` produce exactly these, in this order, even for an empty result.
+//! `labels` produce exactly these, in this order, even for an empty result. [`UsageFrame`] and
+//! [`CostFrame`] are the only way into pricing, reconciliation and the cost model.
 
+pub mod aggregate;
 pub mod columns;
 pub mod cost;
 pub mod labels;
+pub mod normalize;
 pub mod usage;
 
 pub use cost::{COST_COLUMNS, cost_frame};
 pub use labels::{api_keys_frame, workspaces_frame};
+pub use normalize::{COUNT_COLUMNS, CostFrame, UsageFrame};
 pub use usage::{TOKEN_COLUMNS, USAGE_COLUMNS, usage_frame};

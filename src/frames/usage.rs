@@ -4,7 +4,7 @@ use polars::prelude::*;
 
 use super::columns::{datetime, int, micros, text, token_count};
 use crate::api::wire::{Bucket, UsageResult};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The contract columns, then `account_id` and `service_account_id` (extensions).
 pub const USAGE_COLUMNS: [&str; 17] = [
@@ -41,7 +41,20 @@ pub const TOKEN_COLUMNS: [(&str, &str); 5] = [
     ("output_tokens", "output_tokens"),
 ];
 
-/// Builds the usage frame. Empty buckets contribute no rows.
+/// A result's counts in [`USAGE_COLUMNS`] order (five token types, then web searches).
+fn counts_of(r: &UsageResult) -> [u64; 6] {
+    [
+        r.uncached_input_tokens,
+        r.cache_creation.ephemeral_5m_input_tokens,
+        r.cache_creation.ephemeral_1h_input_tokens,
+        r.cache_read_input_tokens,
+        r.output_tokens,
+        r.server_tool_use.web_search_requests,
+    ]
+}
+
+/// Builds the usage frame. Empty buckets contribute no rows; a count beyond Int64 is an
+/// `ApiResponse` error (exit 4), never clamped.
 pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
     let n: usize = buckets.iter().map(|b| b.results.len()).sum();
     let mut start = Vec::with_capacity(n);
@@ -66,15 +79,14 @@ pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
             ]) {
                 col.push(v.clone());
             }
-            for (col, v) in toks.iter_mut().zip([
-                r.uncached_input_tokens,
-                r.cache_creation.ephemeral_5m_input_tokens,
-                r.cache_creation.ephemeral_1h_input_tokens,
-                r.cache_read_input_tokens,
-                r.output_tokens,
-                r.server_tool_use.web_search_requests,
-            ]) {
-                col.push(token_count(v));
+            for ((col, v), name) in toks.iter_mut().zip(counts_of(r)).zip(&USAGE_COLUMNS[9..15]) {
+                col.push(token_count(v).ok_or_else(|| Error::ApiResponse {
+                    endpoint: "usage_report".into(),
+                    message: format!(
+                        "{name} = {v} in the bucket starting {} is beyond Int64; refusing to clamp it",
+                        crate::window::fmt_rfc3339(b.starting_at)
+                    ),
+                })?);
             }
         }
     }

@@ -24,8 +24,19 @@ pub struct RateCard {
     pub unit_prices: Vec<UnitPrice>,
     /// Where each model came from ("bundled" or a file name), for `counterfoil rates`.
     pub origins: Vec<String>,
+    /// Things that are allowed but unusual (a cache price off its usual multiple without an
+    /// `exceptions` note): shown by `rates --check`, `--rates` and `RateCard.warnings`.
+    pub warnings: Vec<String>,
     index: HashMap<String, usize>,
 }
+
+/// The largest token price a card may hold, USD per MTok: far above any real price, and small
+/// enough that tokens × price × every modifier cannot overflow exact 128-bit money.
+pub const MAX_TOKEN_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+/// The largest unit price (per request, hour…), USD.
+pub const MAX_UNIT_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+/// The largest modifier factor or cache multiplier.
+pub const MAX_FACTOR: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
 
 impl RateCard {
     /// The card shipped with counterfoil.
@@ -96,6 +107,7 @@ impl RateCard {
             modifiers: vec![],
             unit_prices: vec![],
             origins: vec![],
+            warnings: vec![],
             index: HashMap::new(),
         }
     }
@@ -106,6 +118,25 @@ impl RateCard {
             self.as_of = file.as_of;
         }
         if let Some(d) = file.default_cache_multipliers {
+            for (name, v) in [
+                ("cache_write_5m", d.cache_write_5m),
+                ("cache_write_1h", d.cache_write_1h),
+                ("cache_read", d.cache_read),
+            ] {
+                if v.is_sign_negative() || v > MAX_FACTOR {
+                    return Err(at(
+                        origin,
+                        text,
+                        Some(name),
+                        format!("default_cache_multipliers.{name} must be between 0 and {MAX_FACTOR}, found {v}"),
+                    ));
+                }
+            }
+            if d != RateCard::empty().defaults && !origin.starts_with("bundled") {
+                self.warnings.push(format!(
+                    "{origin}: default_cache_multipliers differ from the usual 1.25 / 2 / 0.1; every model without explicit cache prices uses them"
+                ));
+            }
             self.defaults = d;
         }
         if let Some(f) = file.discount_factor {
@@ -127,6 +158,14 @@ impl RateCard {
             }
         }
         for u in file.unit_prices {
+            if u.price.is_sign_negative() || u.price > MAX_UNIT_PRICE {
+                return Err(at(
+                    origin,
+                    text,
+                    Some(&format!("id = \"{}\"", u.id)),
+                    format!("unit price {:?} must be between 0 and {MAX_UNIT_PRICE} USD, found {}", u.id, u.price),
+                ));
+            }
             match self.unit_prices.iter_mut().find(|x| x.id == u.id) {
                 Some(x) => *x = u,
                 None => self.unit_prices.push(u),
@@ -137,6 +176,12 @@ impl RateCard {
                 location: format!("{origin}:{}", line_of(text, line_hint)),
                 message: format!("model {:?}: {msg}", m.id.get_ref()),
             })?;
+            let defaults = self.defaults;
+            self.warnings.extend(
+                unusual(&m, &defaults)
+                    .into_iter()
+                    .map(|(pos, w)| format!("{origin}:{}: model {:?}: {w}", line_of(text, pos), m.id.get_ref())),
+            );
             let existing = self.resolve_index(m.id.get_ref());
             match existing {
                 Some(i) => {
@@ -239,8 +284,8 @@ fn validate_modifier(m: &Modifier) -> std::result::Result<(), String> {
         return Err(format!("dimension must be service_tier or inference_geo, found {:?}", m.dimension));
     }
     match (m.factor, m.not_in_cost_report) {
-        (Some(f), false) if f > Decimal::ZERO => Ok(()),
-        (Some(f), false) => Err(format!("factor must be positive, found {f}")),
+        (Some(f), false) if f > Decimal::ZERO && f <= MAX_FACTOR => Ok(()),
+        (Some(f), false) => Err(format!("factor must be above 0 and at most {MAX_FACTOR}, found {f}")),
         (None, true) => Ok(()),
         _ => Err("a modifier has either a factor or not_in_cost_report = true".into()),
     }
@@ -274,8 +319,8 @@ fn validate_model(m: &ModelEntry, _text: &str) -> std::result::Result<(), (usize
             return Err((pos, format!("speed must be standard or fast, found {:?}", r.speed)));
         }
         let prices = [Some(r.input), Some(r.output), r.cache_write_5m, r.cache_write_1h, r.cache_read];
-        if prices.iter().flatten().any(|p| p.is_sign_negative()) {
-            return Err((pos, "prices must not be negative".into()));
+        if let Some(p) = prices.iter().flatten().find(|p| p.is_sign_negative() || **p > MAX_TOKEN_PRICE) {
+            return Err((pos, format!("prices must be between 0 and {MAX_TOKEN_PRICE} USD per MTok, found {p}")));
         }
     }
     for (i, a) in m.rates.iter().enumerate() {
@@ -296,6 +341,34 @@ fn validate_model(m: &ModelEntry, _text: &str) -> std::result::Result<(), (usize
         }
     }
     Ok(())
+}
+
+/// Cache prices off their usual relation to input, on rows that do not say so in `exceptions`.
+fn unusual(m: &ModelEntry, defaults: &CacheMultipliers) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for r in m.rates.iter().filter(|r| r.exceptions.is_none()) {
+        let pos = r.valid_from.span().start;
+        let from = r.valid_from.get_ref();
+        for (name, price, usual) in [
+            ("cache_write_5m", r.cache_write_5m, Decimal::new(125, 2)),
+            ("cache_write_1h", r.cache_write_1h, Decimal::TWO),
+        ] {
+            if let Some(p) = price.filter(|p| *p != r.input * usual) {
+                out.push((pos, format!(
+                    "rate from {from}: {name} {p} is not {usual} × input {}; if that is intended, say so with exceptions = \"…\"",
+                    r.input
+                )));
+            }
+        }
+        let read = r.price(super::model::TokenType::CacheRead, defaults);
+        if read > r.input {
+            out.push((pos, format!(
+                "rate from {from}: cache_read {read} is above input {}; if that is intended, say so with exceptions = \"…\"",
+                r.input
+            )));
+        }
+    }
+    out
 }
 
 fn line_of(text: &str, byte: usize) -> usize {

@@ -41,6 +41,10 @@ impl Priced {
     }
 }
 
+fn checked(factor: Decimal, by: Option<Decimal>) -> Result<Decimal, String> {
+    factor.checked_mul(by.unwrap_or(Decimal::ONE)).ok_or_else(|| "the card's modifiers overflow".to_owned())
+}
+
 impl RateCard {
     /// The rates for `q`, or the reason it cannot be priced.
     pub fn price(&self, q: &PriceQuery<'_>) -> Result<Priced, String> {
@@ -70,7 +74,7 @@ impl RateCard {
                 }
                 Some(m) => {
                     not_in_cost_report = m.not_in_cost_report;
-                    factor *= m.factor.unwrap_or(Decimal::ONE);
+                    factor = checked(factor, m.factor)?;
                     uncertain.extend(m.uncertain.clone());
                 }
                 None => return Err(format!("no price for service tier {tier:?}")),
@@ -86,7 +90,7 @@ impl RateCard {
             }
             None | Some("global") | Some("not_available") => {}
             Some(geo) => match self.modifier("inference_geo", geo) {
-                Some(m) if geo_applies || geo != "us" => factor *= m.factor.unwrap_or(Decimal::ONE),
+                Some(m) if geo_applies || geo != "us" => factor = checked(factor, m.factor)?,
                 Some(_) => {
                     return Err(format!("inference_geo {geo} on {id}, which has no data-residency price"));
                 }
@@ -96,8 +100,13 @@ impl RateCard {
 
         // Speed and context window select the base row.
         let speed = match q.speed {
-            None | Some("standard") => "standard",
+            Some("standard") => "standard",
             Some("fast") => "fast",
+            // Unknown speed only prices as standard when no fast rate exists that day.
+            None if model.rates.iter().any(|r| r.speed == "fast" && r.valid_on(q.day)) => {
+                return Err("speed is unknown and changes the price (group usage by speed)".into());
+            }
+            None => "standard",
             Some(other) => return Err(format!("no price for speed {other:?}")),
         };
         let row = |window: &str| -> Result<&RateRow, String> {
@@ -128,10 +137,14 @@ impl RateCard {
             }
         };
         uncertain.extend(base.uncertain.clone());
-        if let Some(d) = self.discount_factor {
-            factor *= d;
+        factor = checked(factor, self.discount_factor)?;
+        let mut usd_per_mtok = [Decimal::ZERO; 5];
+        for (out, t) in usd_per_mtok.iter_mut().zip(TokenType::ALL) {
+            *out = base
+                .price(t, &self.defaults)
+                .checked_mul(factor)
+                .ok_or_else(|| format!("the {} price of {id} overflows", t.api_name()))?;
         }
-        let usd_per_mtok = TokenType::ALL.map(|t| base.price(t, &self.defaults) * factor);
         Ok(Priced {
             model_id: id.clone(),
             usd_per_mtok,
@@ -154,7 +167,7 @@ mod tests {
             service_tier: Some("standard"),
             context_window: Some("0-200k"),
             inference_geo: Some("global"),
-            speed: None,
+            speed: Some("standard"),
         }
     }
 
@@ -169,6 +182,18 @@ mod tests {
         assert!(card.resolve("claude-sonnet").is_none(), "no guessing beyond dated/undated forms");
         assert!(card.resolve("claude-sonnet-4-7").is_none());
         assert!(card.resolve("gpt-4o").is_none());
+    }
+
+    #[test]
+    fn an_unknown_speed_is_unpriced_only_where_fast_mode_has_a_price() {
+        let card = RateCard::bundled();
+        let mut query = q("claude-opus-5", "2026-11-01");
+        query.speed = None;
+        let err = card.price(&query).unwrap_err();
+        assert!(err.contains("speed is unknown"), "{err}");
+        let mut sonnet = q("claude-sonnet-4-6", "2026-11-01");
+        sonnet.speed = None;
+        assert!(card.price(&sonnet).is_ok(), "no fast rate for Sonnet 4.6: speed cannot change its price");
     }
 
     #[test]

@@ -176,6 +176,10 @@ pub struct RateRow {
     pub cache_read: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str")]
     pub output: Decimal,
+    /// Says that this row breaks the usual cache relations on purpose (5m = 1.25 × input,
+    /// 1h = 2 × input, read ≤ input), so loading it gives no warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,6 +207,7 @@ impl RateRow {
         match t {
             TokenType::Input => self.input,
             TokenType::Output => self.output,
+            // Both factors are bounded by the card validator (≤ 10⁶ × 100): no overflow.
             TokenType::CacheWrite5m => self.cache_write_5m.unwrap_or(self.input * defaults.cache_write_5m),
             TokenType::CacheWrite1h => self.cache_write_1h.unwrap_or(self.input * defaults.cache_write_1h),
             TokenType::CacheRead => self.cache_read.unwrap_or(self.input * defaults.cache_read),

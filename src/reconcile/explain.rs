@@ -78,7 +78,16 @@ pub fn explain(lines: &mut [Line]) {
                     .into(),
             ),
             Status::MissingUsage => Some("a charge with no usage behind it".into()),
-            Status::Unpriced => l.usage.as_ref().and_then(|u| u.unpriced.clone()).map(|r| format!("cannot price: {r}")),
+            Status::Unpriced => Some(match (l.usage.as_ref().and_then(|u| u.unpriced.clone()), &l.key.token_type) {
+                (Some(r), _) => format!("cannot price: {r}"),
+                (None, Some(t)) if l.key.cost_type == "tokens" => {
+                    format!("token type {t:?} is unknown to counterfoil: billed, nothing to check it against")
+                }
+                (None, _) => format!(
+                    "cost type {:?} is unknown to counterfoil: billed, nothing to check it against",
+                    l.key.cost_type
+                ),
+            }),
             Status::NotInCostReport => {
                 Some("Priority Tier: billed outside cost_report; priced at list for information".into())
             }

@@ -2,6 +2,10 @@
 
 use chrono::NaiveDate;
 
+use crate::error::{Error, Result};
+use crate::money;
+use crate::pricing::{cost_of, units_cost};
+
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
 /// type): DESIGN §4. `None` is a null in the frames (the default workspace, or a dimension the
 /// line does not have).
@@ -60,19 +64,34 @@ impl RateSeen {
 }
 
 impl UsageSide {
-    /// Adds `quantity` at `rate` per `per` units (10⁶ for tokens, 1 for requests), or as unpriced.
-    /// `quantity × rate / per` is exact: token rates carry at most six decimals (see pricing).
-    pub fn add(&mut self, quantity: i64, rate: Result<i128, &str>, per: i128) {
-        self.quantity += quantity;
-        match rate {
-            Ok(r) => {
-                self.rate = self.rate.with(r);
-                self.priced_sum += quantity as i128 * r / per;
-            }
-            Err(reason) => {
-                self.unpriced.get_or_insert_with(|| reason.to_owned());
-            }
-        }
+    fn add_quantity(&mut self, quantity: i64) -> Result<()> {
+        self.quantity = self.quantity.checked_add(quantity).ok_or_else(|| {
+            Error::input("the quantity of one reconciliation line is beyond Int64; refusing to wrap it")
+        })?;
+        Ok(())
+    }
+
+    /// Adds `quantity` tokens at `micros` (R × 10⁶ for R USD per MTok): exact, checked.
+    pub fn add_tokens(&mut self, quantity: i64, micros: i128) -> Result<()> {
+        self.add_quantity(quantity)?;
+        self.rate = self.rate.with(micros * 1_000_000);
+        self.priced_sum = money::add(self.priced_sum, cost_of(quantity, micros)?, "an expected total")?;
+        Ok(())
+    }
+
+    /// Adds `quantity` units (web searches) at `unit`, a scale-12 USD mantissa.
+    pub fn add_units(&mut self, quantity: i64, unit: i128) -> Result<()> {
+        self.add_quantity(quantity)?;
+        self.rate = self.rate.with(unit);
+        self.priced_sum = money::add(self.priced_sum, units_cost(quantity, unit)?, "an expected total")?;
+        Ok(())
+    }
+
+    /// Adds `quantity` that cannot be priced, and why; the line then has no expected amount.
+    pub fn add_unpriced(&mut self, quantity: i64, reason: &str) -> Result<()> {
+        self.add_quantity(quantity)?;
+        self.unpriced.get_or_insert_with(|| reason.to_owned());
+        Ok(())
     }
 
     /// The expected amount, unless part of the key is unpriced.

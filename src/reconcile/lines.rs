@@ -10,6 +10,7 @@ use super::{Line, Status, Tolerance};
 use crate::error::Result;
 use crate::frames::columns::{date, money, text};
 use crate::money::to_mantissa;
+use crate::rates::TokenType;
 
 /// The `lines` columns of DESIGN §3, in order; extras follow.
 pub const LINE_COLUMNS: [&str; 14] = [
@@ -40,10 +41,33 @@ fn within(delta: i128, reported: i128, tol: Tolerance) -> bool {
     }
 }
 
+/// What a line's cost type lets us check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostKind {
+    /// Tokens of a known token type, or web searches: recomputed from usage.
+    Checked,
+    /// Code execution and session runtime: no usage counterpart by design.
+    CostOnly,
+    /// A cost type (or token type) this version does not know: billed money nobody can check.
+    Unknown,
+}
+
+pub fn cost_kind(key: &LineKey) -> CostKind {
+    match key.cost_type.as_str() {
+        "tokens" if key.token_type.as_deref().is_none_or(|t| TokenType::from_api_name(t).is_some()) => {
+            CostKind::Checked
+        }
+        "web_search" => CostKind::Checked,
+        "code_execution" | "session_usage" => CostKind::CostOnly,
+        _ => CostKind::Unknown,
+    }
+}
+
 fn status(key: &LineKey, usage: Option<&UsageSide>, cost: Option<&CostSide>, tol: Tolerance) -> Status {
-    let reconcilable = matches!(key.cost_type.as_str(), "tokens" | "web_search");
+    let kind = cost_kind(key);
     match (usage, cost) {
-        (_, Some(_)) if !reconcilable => Status::CostOnly,
+        (_, Some(_)) if kind == CostKind::CostOnly => Status::CostOnly,
+        (_, Some(_)) if kind == CostKind::Unknown => Status::Unpriced,
         (Some(u), _) if u.unpriced.is_some() => Status::Unpriced,
         (Some(u), None) if u.not_in_cost_report => Status::NotInCostReport,
         (Some(u), None) if u.priced_sum > 0 => Status::MissingCost,
@@ -67,12 +91,13 @@ fn status(key: &LineKey, usage: Option<&UsageSide>, cost: Option<&CostSide>, tol
     }
 }
 
-/// All keys of either side, in key order, with their status.
+/// All keys of either side, in key order, with their status. A delta that does not fit exact
+/// money is an error, not a wrap.
 pub fn merge(
     mut usages: BTreeMap<LineKey, UsageSide>,
     costs: BTreeMap<LineKey, CostSide>,
     tol: Tolerance,
-) -> Vec<Line> {
+) -> Result<Vec<Line>> {
     let mut lines = Vec::with_capacity(usages.len() + costs.len());
     for (key, cost) in costs {
         let usage = usages.remove(&key);
@@ -84,7 +109,14 @@ pub fn merge(
         lines.push(Line { key, usage: Some(usage), cost: None, status, explanation: None });
     }
     lines.sort_by(|a, b| a.key.cmp(&b.key));
-    lines
+    for l in &lines {
+        if let (Some(r), Some(e)) = (l.reported(), l.expected()) {
+            let d =
+                r.checked_sub(e).ok_or_else(|| crate::error::Error::input("a line's delta overflows exact money"))?;
+            crate::money::check_mantissa(d, "a line's delta")?;
+        }
+    }
+    Ok(lines)
 }
 
 /// The display name of a workspace id ("Default" for null).
@@ -97,12 +129,12 @@ pub fn workspace_name(id: Option<&str>, names: &BTreeMap<String, String>) -> Opt
 
 /// reported / quantity × 10⁶, rounded to 12 decimals (informational, not money).
 fn implied_rate(reported: i128, quantity: i64) -> Option<i128> {
-    (quantity > 0).then(|| {
-        let num = reported * 1_000_000;
-        let q = quantity as i128;
-        let (div, rem) = (num / q, num % q);
-        if 2 * rem.abs() >= q { div + num.signum() } else { div }
-    })
+    (quantity > 0).then_some(())?;
+    let num = reported.checked_mul(1_000_000)?;
+    let q = quantity as i128;
+    let (div, rem) = (num / q, num % q);
+    let rate = if 2 * rem.abs() >= q { div + num.signum() } else { div };
+    (rate.unsigned_abs() <= crate::money::MAX_MANTISSA as u128).then_some(rate)
 }
 
 pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFrame> {
@@ -130,10 +162,10 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFra
                     None
                 }
             }),
-        ),
-        money("expected_usd", m(&|l| l.expected())),
-        money("reported_usd", m(&|l| l.reported())),
-        money("delta_usd", m(&|l| l.delta())),
+        )?,
+        money("expected_usd", m(&|l| l.expected()))?,
+        money("reported_usd", m(&|l| l.reported()))?,
+        money("delta_usd", m(&|l| l.delta()))?,
         text("status", s(&|l| Some(l.status.as_str().to_owned()))),
         text("workspace_name", s(&|l| workspace_name(l.key.workspace_id.as_deref(), names))),
         text("description", s(&|l| l.cost.as_ref().and_then(|c| c.description.clone()))),
@@ -146,13 +178,13 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFra
                     l.usage.as_ref().filter(|u| u.unpriced.is_none()).and_then(|u| u.rate.single())
                 }
             }),
-        ),
+        )?,
         money(
             "implied_rate_usd_per_mtok",
             m(&|l| {
                 if token(l) { implied_rate(l.reported()?, l.usage.as_ref()?.quantity) } else { None }
             }),
-        ),
+        )?,
         text("explanation", s(&|l| l.explanation.clone())),
         text("price_note", s(&|l| l.usage.as_ref().and_then(|u| u.unpriced.clone().or_else(|| u.note.clone())))),
     ];

@@ -24,6 +24,7 @@ pub use lines::LINE_COLUMNS;
 pub use summary::Summary;
 
 use crate::error::{Error, Result};
+use crate::frames::{CostFrame, UsageFrame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
@@ -110,8 +111,9 @@ impl Line {
         self.cost.as_ref().map(|c| c.reported)
     }
 
+    /// reported − expected; `merge` checked that it fits.
     pub fn delta(&self) -> Option<i128> {
-        Some(self.reported()? - self.expected()?)
+        self.reported()?.checked_sub(self.expected()?)
     }
 }
 
@@ -152,17 +154,20 @@ pub struct Options {
     pub workspace_names: BTreeMap<String, String>,
 }
 
-/// Reconciles a usage frame against a cost frame (DESIGN §3 columns) with a rate card.
-pub fn reconcile(usage: &DataFrame, cost: &DataFrame, card: &RateCard, options: &Options) -> Result<Reconciliation> {
-    let usage = sides::clip(usage, options.window)?;
-    let cost = sides::clip(cost, options.window)?;
+/// Reconciles a usage frame against a cost frame (both validated, DESIGN §3) with a rate card.
+pub fn reconcile(usage: &UsageFrame, cost: &CostFrame, card: &RateCard, options: &Options) -> Result<Reconciliation> {
+    if let Some(w) = options.window {
+        w.check_whole_days()?;
+    }
+    let usage = sides::clip_usage(usage, options.window)?;
+    let cost = sides::clip_cost(cost, options.window)?;
     let costs = sides::cost_side(&cost)?;
     let coarse = sides::coarsened_days(&costs);
     let usages = sides::usage_side(&usage, card, &coarse)?;
-    let mut lines = lines::merge(usages, costs, options.tolerance);
+    let mut lines = lines::merge(usages, costs, options.tolerance)?;
     explain::explain(&mut lines);
     let window = options.window.or_else(|| window_of(&lines));
-    let summary = Summary::of(&lines, window, &coarse, &options.workspace_names);
+    let summary = Summary::of(&lines, window, &coarse, &options.workspace_names)?;
     let frame = lines::frame(&lines, &options.workspace_names)?;
     Ok(Reconciliation { lines: frame, summary })
 }

@@ -1,14 +1,16 @@
-//! The two sides of a reconciliation, each summed to the line key.
+//! The two sides of a reconciliation, each summed to the line key with checked arithmetic.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::key::{CostSide, LineKey, UsageSide};
 use crate::error::{Error, Result};
-use crate::frames::usage::TOKEN_COLUMNS;
-use crate::money::{to_mantissa, to_scale_12};
+use crate::frames::aggregate::sum_by_day;
+use crate::frames::{CostFrame, UsageFrame};
+use crate::money::to_mantissa;
 use crate::pricing::{KeyPrice, NOT_IN_COST_REPORT, key_price};
 use crate::rates::{PriceQuery, RateCard, TokenType};
 use crate::window::TimeWindow;
@@ -16,70 +18,78 @@ use crate::window::TimeWindow;
 /// Key dimensions that cost_report may leave null on every line of a day.
 pub const COARSENABLE: [&str; 4] = ["model", "service_tier", "context_window", "inference_geo"];
 
-/// The bucket's UTC day, as days since the epoch (Datetime → Date truncates in UTC).
-fn day_expr() -> Expr {
-    col("bucket_start").cast(DataType::Date).cast(DataType::Int32).alias("day")
-}
+/// The usage dimensions a reconciliation sums over, in [`sum_by_day`] order.
+const USAGE_DIMS: [&str; 6] = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
 
-fn date_of(day: i32) -> NaiveDate {
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+pub(crate) fn date_of(day: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(day as i64)
 }
 
-fn need(df: &DataFrame, cols: &[&str], what: &str) -> Result<()> {
-    let missing: Vec<&str> = cols.iter().copied().filter(|c| df.column(c).is_err()).collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::input(format!("the {what} frame lacks column(s) {}", missing.join(", "))))
-    }
+fn starts(df: &DataFrame) -> Result<Int64Chunked> {
+    Ok(df.column("bucket_start")?.as_materialized_series().to_physical_repr().i64()?.clone())
 }
 
-/// Rows whose bucket starts inside `window`.
-pub fn clip(df: &DataFrame, window: Option<TimeWindow>) -> Result<DataFrame> {
-    need(df, &["bucket_start"], "input")?;
+/// Rows whose bucket starts inside `window` (normalised frames: `bucket_start` is µs UTC).
+fn clip(df: &DataFrame, window: Option<TimeWindow>) -> Result<DataFrame> {
     let Some(w) = window else {
         return Ok(df.clone());
     };
     let (s, e) = (w.start.timestamp_micros(), w.end.timestamp_micros());
-    let t = col("bucket_start").cast(DataType::Int64);
-    Ok(df.clone().lazy().filter(t.clone().gt_eq(lit(s)).and(t.lt(lit(e)))).collect()?)
+    let mask: BooleanChunked = starts(df)?.iter().map(|t| t.is_some_and(|t| t >= s && t < e)).collect();
+    Ok(df.filter(&mask)?)
 }
 
-fn text(c: &Column, i: usize) -> Result<Option<String>> {
-    Ok(c.str()?.get(i).map(str::to_owned))
+pub fn clip_usage(u: &UsageFrame, window: Option<TimeWindow>) -> Result<UsageFrame> {
+    UsageFrame::new(&clip(u.df(), window)?)
+}
+
+pub fn clip_cost(c: &CostFrame, window: Option<TimeWindow>) -> Result<CostFrame> {
+    CostFrame::new(&clip(c.df(), window)?)
 }
 
 /// Cost rows summed to the line key. Needs cost grouped by description (structured fields).
-pub fn cost_side(cost: &DataFrame) -> Result<BTreeMap<LineKey, CostSide>> {
-    let keys = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"];
-    need(cost, &[&keys[..], &["bucket_start", "amount_usd", "description"]].concat(), "cost")?;
-    let mut by = vec![day_expr()];
-    by.extend(keys.iter().map(|k| col(*k)));
-    let g = cost.clone().lazy().group_by(by).agg([col("amount_usd").sum(), col("description").first()]).collect()?;
-    let day = g.column("day")?.i32()?.clone();
-    let amount = g.column("amount_usd")?.decimal()?.clone();
-    let scale = amount.scale();
-    let mut out = BTreeMap::new();
-    for i in 0..g.height() {
-        let Some(cost_type) = text(g.column("cost_type")?, i)? else {
+pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
+    let df = cost.df();
+    let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+    let (ws, model, tier, ctx, geo, ctype, ttype, desc) = (
+        text("workspace_id")?,
+        text("model")?,
+        text("service_tier")?,
+        text("context_window")?,
+        text("inference_geo")?,
+        text("cost_type")?,
+        text("token_type")?,
+        text("description")?,
+    );
+    let amount = df.column("amount_usd")?.decimal()?.physical().clone();
+    let start = starts(df)?;
+    let owned = |v: Option<&str>| v.map(str::to_owned);
+    let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
+    for i in 0..df.height() {
+        let Some(cost_type) = ctype.get(i) else {
             return Err(Error::input_hint(
                 "the cost frame has no cost_type: it was not grouped by description",
                 "fetch cost with group_by=[\"workspace_id\", \"description\"]",
             ));
         };
+        let day = start.get(i).unwrap_or(0).div_euclid(MICROS_PER_DAY) as i32;
         let key = LineKey {
-            date: date_of(day.get(i).expect("day")),
-            workspace_id: text(g.column("workspace_id")?, i)?,
-            model: text(g.column("model")?, i)?,
-            service_tier: text(g.column("service_tier")?, i)?,
-            context_window: text(g.column("context_window")?, i)?,
-            inference_geo: text(g.column("inference_geo")?, i)?,
-            cost_type,
-            token_type: text(g.column("token_type")?, i)?,
+            date: date_of(day),
+            workspace_id: owned(ws.get(i)),
+            model: owned(model.get(i)),
+            service_tier: owned(tier.get(i)),
+            context_window: owned(ctx.get(i)),
+            inference_geo: owned(geo.get(i)),
+            cost_type: cost_type.to_owned(),
+            token_type: owned(ttype.get(i)),
         };
-        let m = amount.physical().get(i).unwrap_or(0);
-        let reported = to_scale_12(m, scale);
-        out.insert(key, CostSide { reported, description: text(g.column("description")?, i)? });
+        let side = out.entry(key).or_default();
+        side.reported = crate::money::add(side.reported, amount.get(i).unwrap_or(0), "a cost line's total")?;
+        if side.description.is_none() {
+            side.description = owned(desc.get(i));
+        }
     }
     Ok(out)
 }
@@ -101,33 +111,28 @@ pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate
         .collect()
 }
 
-/// Usage aggregated to the pricing key, priced, and summed to the line key (one per token type,
+/// Usage summed to the pricing key, priced, and summed to the line key (one per token type,
 /// plus web search per day and workspace).
+///
+/// On a coarsened day the dimensions cost_report left null are dropped from the key, except for
+/// usage that is not in cost_report at all (Priority): it keeps its full key, so it is never
+/// merged into a billed line.
 pub fn usage_side(
-    usage: &DataFrame,
+    usage: &UsageFrame,
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
 ) -> Result<BTreeMap<LineKey, UsageSide>> {
-    let dims = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
-    let tokens: Vec<&str> = TOKEN_COLUMNS.iter().map(|(c, _)| *c).chain(["web_search_requests"]).collect();
-    need(usage, &[&dims[..], &tokens[..]].concat(), "usage")?;
-    let mut by = vec![day_expr()];
-    by.extend(dims.iter().map(|d| col(*d)));
-    let g =
-        usage.clone().lazy().group_by(by).agg(tokens.iter().map(|t| col(*t).sum()).collect::<Vec<_>>()).collect()?;
-
-    let day = g.column("day")?.i32()?.clone();
-    let s: Vec<StringChunked> = dims.iter().map(|d| Ok(g.column(d)?.str()?.clone())).collect::<Result<_>>()?;
-    let q: Vec<Int64Chunked> = tokens.iter().map(|t| Ok(g.column(t)?.i64()?.clone())).collect::<Result<_>>()?;
+    let groups = sum_by_day(usage, &USAGE_DIMS)?;
     let web_unit = card.unit_price("web_search").map(|u| to_mantissa(u.price)).transpose()?;
-    type Key<'a> = (i32, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
-    let mut prices: HashMap<Key<'_>, KeyPrice> = HashMap::new();
+    type Key = (i32, [Option<Arc<str>>; 5]);
+    let mut prices: HashMap<Key, KeyPrice> = HashMap::new();
     let mut out: BTreeMap<LineKey, UsageSide> = BTreeMap::new();
-    for i in 0..g.height() {
-        let d = day.get(i).expect("day");
-        let date = date_of(d);
-        let [ws, model, tier, ctx, geo, speed] = [0, 1, 2, 3, 4, 5].map(|j| s[j].get(i));
-        let price = prices.entry((d, model, tier, ctx, geo, speed)).or_insert_with(|| {
+    for g in &groups {
+        let date = date_of(g.day);
+        let d = |j: usize| g.dims[j].as_deref();
+        let (ws, model, tier, ctx, geo, speed) = (d(0), d(1), d(2), d(3), d(4), d(5));
+        let pk: Key = (g.day, [1, 2, 3, 4, 5].map(|j| g.dims[j].clone()));
+        let price = prices.entry(pk).or_insert_with(|| {
             let q = PriceQuery {
                 model: model.unwrap_or(""),
                 day: date,
@@ -138,12 +143,13 @@ pub fn usage_side(
             };
             key_price(card, &q)
         });
-        let c = coarse.get(&date);
+        let billed = price.status != NOT_IN_COST_REPORT;
+        let c = coarse.get(&date).filter(|_| billed);
         let keep = |name: &str, v: Option<&str>| {
             if c.is_some_and(|c| c.contains(&name)) { None } else { v.map(str::to_owned) }
         };
         for (t, tt) in TokenType::ALL.iter().enumerate() {
-            let n = q[t].get(i).unwrap_or(0);
+            let n = g.counts[t];
             if n == 0 {
                 continue;
             }
@@ -158,19 +164,18 @@ pub fn usage_side(
                 token_type: Some(tt.api_name().into()),
             };
             let side = out.entry(key).or_default();
-            // Scale-12 USD per MTok is micros × 10⁶; quantity × it / 10⁶ stays exact.
             match price.micros {
                 Some(micros) => {
-                    side.add(n, Ok(micros[t] * 1_000_000), 1_000_000);
-                    side.not_in_cost_report |= price.status == NOT_IN_COST_REPORT;
+                    side.add_tokens(n, micros[t])?;
+                    side.not_in_cost_report |= !billed;
                     if side.note.is_none() {
                         side.note.clone_from(&price.note);
                     }
                 }
-                None => side.add(n, Err(price.note.as_deref().unwrap_or("unpriced")), 1_000_000),
+                None => side.add_unpriced(n, price.note.as_deref().unwrap_or("unpriced"))?,
             }
         }
-        let w = q[5].get(i).unwrap_or(0);
+        let w = g.counts[5];
         if w > 0 {
             let key = LineKey {
                 date,
@@ -182,7 +187,11 @@ pub fn usage_side(
                 cost_type: "web_search".into(),
                 token_type: None,
             };
-            out.entry(key).or_default().add(w, web_unit.ok_or("the rate card has no web_search unit price"), 1);
+            let side = out.entry(key).or_default();
+            match web_unit {
+                Some(unit) => side.add_units(w, unit)?,
+                None => side.add_unpriced(w, "the rate card has no web_search unit price")?,
+            }
         }
     }
     Ok(out)

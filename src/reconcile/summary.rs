@@ -8,8 +8,24 @@ use serde_json::{Value, json};
 
 use super::lines::workspace_name;
 use super::{Line, Status};
-use crate::money::format_mantissa;
+use crate::error::{Error, Result};
+use crate::money::{add, format_mantissa};
 use crate::window::TimeWindow;
+
+/// How much one line puts at stake, as non-negative scale-12 mantissas (DESIGN §4):
+/// `(overbilled, underbilled, unchecked)`.
+pub fn stakes(l: &Line) -> (i128, i128, i128) {
+    match l.status {
+        Status::Mismatch => {
+            let d = l.delta().unwrap_or(0);
+            if d > 0 { (d, 0, 0) } else { (0, -d, 0) }
+        }
+        Status::MissingUsage => (l.reported().unwrap_or(0), 0, 0),
+        Status::MissingCost => (0, l.expected().unwrap_or(0), 0),
+        Status::Unpriced => (0, 0, l.reported().unwrap_or(0)),
+        _ => (0, 0, 0),
+    }
+}
 
 /// Sums of one group of lines (scale-12 USD mantissas).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,18 +34,26 @@ pub struct Rollup {
     pub label: String,
     pub expected: i128,
     pub reported: i128,
+    pub overbilled: i128,
+    pub underbilled: i128,
+    pub unchecked: i128,
     pub lines: usize,
     pub discrepancies: usize,
 }
 
 impl Rollup {
-    fn add(&mut self, l: &Line) {
+    fn add(&mut self, l: &Line) -> Result<()> {
         if comparable(l.status) {
-            self.expected += l.expected().unwrap_or(0);
-            self.reported += l.reported().unwrap_or(0);
+            self.expected = add(self.expected, l.expected().unwrap_or(0), "a roll-up's expected total")?;
+            self.reported = add(self.reported, l.reported().unwrap_or(0), "a roll-up's reported total")?;
         }
+        let (o, u, c) = stakes(l);
+        self.overbilled = add(self.overbilled, o, "a roll-up's over-billed total")?;
+        self.underbilled = add(self.underbilled, u, "a roll-up's under-billed total")?;
+        self.unchecked = add(self.unchecked, c, "a roll-up's unchecked total")?;
         self.lines += 1;
         self.discrepancies += usize::from(l.status.is_discrepancy());
+        Ok(())
     }
 
     pub fn delta(&self) -> i128 {
@@ -39,9 +63,15 @@ impl Rollup {
     fn json(&self) -> Value {
         json!({"key": self.key, "label": self.label, "expected_usd": format_mantissa(self.expected),
                "reported_usd": format_mantissa(self.reported), "delta_usd": format_mantissa(self.delta()),
+               "overbilled_usd": format_mantissa(self.overbilled), "underbilled_usd": format_mantissa(self.underbilled),
+               "unchecked_usd": format_mantissa(self.unchecked),
                "lines": self.lines, "discrepancies": self.discrepancies})
     }
 }
+
+/// The sign convention of every delta, stated once in words.
+pub const SIGN_CONVENTION: &str =
+    "delta = reported − expected: positive means Anthropic billed more than the tokens cost";
 
 /// Lines whose two sides are compared: they make up the headline totals.
 pub fn comparable(s: Status) -> bool {
@@ -56,6 +86,10 @@ pub struct Summary {
     /// Totals over comparable lines.
     pub expected: i128,
     pub reported: i128,
+    /// The split of DESIGN §4: what the bill says too much, too little, and cannot be checked.
+    pub overbilled: i128,
+    pub underbilled: i128,
+    pub unchecked: i128,
     /// Everything cost_report billed in the window, cost-only charges included.
     pub reported_all: i128,
     /// Priority Tier usage at list price (not in cost_report).
@@ -70,13 +104,13 @@ pub struct Summary {
     pub by_token_type: Vec<Rollup>,
 }
 
-fn rollup<F: Fn(&Line) -> (Option<String>, String)>(lines: &[Line], key: F) -> Vec<Rollup> {
+fn rollup<F: Fn(&Line) -> (Option<String>, String)>(lines: &[Line], key: F) -> Result<Vec<Rollup>> {
     let mut m: BTreeMap<(Option<String>, String), Rollup> = BTreeMap::new();
     for l in lines {
         let (k, label) = key(l);
-        m.entry((k.clone(), label.clone())).or_insert_with(|| Rollup { key: k, label, ..Rollup::default() }).add(l);
+        m.entry((k.clone(), label.clone())).or_insert_with(|| Rollup { key: k, label, ..Rollup::default() }).add(l)?;
     }
-    m.into_values().collect()
+    Ok(m.into_values().collect())
 }
 
 impl Summary {
@@ -85,42 +119,43 @@ impl Summary {
         window: Option<TimeWindow>,
         coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
         names: &BTreeMap<String, String>,
-    ) -> Summary {
+    ) -> Result<Summary> {
         let mut s = Summary { window, lines: lines.len(), ..Summary::default() };
         for st in Status::ALL {
             s.counts.insert(st.as_str(), 0);
         }
+        let mut total = Rollup::default();
         for l in lines {
             *s.counts.get_mut(l.status.as_str()).expect("every status") += 1;
-            if comparable(l.status) {
-                s.expected += l.expected().unwrap_or(0);
-                s.reported += l.reported().unwrap_or(0);
-            }
-            s.reported_all += l.reported().unwrap_or(0);
+            total.add(l)?;
+            s.reported_all = add(s.reported_all, l.reported().unwrap_or(0), "the billed total")?;
             if l.status == Status::NotInCostReport {
-                s.priority_expected += l.expected().unwrap_or(0);
+                s.priority_expected = add(s.priority_expected, l.expected().unwrap_or(0), "the Priority total")?;
             }
             if l.key.cost_type != "tokens" {
                 let e = s.non_token.entry(l.key.cost_type.clone()).or_default();
-                e.0 += l.expected().unwrap_or(0);
-                e.1 += l.reported().unwrap_or(0);
+                e.0 = add(e.0, l.expected().unwrap_or(0), "a non-token total")?;
+                e.1 = add(e.1, l.reported().unwrap_or(0), "a non-token total")?;
             }
         }
+        (s.expected, s.reported) = (total.expected, total.reported);
+        (s.overbilled, s.underbilled, s.unchecked) = (total.overbilled, total.underbilled, total.unchecked);
+        s.reported.checked_sub(s.expected).ok_or_else(|| Error::input("the net delta overflows exact money"))?;
         s.coarsened = coarse.iter().map(|(d, dims)| (*d, dims.clone())).collect();
-        s.by_day = rollup(lines, |l| (Some(l.key.date.to_string()), l.key.date.to_string()));
+        s.by_day = rollup(lines, |l| (Some(l.key.date.to_string()), l.key.date.to_string()))?;
         s.by_workspace = rollup(lines, |l| {
             let id = l.key.workspace_id.clone();
             let label = workspace_name(id.as_deref(), names).or_else(|| id.clone()).unwrap_or_default();
             (id, label)
-        });
+        })?;
         s.by_model = rollup(lines, |l| {
             (l.key.model.clone(), l.key.model.clone().unwrap_or_else(|| format!("({})", l.key.cost_type)))
-        });
+        })?;
         s.by_token_type = rollup(lines, |l| {
             let k = l.key.token_type.clone().unwrap_or_else(|| l.key.cost_type.clone());
             (Some(k.clone()), k)
-        });
-        s
+        })?;
+        Ok(s)
     }
 
     pub fn delta(&self) -> i128 {
@@ -164,6 +199,10 @@ impl Summary {
             "expected_usd": format_mantissa(self.expected),
             "reported_usd": format_mantissa(self.reported),
             "delta_usd": format_mantissa(self.delta()),
+            "overbilled_usd": format_mantissa(self.overbilled),
+            "underbilled_usd": format_mantissa(self.underbilled),
+            "unchecked_usd": format_mantissa(self.unchecked),
+            "sign_convention": SIGN_CONVENTION,
             "reported_all_usd": format_mantissa(self.reported_all),
             "priority_expected_usd": format_mantissa(self.priority_expected),
             "non_token": non_token,

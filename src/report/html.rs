@@ -3,9 +3,9 @@
 
 use polars::prelude::*;
 
+use super::formats::cell_text;
 use super::svg::{bar_pairs, column_pairs, esc};
 use super::{money_cell, short_type, signed_usd, usd};
-use crate::cli::output::cell_text;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
 use crate::reconcile::summary::Rollup;

@@ -3,18 +3,20 @@
 //! JSON is `{"window", "summary", "lines"}` with money as decimal strings in USD (DESIGN §5).
 //! CSV and Parquet are the `lines` frame itself (see `cli::output`).
 
+pub mod formats;
 mod html;
 mod svg;
 mod text;
 
+pub use formats::Format;
 pub use html::html;
 pub use text::text_summary;
 
 use serde_json::{Value, json};
 
-use crate::cli::output::records;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
+use formats::records;
 
 /// The JSON document of `reconcile --format json`.
 pub fn json(rec: &Reconciliation) -> Result<Value> {
@@ -57,10 +59,11 @@ pub fn usd(m: i128) -> String {
 pub fn money_cell(df: &polars::prelude::DataFrame, column: &str, row: usize, signed: bool) -> String {
     use polars::prelude::AnyValue;
     match df.column(column).and_then(|c| c.get(row)) {
-        Ok(AnyValue::Decimal(m, _, scale)) => {
-            let m = crate::money::to_scale_12(m, scale);
-            if signed { signed_usd(m) } else { usd(m) }
-        }
+        Ok(AnyValue::Decimal(m, _, scale)) => match crate::money::to_scale_12(m, scale) {
+            Some(m) if signed => signed_usd(m),
+            Some(m) => usd(m),
+            None => crate::money::format_scaled(m, scale),
+        },
         _ => "—".to_owned(),
     }
 }

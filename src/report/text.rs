@@ -2,8 +2,8 @@
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED};
 
+use super::formats::cell_text;
 use super::{money_cell, short_type, signed_usd, usd};
-use crate::cli::output::cell_text;
 use crate::error::Result;
 use crate::reconcile::Reconciliation;
 use crate::reconcile::summary::Rollup;

@@ -12,7 +12,9 @@ impl Organization {
     pub fn records_frame(&self) -> Result<DataFrame> {
         let r = &self.records;
         let s = |f: &dyn Fn(&super::UsageRecord) -> Option<String>| r.iter().map(f).collect::<Vec<_>>();
-        let t = |i: usize| r.iter().map(|x| token_count(x.tokens[i])).collect::<Vec<_>>();
+        let count =
+            |v: u64| token_count(v).ok_or_else(|| crate::error::Error::Internal("simulated count beyond Int64".into()));
+        let t = |i: usize| r.iter().map(|x| count(x.tokens[i])).collect::<Result<Vec<_>>>();
         let columns = vec![
             datetime("minute", r.iter().map(|x| Some(micros(x.minute))).collect()),
             text("workspace_id", s(&|x| x.workspace_id.clone())),
@@ -22,12 +24,12 @@ impl Organization {
             text("context_window", s(&|x| Some(x.context_window.clone()))),
             text("inference_geo", s(&|x| Some(x.inference_geo.clone()))),
             text("speed", s(&|x| Some(x.speed.clone()))),
-            int("uncached_input_tokens", t(0)),
-            int("cache_creation_5m_input_tokens", t(1)),
-            int("cache_creation_1h_input_tokens", t(2)),
-            int("cache_read_input_tokens", t(3)),
-            int("output_tokens", t(4)),
-            int("web_search_requests", r.iter().map(|x| token_count(x.web_search_requests)).collect()),
+            int("uncached_input_tokens", t(0)?),
+            int("cache_creation_5m_input_tokens", t(1)?),
+            int("cache_creation_1h_input_tokens", t(2)?),
+            int("cache_read_input_tokens", t(3)?),
+            int("output_tokens", t(4)?),
+            int("web_search_requests", r.iter().map(|x| count(x.web_search_requests)).collect::<Result<_>>()?),
             text("account_id", s(&|x| x.account_id.clone())),
             text("service_account_id", s(&|x| x.service_account_id.clone())),
         ];
@@ -52,7 +54,7 @@ impl Organization {
             text("token_type", s(&|l| l.token_type.clone())),
             text("context_window", s(&|l| l.context_window.clone())),
             text("inference_geo", s(&|l| l.inference_geo.clone())),
-            money("amount_usd", amounts),
+            money("amount_usd", amounts)?,
         ];
         Ok(DataFrame::new(lines.len(), columns)?)
     }

@@ -25,7 +25,9 @@ pub fn config(max_retries: u32, concurrency: usize) -> ClientConfig {
             max_delay: Duration::from_millis(50),
         },
         concurrency,
-        timeout: Duration::from_secs(30),
+        // The fixtures' simulated "today": buckets before it exist.
+        now: Some(today().and_hms_opt(0, 0, 0).unwrap().and_utc()),
+        ..ClientConfig::default()
     }
 }
 

@@ -101,7 +101,7 @@ def test_clean_org_is_ok_and_hourly_usage_gives_the_same_lines() -> None:
 def test_tolerance_arguments(rec: cf.Reconciliation, planted_org: cf.simulate.Organization) -> None:
     with pytest.raises(cf.InputError):
         cf.reconcile(rec.lines, rec.lines, abs_tol="lots")
-    with pytest.raises(cf.InputError, match=r"cost_type|lacks"):
+    with pytest.raises(cf.InputError, match=r"no column"):
         cf.reconcile(pl.DataFrame({"bucket_start": []}), pl.DataFrame({"bucket_start": []}))
 
 
