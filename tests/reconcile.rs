@@ -118,13 +118,27 @@ fn every_status_is_reachable_and_explained() {
 
 #[test]
 fn cost_report_without_geo_reconciles_at_the_coarser_key() {
-    let mut cfg = OrgConfig::new(4, 5, common::today());
-    cfg.cost_geo_null = true;
+    let cfg = OrgConfig::new(4, 5, common::today()).with_cost_null(&["inference_geo".into()]).unwrap();
     let (rec, _) = run(Organization::generate(cfg), Options::default());
     assert!(rec.ok(), "{:?}", rec.summary.counts);
     assert_eq!(rec.summary.coarsened.len(), 5);
     assert!(rec.summary.coarsened.iter().all(|(_, dims)| dims == &vec!["inference_geo"]));
     assert!(rec.summary.to_json()["coarsened"].as_array().unwrap().len() == 5);
+}
+
+/// When cost_report leaves service_tier null, Priority usage (never in cost_report) must not be
+/// merged into the billed lines: it stays its own `not_in_cost_report` line.
+#[test]
+fn coarsening_never_merges_priority_into_billed_lines() {
+    let cfg = OrgConfig::new(12, 6, common::today()).with_cost_null(&["service_tier".into()]).unwrap();
+    let (rec, _) = run(Organization::generate(cfg), Options::default());
+    assert!(rec.ok(), "{:?}", rec.summary.counts);
+    assert!(rec.summary.coarsened.iter().all(|(_, dims)| dims == &vec!["service_tier"]));
+    let priority = rec.lines.clone().lazy().filter(col("service_tier").eq(lit("priority"))).collect().unwrap();
+    assert!(priority.height() > 0, "Priority lines keep their tier");
+    let statuses = priority.column("status").unwrap().str().unwrap().clone();
+    assert!(statuses.iter().all(|s| s == Some("not_in_cost_report")));
+    assert!(rec.summary.priority_expected > 0);
 }
 
 #[test]
@@ -212,6 +226,70 @@ fn keys_differing_in_one_dimension_never_collide() {
         let rec = reconcile(&usage, &cost, &card, &Options::default()).unwrap();
         assert_eq!(rec.lines.height(), 2, "{dim}");
         assert!(rec.ok(), "{dim}: {:?}", rec.summary.counts);
+    }
+}
+
+/// The fetched frames of one planted organization, and their reconciliation.
+fn fixture() -> &'static (UsageFrame, CostFrame, Reconciliation, counterfoil::TimeWindow) {
+    static F: std::sync::OnceLock<(UsageFrame, CostFrame, Reconciliation, counterfoil::TimeWindow)> =
+        std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let org = org_with(31, 4, &Plant::ALL);
+        let window = org.window();
+        let api = FakeAdminApi::start_blocking(org, Faults::default(), 0).unwrap();
+        let client = common::client_for(&api, common::config(0, 4));
+        let fetched = block_on(fetch(&client, window)).unwrap().unwrap();
+        let options = Options { window: Some(window), ..Options::default() };
+        let rec = reconcile(&fetched.usage, &fetched.cost, &RateCard::bundled(), &options).unwrap();
+        (fetched.usage, fetched.cost, rec, window)
+    })
+}
+
+/// `df` with rows permuted by `seed`, split into `chunks` chunks, and its timestamps in `unit`.
+fn vary(df: &DataFrame, seed: u64, chunks: usize, unit: TimeUnit) -> DataFrame {
+    let n = df.height();
+    let mut order: Vec<IdxSize> = (0..n as IdxSize).collect();
+    let mut x = seed | 1;
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        order.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let mut shuffled = df.take(&IdxCa::from_vec("i".into(), order)).unwrap();
+    for c in ["bucket_start", "bucket_end"] {
+        let us = shuffled.column(c).unwrap().as_materialized_series().to_physical_repr().i64().unwrap().clone();
+        let scaled: Int64Chunked = match unit {
+            TimeUnit::Nanoseconds => us.apply_values(|v| v * 1000),
+            TimeUnit::Milliseconds => us.apply_values(|v| v / 1000),
+            TimeUnit::Microseconds => us,
+        };
+        let col = scaled.with_name(c.into()).into_datetime(unit, Some(TimeZone::UTC)).into_column();
+        shuffled.replace(c, col).unwrap();
+    }
+    let step = n.div_ceil(chunks.max(1)).max(1);
+    let mut out = shuffled.slice(0, step);
+    let mut at = step;
+    while at < n {
+        out.vstack_mut(&shuffled.slice(at as i64, step)).unwrap();
+        at += step;
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// The same lines in any row order, split into any number of chunks, in any time unit.
+    #[test]
+    fn same_lines_in_any_order_chunking_and_unit(seed in any::<u64>(), chunks in 1usize..7, unit in 0usize..3) {
+        let (usage, cost, base, window) = fixture();
+        let unit = [TimeUnit::Nanoseconds, TimeUnit::Microseconds, TimeUnit::Milliseconds][unit];
+        let u = UsageFrame::new(&vary(usage.df(), seed, chunks, unit)).unwrap();
+        let c = CostFrame::new(&vary(cost.df(), seed ^ 7, chunks, unit)).unwrap();
+        let rec = reconcile(&u, &c, &RateCard::bundled(), &Options { window: Some(*window), ..Options::default() }).unwrap();
+        prop_assert!(rec.lines.equals_missing(&base.lines));
+        prop_assert_eq!(&rec.summary, &base.summary);
     }
 }
 

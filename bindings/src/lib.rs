@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 /// Runs the `counterfoil` command with `argv` (program name first); returns the exit code.
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
+    // cli::run turns any panic into an internal error (exit 70) itself.
     py.detach(|| {
         let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
         counterfoil::cli::run(argv, &mut out, &mut err)
@@ -41,6 +42,9 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Panics are caught at the boundary and raised as CounterfoilError with their message;
+        // the default hook would also print a Rust backtrace note into the user's notebook.
+        std::panic::set_hook(Box::new(|_| {}));
         super::errors::register(m)?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         Ok(())

@@ -4,7 +4,15 @@ use counterfoil::rates::RateCard;
 use pyo3::prelude::*;
 
 use crate::arrow::to_polars;
-use crate::errors::to_py;
+use crate::errors::{RateCardWarning, to_py};
+
+fn warned(py: Python<'_>, card: RateCard) -> PyResult<PyRateCard> {
+    let category = py.get_type::<RateCardWarning>();
+    for w in &card.warnings {
+        PyErr::warn(py, &category, &std::ffi::CString::new(w.as_str()).unwrap_or_default(), 2)?;
+    }
+    Ok(PyRateCard { inner: card })
+}
 
 #[pyclass(name = "RateCard", module = "counterfoil", frozen)]
 pub struct PyRateCard {
@@ -19,17 +27,25 @@ impl PyRateCard {
         PyRateCard { inner: RateCard::bundled() }
     }
 
-    /// A card file, layered over the bundled card unless it says `extends = "none"`.
+    /// A card file, layered over the bundled card unless it says `extends = "none"`. Unusual
+    /// prices that the card does not explain are reported as `RateCardWarning`s.
     #[staticmethod]
-    fn load(path: std::path::PathBuf) -> PyResult<Self> {
-        Ok(PyRateCard { inner: RateCard::load(&path).map_err(to_py)? })
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        warned(py, RateCard::load(&path).map_err(to_py)?)
     }
 
     /// A card from TOML text (layered like `load`).
     #[staticmethod]
     #[pyo3(signature = (text, origin="<string>"))]
-    fn from_toml(text: &str, origin: &str) -> PyResult<Self> {
-        Ok(PyRateCard { inner: RateCard::from_toml(text, origin).map_err(to_py)? })
+    fn from_toml(py: Python<'_>, text: &str, origin: &str) -> PyResult<Self> {
+        warned(py, RateCard::from_toml(text, origin).map_err(to_py)?)
+    }
+
+    /// What is allowed but unusual in this card (a cache price off its usual multiple without an
+    /// `exceptions` note), one message each.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.clone()
     }
 
     /// One row per model rate row, every price explicit (USD per MTok, Decimal).

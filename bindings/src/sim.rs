@@ -18,13 +18,13 @@ pub struct PyOrganization {
 #[pymethods]
 impl PyOrganization {
     #[new]
-    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_geo_null=false))]
+    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_null=None))]
     fn new(
         seed: u64,
         days: u32,
         today: Option<&Bound<'_, PyAny>>,
         plants: Option<&Bound<'_, PyAny>>,
-        cost_geo_null: bool,
+        cost_null: Option<Vec<String>>,
     ) -> PyResult<Self> {
         if !(1..=400).contains(&days) {
             return Err(InputError::new_err("days must be between 1 and 400"));
@@ -33,7 +33,8 @@ impl PyOrganization {
             Some(t) => instant(t, "today")?.date_naive(),
             None => chrono::Utc::now().date_naive(),
         };
-        let mut config = OrgConfig::new(seed, days, today);
+        let mut config =
+            OrgConfig::new(seed, days, today).with_cost_null(&cost_null.unwrap_or_default()).map_err(to_py)?;
         config.plants = match plants {
             None => vec![],
             Some(p) => match p.extract::<String>() {
@@ -46,7 +47,6 @@ impl PyOrganization {
                     .map_err(to_py)?,
             },
         };
-        config.cost_geo_null = cost_geo_null;
         Ok(PyOrganization { inner: Organization::generate(config) })
     }
 

@@ -30,6 +30,7 @@ from counterfoil.exceptions import (
     InputError,
     PermissionDeniedError,
     RateCardError,
+    RateCardWarning,
     RateLimitError,
     StoreError,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateCard",
     "RateCardError",
+    "RateCardWarning",
     "RateLimitError",
     "Reconciliation",
     "StoreError",

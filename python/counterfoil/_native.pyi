@@ -20,13 +20,13 @@ class AdminClient:
         *,
         max_retries: int = 2,
         concurrency: int = 4,
-        timeout: float = 60.0,
+        timeout: float = 45.0,
     ) -> AdminClient: ...
     def usage(
         self,
         start: _When,
         end: _When,
-        bucket_width: str = "1h",
+        bucket_width: str = "1d",
         group_by: list[str] | None = None,
         *,
         api_key_ids: list[str] | None = None,
@@ -55,7 +55,7 @@ class Organization:
         today: _When | None = None,
         *,
         plants: str | list[str] | None = None,
-        cost_geo_null: bool = False,
+        cost_null: list[str] | None = None,
     ) -> Organization: ...
     @property
     def seed(self) -> int: ...
@@ -104,6 +104,8 @@ class RateCard:
     def to_toml(self) -> str: ...
     @property
     def as_of(self) -> datetime.date | None: ...
+    @property
+    def warnings(self) -> list[str]: ...
 
 @final
 class Reconciliation:
@@ -144,3 +146,4 @@ class APIResponseValidationError(CounterfoilError): ...
 class RateCardError(CounterfoilError): ...
 class InputError(CounterfoilError): ...
 class StoreError(CounterfoilError): ...
+class RateCardWarning(UserWarning): ...

@@ -14,6 +14,7 @@ from counterfoil._native import (
     InputError,
     PermissionDeniedError,
     RateCardError,
+    RateCardWarning,
     RateLimitError,
     StoreError,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "InputError",
     "PermissionDeniedError",
     "RateCardError",
+    "RateCardWarning",
     "RateLimitError",
     "StoreError",
 ]

@@ -153,9 +153,10 @@ pub struct SimArgs {
     /// (fake-api plants none unless asked; demo plants all unless asked).
     #[arg(long)]
     pub plants: Option<String>,
-    /// Serve cost lines with a null inference_geo (exercises reconciliation at a coarser key).
-    #[arg(long)]
-    pub cost_geo_null: bool,
+    /// Serve cost lines with these dimensions null (inference_geo, service_tier, context_window):
+    /// exercises reconciliation at a coarser key.
+    #[arg(long, value_delimiter = ',')]
+    pub cost_null: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

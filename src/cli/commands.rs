@@ -119,9 +119,8 @@ pub(crate) fn organization(sim: &SimArgs) -> Result<Organization> {
         Some(d) => parse_instant(d, "--today")?.date_naive(),
         None => chrono::Utc::now().date_naive(),
     };
-    let mut config = OrgConfig::new(sim.seed, sim.days, today);
+    let mut config = OrgConfig::new(sim.seed, sim.days, today).with_cost_null(&sim.cost_null)?;
     config.plants = Plant::parse_list(sim.plants.as_deref().unwrap_or("none"))?;
-    config.cost_geo_null = sim.cost_geo_null;
     Ok(Organization::generate(config))
 }
 

@@ -3,7 +3,7 @@
 //! Whatever a caller hands over (a frame from the API, from Parquet or a store, from pandas, or
 //! built by hand) becomes a [`UsageFrame`] or a [`CostFrame`] here, or an `InputError` naming the
 //! column and the first offending row. Afterwards every timestamp is `Datetime(us, UTC)`, every
-//! count a non-null, non-negative `Int64`, every amount a non-null `Decimal(38, 12)` and every
+//! count a non-null, non-negative `Int64` (in one contiguous chunk), every amount a non-null `Decimal(38, 12)` and every
 //! dimension a `String` (all null when the frame was not grouped by it). Nothing downstream
 //! converts, clamps, rounds or guesses, and every entry point (CLI, Python, store, cost model)
 //! takes these types, so the rules cannot be skipped.
@@ -54,7 +54,9 @@ impl UsageFrame {
                 n => dimension(df, n, "usage")?,
             });
         }
-        Ok(UsageFrame { df: DataFrame::new(df.height(), columns)? })
+        let mut df = DataFrame::new(df.height(), columns)?;
+        df.rechunk_mut_par(); // one chunk per column: a no-op for frames already contiguous
+        Ok(UsageFrame { df })
     }
 
     pub fn df(&self) -> &DataFrame {
@@ -83,7 +85,9 @@ impl CostFrame {
                 n => dimension(df, n, "cost")?,
             });
         }
-        Ok(CostFrame { df: DataFrame::new(df.height(), columns)? })
+        let mut df = DataFrame::new(df.height(), columns)?;
+        df.rechunk_mut_par();
+        Ok(CostFrame { df })
     }
 
     pub fn df(&self) -> &DataFrame {

@@ -30,13 +30,31 @@ pub struct OrgConfig {
     pub peak_records_per_hour: u32,
     /// Discrepancies to plant in what the organization is billed.
     pub plants: Vec<Plant>,
-    /// Serve cost lines with a null `inference_geo` (the reference is unsure the real API fills it).
-    pub cost_geo_null: bool,
+    /// Cost-line dimensions served as null on every line (the reference is unsure the real API
+    /// always fills `inference_geo`; any of `inference_geo`, `service_tier`, `context_window`).
+    pub cost_null: Vec<String>,
 }
 
+/// The cost-line dimensions the simulator can serve as null.
+pub const NULLABLE_COST_DIMS: [&str; 3] = ["inference_geo", "service_tier", "context_window"];
+
 impl OrgConfig {
+    /// Sets [`OrgConfig::cost_null`], refusing a dimension it cannot null.
+    pub fn with_cost_null(mut self, dims: &[String]) -> crate::error::Result<Self> {
+        for d in dims {
+            if !NULLABLE_COST_DIMS.contains(&d.as_str()) {
+                return Err(crate::error::Error::input_hint(
+                    format!("cannot serve cost lines with a null {d:?}"),
+                    format!("choose from {}", NULLABLE_COST_DIMS.join(", ")),
+                ));
+            }
+        }
+        self.cost_null = dims.to_vec();
+        Ok(self)
+    }
+
     pub fn new(seed: u64, days: u32, end: NaiveDate) -> Self {
-        OrgConfig { seed, days, end, peak_records_per_hour: 24, plants: vec![], cost_geo_null: false }
+        OrgConfig { seed, days, end, peak_records_per_hour: 24, plants: vec![], cost_null: vec![] }
     }
 
     /// `days` days up to today (UTC).
@@ -112,9 +130,14 @@ impl Organization {
                 records[start..].sort_by_key(|r| r.minute);
             }
             let mut lines = bill_day(&card, &people.workspaces, &people.apps, day, &records[start..], config.seed);
-            if config.cost_geo_null {
-                for l in &mut lines {
-                    l.inference_geo = None;
+            for l in &mut lines {
+                for dim in &config.cost_null {
+                    match dim.as_str() {
+                        "inference_geo" => l.inference_geo = None,
+                        "service_tier" => l.service_tier = None,
+                        "context_window" => l.context_window = None,
+                        _ => {}
+                    }
                 }
             }
             cost_lines.insert(day, lines);
