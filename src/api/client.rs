@@ -456,6 +456,15 @@ mod tests {
     use crate::api::wire::UsageResult;
 
     #[test]
+    fn a_stalled_server_fails_within_a_minute_by_default() {
+        let c = ClientConfig::default();
+        assert!(c.timeout < Duration::from_secs(60), "the deadline covers retries and waits");
+        assert!(c.read_timeout <= c.timeout && c.connect_timeout <= c.timeout);
+        let short = ClientConfig::default().with_timeout(Duration::from_secs(2));
+        assert_eq!((short.read_timeout, short.connect_timeout), (Duration::from_secs(2), Duration::from_secs(2)));
+    }
+
+    #[test]
     fn decode_errors_name_the_json_path() {
         let body = br#"{"data":[{"starting_at":"2026-09-01T00:00:00Z","ending_at":"2026-09-02T00:00:00Z",
             "results":[{"uncached_input_tokens":"many","cache_read_input_tokens":0,"output_tokens":0}]}],"has_more":false}"#;
