@@ -90,6 +90,46 @@ pub fn format_scaled(m: i128, scale: usize) -> String {
     s
 }
 
+/// `1234567` → `1,234,567` (a string of digits; anything else is returned as it is).
+pub fn group_thousands(int: &str) -> String {
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return int.to_owned();
+    }
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
+}
+
+/// Exact USD for tables of lines and hover texts: `$1,234.5678` (every digit, at least cents).
+pub fn exact_usd(m: i128) -> String {
+    let s = format_mantissa(m.unsigned_abs().min(i128::MAX as u128) as i128);
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    format!("{}${}.{frac:0<2}", if m < 0 { "-" } else { "" }, group_thousands(int))
+}
+
+/// USD rounded to the cent for prose and summaries: `$1,234.57`; a non-zero amount under half a
+/// cent shows as `<$0.01`, never as `$0.00`. Rounding is for display only.
+pub fn cents_usd(m: i128) -> String {
+    let unit = 10i128.pow(MONEY_SCALE - 2);
+    let abs = m.unsigned_abs() as i128;
+    let cents = (abs + unit / 2) / unit;
+    let sign = if m < 0 { "-" } else { "" };
+    if cents == 0 && abs > 0 {
+        return format!("{sign}<$0.01");
+    }
+    format!("{sign}${}.{:02}", group_thousands(&(cents / 100).to_string()), cents % 100)
+}
+
+/// [`cents_usd`] with an explicit `+` for positive amounts (deltas).
+pub fn signed_cents_usd(m: i128) -> String {
+    if m > 0 { format!("+{}", cents_usd(m)) } else { cents_usd(m) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +159,19 @@ mod tests {
         assert_eq!(add(2, 3, "t").unwrap(), 5);
         assert!(check_mantissa(-MAX_MANTISSA, "x").is_ok());
         assert!(from_mantissa(i128::MAX).is_none());
+    }
+
+    #[test]
+    fn display_in_cents_and_exact() {
+        let usd = |s: &str| to_mantissa(Decimal::from_str(s).unwrap()).unwrap();
+        assert_eq!(cents_usd(usd("1217.776057275")), "$1,217.78");
+        assert_eq!(cents_usd(usd("-0.944996")), "-$0.94");
+        assert_eq!(cents_usd(usd("0.004")), "<$0.01");
+        assert_eq!(cents_usd(0), "$0.00");
+        assert_eq!(cents_usd(usd("0.005")), "$0.01");
+        assert_eq!(signed_cents_usd(usd("1.234")), "+$1.23");
+        assert_eq!(exact_usd(usd("1234.56789")), "$1,234.56789");
+        assert_eq!(exact_usd(usd("-0.5")), "-$0.50");
     }
 
     #[test]

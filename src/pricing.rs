@@ -16,7 +16,7 @@ use crate::frames::UsageFrame;
 use crate::frames::columns::money;
 use crate::frames::usage::{TOKEN_COLUMNS, usage_dimensions};
 use crate::money::to_mantissa;
-use crate::rates::{PriceQuery, RateCard, TokenType};
+use crate::rates::{PriceQuery, RateCard, TokenType, Unpriceable};
 
 /// `price_status` values.
 pub const PRICED: &str = "priced";
@@ -26,9 +26,23 @@ pub const NOT_IN_COST_REPORT: &str = "not_in_cost_report";
 /// A looked-up price key: rates as integer micro-dollars per MTok (`R × 10⁶`, per
 /// [`TokenType::ALL`]), or why it is unpriced; the status and the card's doubts.
 pub(crate) struct KeyPrice {
+    /// `None` exactly when `reason` is set.
     pub micros: Option<[i128; 5]>,
     pub status: &'static str,
+    pub reason: Option<Unpriceable>,
+    /// The card's doubts about the price (`uncertain`), when priced.
     pub note: Option<String>,
+}
+
+impl KeyPrice {
+    fn unpriced(reason: Unpriceable) -> KeyPrice {
+        KeyPrice { micros: None, status: UNPRICED, reason: Some(reason), note: None }
+    }
+
+    /// The `price_note` text: why unpriced, or the card's doubt.
+    pub fn note_text(&self) -> Option<String> {
+        self.reason.as_ref().map(ToString::to_string).or_else(|| self.note.clone())
+    }
 }
 
 /// (day since epoch, model, service tier, context window, inference geo, speed).
@@ -60,28 +74,24 @@ pub fn rate_micros(rate: Decimal) -> Option<i128> {
 /// The price of one usage key (the one place card prices become exact integer rates).
 pub(crate) fn key_price(card: &RateCard, q: &PriceQuery<'_>) -> KeyPrice {
     if q.model.is_empty() {
-        return KeyPrice {
-            micros: None,
-            status: UNPRICED,
-            note: Some("model is unknown (group usage by model)".into()),
-        };
+        return KeyPrice::unpriced(Unpriceable::MissingDimension { dimension: "model" });
     }
     match card.price(q) {
-        Err(reason) => KeyPrice { micros: None, status: UNPRICED, note: Some(reason) },
+        Err(reason) => KeyPrice::unpriced(reason),
         Ok(p) => {
             let micros: Option<Vec<i128>> = p.usd_per_mtok.iter().map(|r| rate_micros(*r)).collect();
             match micros {
-                None => KeyPrice {
-                    micros: None,
-                    status: UNPRICED,
-                    note: Some(format!(
+                None => KeyPrice::unpriced(Unpriceable::Arithmetic {
+                    model: p.model_id.clone(),
+                    detail: format!(
                         "a rate of {} has more than 6 decimals per MTok; refusing to round",
                         p.usd_per_mtok.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("/")
-                    )),
-                },
+                    ),
+                }),
                 Some(m) => KeyPrice {
                     micros: Some([m[0], m[1], m[2], m[3], m[4]]),
                     status: if p.not_in_cost_report { NOT_IN_COST_REPORT } else { PRICED },
+                    reason: None,
                     note: p.uncertain,
                 },
             }
@@ -144,7 +154,7 @@ pub fn price(usage: &UsageFrame, card: &RateCard) -> Result<DataFrame> {
     let mut pair_of_key: Vec<IdxSize> = Vec::with_capacity(keys.len());
     for k in &keys {
         pair_of_key.push(pairs.len() as IdxSize);
-        pairs.push((k.status, k.note.clone()));
+        pairs.push((k.status, k.note_text()));
     }
     let web_pair = pairs.len() as IdxSize;
     pairs.push(match web_unit {

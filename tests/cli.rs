@@ -152,7 +152,7 @@ fn reconcile_exit_codes_and_no_key_echo() {
     };
     let (code, out, err) = run_with(&["--base-url", &base, "--api-key", &key]);
     assert_eq!(code, 0, "a clean organization: {err}");
-    assert!(out.contains("No discrepancies"));
+    assert!(out.contains("no discrepancies"), "{out}");
     let (code, _, err) = run_with(&["--base-url", &base, "--api-key", &key, "--abs-tol", "lots"]);
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = run_with(&["--base-url", &base, "--api-key", &key, "--store", "/tmp/nowhere"]);

@@ -74,6 +74,13 @@ impl PyReconciliation {
         to_polars(py, self.inner.lines.clone())
     }
 
+    /// The discrepancies grouped by cause: one row per finding with the money at stake, the
+    /// lines it covers, the likely cause and the next step (lines name it in their `finding`).
+    #[getter]
+    fn findings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.inner.findings_frame().map_err(to_py)?)
+    }
+
     /// Only the lines that are discrepancies (mismatch, missing_cost, missing_usage, unpriced).
     #[getter]
     fn discrepancies(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -114,6 +121,19 @@ impl PyReconciliation {
     /// The lines as Parquet at `path`.
     fn to_parquet(&self, path: std::path::PathBuf) -> PyResult<()> {
         write_frame_file(&mut self.inner.lines.clone(), Format::Parquet, &path, true).map_err(to_py)
+    }
+
+    /// The money split, the findings and the delta by day, for notebooks.
+    fn _repr_html_(&self) -> PyResult<String> {
+        counterfoil::report::notebook(&self.inner).map_err(to_py)
+    }
+
+    /// Over-billed, under-billed and unchecked USD per value of `by` (`date`, `workspace_name`,
+    /// `model`…) as diverging bars; needs matplotlib (`pip install 'counterfoil[plot]'`).
+    #[pyo3(signature = (by="date", ax=None))]
+    fn plot<'py>(slf: Bound<'py, Self>, by: &str, ax: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let plot = slf.py().import("counterfoil.plot")?;
+        plot.call_method1("delta", (slf, by, ax))
     }
 
     fn __repr__(&self) -> String {

@@ -30,7 +30,7 @@ pub fn write_reconciliation(
     stdout: &mut dyn Write,
 ) -> Result<()> {
     let text = match format {
-        ReportFormat::Table => report::text_summary(rec)?,
+        ReportFormat::Table => report::text_summary(rec, report::wrap::terminal_width())?,
         ReportFormat::Json => {
             serde_json::to_string_pretty(&report::json(rec)?).map_err(|e| Error::Internal(e.to_string()))? + "\n"
         }
@@ -61,6 +61,7 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
                 .into(),
         });
     }
+    warn_recent(window, chrono::Utc::now(), stderr);
     let client = client(&a.connection, "reconcile")?;
     let fetched = block_on(fetch(&client, window))??;
     let options = Options { tolerance, window: Some(window), workspace_names: fetched.workspace_names };
@@ -69,7 +70,37 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     if let Some(p) = &a.out {
         let _ = writeln!(stderr, "wrote {}", p.display());
     }
+    if let Some(line) = report::stderr_summary(&rec) {
+        let _ = writeln!(stderr, "{line}");
+    }
     Ok(if rec.ok() { 0 } else { 1 })
+}
+
+/// A warning when the window reaches days the API may still restate (today and yesterday) or
+/// that have not happened yet.
+pub(crate) fn warn_recent(window: TimeWindow, now: chrono::DateTime<chrono::Utc>, stderr: &mut dyn Write) {
+    let today = now.date_naive();
+    let last = (window.end - chrono::Duration::days(1)).date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    if last > today {
+        super::warn(
+            stderr,
+            &format!(
+                "--end {} is after today ({today} UTC): days after today have no data yet",
+                window.end.date_naive()
+            ),
+        );
+    }
+    if last >= yesterday {
+        let first = window.start.date_naive().max(yesterday);
+        super::warn(
+            stderr,
+            &format!(
+                "the window includes {first} to {}, which the API may still restate (data usually lands within 4 hours, occasionally 24): reconcile those days again later",
+                last.min(today)
+            ),
+        );
+    }
 }
 
 /// The whole path over loopback HTTP against a simulated organization with planted errors.

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::card::RateCard;
 use super::model::{RateRow, TokenType};
+use super::unpriceable::Unpriceable;
 
 /// The dimensions of one usage row that decide its price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,23 +42,26 @@ impl Priced {
     }
 }
 
-fn checked(factor: Decimal, by: Option<Decimal>) -> Result<Decimal, String> {
-    factor.checked_mul(by.unwrap_or(Decimal::ONE)).ok_or_else(|| "the card's modifiers overflow".to_owned())
+fn checked(factor: Decimal, by: Option<Decimal>, model: &str) -> Result<Decimal, Unpriceable> {
+    factor.checked_mul(by.unwrap_or(Decimal::ONE)).ok_or_else(|| Unpriceable::Arithmetic {
+        model: model.to_owned(),
+        detail: "the card's modifiers overflow".into(),
+    })
 }
 
 impl RateCard {
     /// The rates for `q`, or the reason it cannot be priced.
-    pub fn price(&self, q: &PriceQuery<'_>) -> Result<Priced, String> {
-        let model = self.resolve(q.model).ok_or_else(|| format!("unknown model {:?}", q.model))?;
+    pub fn price(&self, q: &PriceQuery<'_>) -> Result<Priced, Unpriceable> {
+        let model = self.resolve(q.model).ok_or_else(|| Unpriceable::UnknownModel { model: q.model.to_owned() })?;
         let id = model.id.get_ref();
         if let Some(r) = model.released {
             if q.day < r {
-                return Err(format!("{id} was not released until {r}"));
+                return Err(Unpriceable::NotReleased { model: id.clone(), released: r });
             }
         }
         if let Some(t) = model.retired {
             if q.day >= t {
-                return Err(format!("{id} was retired on {t}"));
+                return Err(Unpriceable::Retired { model: id.clone(), retired: t });
             }
         }
         let mut uncertain: Vec<String> = Vec::new();
@@ -66,18 +70,21 @@ impl RateCard {
         let mut factor = Decimal::ONE;
         let mut not_in_cost_report = false;
         match q.service_tier {
-            None => return Err("service_tier is unknown (group usage by service_tier)".into()),
+            None => return Err(Unpriceable::MissingDimension { dimension: "service_tier" }),
             Some("standard") => {}
             Some(tier) => match self.modifier("service_tier", tier) {
                 Some(m) if m.valid_from.is_some_and(|f| q.day < f) => {
-                    return Err(format!("service tier {tier} has no price before {}", m.valid_from.unwrap()));
+                    let from = m.valid_from.unwrap_or(q.day);
+                    return Err(Unpriceable::TierNotYet { tier: tier.to_owned(), from });
                 }
                 Some(m) => {
                     not_in_cost_report = m.not_in_cost_report;
-                    factor = checked(factor, m.factor)?;
+                    factor = checked(factor, m.factor, id)?;
                     uncertain.extend(m.uncertain.clone());
                 }
-                None => return Err(format!("no price for service tier {tier:?}")),
+                None => {
+                    return Err(Unpriceable::UnknownValue { dimension: "service_tier", value: tier.to_owned() });
+                }
             },
         }
 
@@ -85,16 +92,14 @@ impl RateCard {
         let geo_modifier = self.modifier("inference_geo", "us");
         let geo_applies = model.geo_eligible && geo_modifier.is_some_and(|m| m.valid_from.is_none_or(|f| q.day >= f));
         match q.inference_geo {
-            None if geo_applies => {
-                return Err("inference_geo is unknown and changes the price (group usage by inference_geo)".into());
-            }
+            None if geo_applies => return Err(Unpriceable::MissingDimension { dimension: "inference_geo" }),
             None | Some("global") | Some("not_available") => {}
             Some(geo) => match self.modifier("inference_geo", geo) {
-                Some(m) if geo_applies || geo != "us" => factor = checked(factor, m.factor)?,
-                Some(_) => {
-                    return Err(format!("inference_geo {geo} on {id}, which has no data-residency price"));
+                Some(m) if geo_applies || geo != "us" => factor = checked(factor, m.factor, id)?,
+                Some(_) => return Err(Unpriceable::GeoNotEligible { model: id.clone(), geo: geo.to_owned() }),
+                None => {
+                    return Err(Unpriceable::UnknownValue { dimension: "inference_geo", value: geo.to_owned() });
                 }
-                None => return Err(format!("no price for inference_geo {geo:?}")),
             },
         }
 
@@ -104,22 +109,26 @@ impl RateCard {
             Some("fast") => "fast",
             // Unknown speed only prices as standard when no fast rate exists that day.
             None if model.rates.iter().any(|r| r.speed == "fast" && r.valid_on(q.day)) => {
-                return Err("speed is unknown and changes the price (group usage by speed)".into());
+                return Err(Unpriceable::MissingDimension { dimension: "speed" });
             }
             None => "standard",
-            Some(other) => return Err(format!("no price for speed {other:?}")),
+            Some(other) => return Err(Unpriceable::UnknownValue { dimension: "speed", value: other.to_owned() }),
         };
-        let row = |window: &str| -> Result<&RateRow, String> {
+        let row = |window: &str| -> Result<&RateRow, Unpriceable> {
             model.rates.iter().find(|r| r.speed == speed && r.valid_on(q.day) && r.matches_window(window)).ok_or_else(
-                || match speed {
-                    "fast" => format!("no fast-mode price for {id} on {}", q.day),
-                    _ => format!("no {window} price for {id} on {}", q.day),
+                || Unpriceable::NoRate {
+                    model: id.clone(),
+                    window: window.to_owned(),
+                    speed: speed.to_owned(),
+                    day: q.day,
                 },
             )
         };
         let base = match q.context_window {
             Some(w @ ("0-200k" | "200k-1M")) => row(w)?,
-            Some(other) => return Err(format!("no price for context_window {other:?}")),
+            Some(other) => {
+                return Err(Unpriceable::UnknownValue { dimension: "context_window", value: other.to_owned() });
+            }
             None => {
                 let (short, long) = (row("0-200k")?, row("200k-1M"));
                 match long {
@@ -128,22 +137,20 @@ impl RateCard {
                             .iter()
                             .any(|&t| l.price(t, &self.defaults) != short.price(t, &self.defaults)) =>
                     {
-                        return Err(
-                            "context_window is unknown and changes the price (group usage by context_window)".into()
-                        );
+                        return Err(Unpriceable::MissingDimension { dimension: "context_window" });
                     }
                     _ => short,
                 }
             }
         };
         uncertain.extend(base.uncertain.clone());
-        factor = checked(factor, self.discount_factor)?;
+        factor = checked(factor, self.discount_factor, id)?;
         let mut usd_per_mtok = [Decimal::ZERO; 5];
         for (out, t) in usd_per_mtok.iter_mut().zip(TokenType::ALL) {
-            *out = base
-                .price(t, &self.defaults)
-                .checked_mul(factor)
-                .ok_or_else(|| format!("the {} price of {id} overflows", t.api_name()))?;
+            *out = base.price(t, &self.defaults).checked_mul(factor).ok_or_else(|| Unpriceable::Arithmetic {
+                model: id.clone(),
+                detail: format!("the {} price overflows", t.api_name()),
+            })?;
         }
         Ok(Priced {
             model_id: id.clone(),
@@ -190,7 +197,8 @@ mod tests {
         let mut query = q("claude-opus-5", "2026-11-01");
         query.speed = None;
         let err = card.price(&query).unwrap_err();
-        assert!(err.contains("speed is unknown"), "{err}");
+        assert_eq!(err, Unpriceable::MissingDimension { dimension: "speed" });
+        assert!(err.to_string().contains("speed is unknown"), "{err}");
         let mut sonnet = q("claude-sonnet-4-6", "2026-11-01");
         sonnet.speed = None;
         assert!(card.price(&sonnet).is_ok(), "no fast rate for Sonnet 4.6: speed cannot change its price");
@@ -199,7 +207,7 @@ mod tests {
     #[test]
     fn unknown_model_is_unpriced_not_zero() {
         let err = RateCard::bundled().price(&q("claude-opus-9", "2026-11-01")).unwrap_err();
-        assert!(err.contains("unknown model"), "{err}");
+        assert!(err.to_string().contains("unknown model"), "{err}");
     }
 
     #[test]

@@ -10,7 +10,9 @@ mod card;
 mod frame;
 mod lookup;
 mod model;
+mod unpriceable;
 
 pub use card::{BUNDLED_CARD, RateCard};
 pub use lookup::{PriceQuery, Priced};
 pub use model::{CacheMultipliers, CardFile, ModelEntry, Modifier, RateRow, TokenType, UnitPrice};
+pub use unpriceable::Unpriceable;

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use crate::error::{Error, Result};
 use crate::money;
 use crate::pricing::{cost_of, units_cost};
+use crate::rates::Unpriceable;
 
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
 /// type): DESIGN §4. `None` is a null in the frames (the default workspace, or a dimension the
@@ -30,7 +31,7 @@ pub struct UsageSide {
     /// The rate(s) seen, as scale-12 mantissas (USD per MTok, or per unit).
     pub rate: RateSeen,
     /// Why part of this key could not be priced; then the key has no expected amount.
-    pub unpriced: Option<String>,
+    pub unpriced: Option<Unpriceable>,
     /// Priority Tier: priced for information, billed outside cost_report.
     pub not_in_cost_report: bool,
     /// The card's doubts about the price, if any.
@@ -88,9 +89,9 @@ impl UsageSide {
     }
 
     /// Adds `quantity` that cannot be priced, and why; the line then has no expected amount.
-    pub fn add_unpriced(&mut self, quantity: i64, reason: &str) -> Result<()> {
+    pub fn add_unpriced(&mut self, quantity: i64, reason: &Unpriceable) -> Result<()> {
         self.add_quantity(quantity)?;
-        self.unpriced.get_or_insert_with(|| reason.to_owned());
+        self.unpriced.get_or_insert_with(|| reason.clone());
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::key::{CostSide, LineKey, UsageSide};
-use super::{Line, Status, Tolerance};
+use super::{Finding, Line, Status, Tolerance};
 use crate::error::Result;
 use crate::frames::columns::{date, money, text};
 use crate::money::to_mantissa;
@@ -102,11 +102,11 @@ pub fn merge(
     for (key, cost) in costs {
         let usage = usages.remove(&key);
         let status = status(&key, usage.as_ref(), Some(&cost), tol);
-        lines.push(Line { key, usage, cost: Some(cost), status, explanation: None });
+        lines.push(Line { key, usage, cost: Some(cost), status, cause: None, explanation: None });
     }
     for (key, usage) in usages {
         let status = status(&key, Some(&usage), None, tol);
-        lines.push(Line { key, usage: Some(usage), cost: None, status, explanation: None });
+        lines.push(Line { key, usage: Some(usage), cost: None, status, cause: None, explanation: None });
     }
     lines.sort_by(|a, b| a.key.cmp(&b.key));
     for l in &lines {
@@ -137,8 +137,14 @@ fn implied_rate(reported: i128, quantity: i64) -> Option<i128> {
     (rate.unsigned_abs() <= crate::money::MAX_MANTISSA as u128).then_some(rate)
 }
 
-pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFrame> {
+pub fn frame(lines: &[Line], names: &BTreeMap<String, String>, findings: &[Finding]) -> Result<DataFrame> {
     let n = lines.len();
+    let mut finding_of: Vec<Option<String>> = vec![None; n];
+    for f in findings {
+        for &i in &f.lines {
+            finding_of[i] = Some(f.id.clone());
+        }
+    }
     let s = |f: &dyn Fn(&Line) -> Option<String>| lines.iter().map(f).collect::<Vec<_>>();
     let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
     let token = |l: &Line| l.key.cost_type == "tokens";
@@ -186,7 +192,13 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>) -> Result<DataFra
             }),
         )?,
         text("explanation", s(&|l| l.explanation.clone())),
-        text("price_note", s(&|l| l.usage.as_ref().and_then(|u| u.unpriced.clone().or_else(|| u.note.clone())))),
+        text("finding", finding_of),
+        text(
+            "price_note",
+            s(&|l| {
+                l.usage.as_ref().and_then(|u| u.unpriced.as_ref().map(ToString::to_string).or_else(|| u.note.clone()))
+            }),
+        ),
     ];
     Ok(DataFrame::new(n, columns)?)
 }

@@ -8,7 +8,9 @@
 
 mod explain;
 pub mod fetch;
+mod findings;
 mod key;
+pub mod labels;
 mod lines;
 mod sides;
 pub mod summary;
@@ -19,6 +21,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+pub use explain::Cause;
+pub use findings::{Direction, Finding, FindingKind};
 pub use key::{CostSide, LineKey, RateSeen, UsageSide};
 pub use lines::LINE_COLUMNS;
 pub use summary::Summary;
@@ -99,6 +103,8 @@ pub struct Line {
     pub usage: Option<UsageSide>,
     pub cost: Option<CostSide>,
     pub status: Status,
+    /// The likely cause, for every line that is not a plain match.
+    pub cause: Option<Cause>,
     pub explanation: Option<String>,
 }
 
@@ -117,17 +123,24 @@ impl Line {
     }
 }
 
-/// The result: lines (DESIGN §3), a summary, and what was coarsened.
+/// The result: lines (DESIGN §3), a summary, and the findings the discrepancies group into.
 #[derive(Debug, Clone)]
 pub struct Reconciliation {
     pub lines: DataFrame,
     pub summary: Summary,
+    pub findings: Vec<Finding>,
 }
 
 impl Reconciliation {
     /// True when no line is a discrepancy (exit code 0).
     pub fn ok(&self) -> bool {
         self.summary.discrepancies() == 0
+    }
+
+    /// The findings as a frame: `finding, kind, direction, amount_usd, title, lines,
+    /// first_date, last_date, workspaces, models, cause, next_step`.
+    pub fn findings_frame(&self) -> Result<DataFrame> {
+        findings::frame(&self.findings)
     }
 
     /// The lines that are discrepancies.
@@ -168,8 +181,9 @@ pub fn reconcile(usage: &UsageFrame, cost: &CostFrame, card: &RateCard, options:
     explain::explain(&mut lines);
     let window = options.window.or_else(|| window_of(&lines));
     let summary = Summary::of(&lines, window, &coarse, &options.workspace_names)?;
-    let frame = lines::frame(&lines, &options.workspace_names)?;
-    Ok(Reconciliation { lines: frame, summary })
+    let found = findings::find(&lines, &options.workspace_names);
+    let frame = lines::frame(&lines, &options.workspace_names, &found)?;
+    Ok(Reconciliation { lines: frame, summary, findings: found })
 }
 
 fn window_of(lines: &[Line]) -> Option<TimeWindow> {

@@ -12,7 +12,7 @@ use crate::frames::aggregate::sum_by_day;
 use crate::frames::{CostFrame, UsageFrame};
 use crate::money::to_mantissa;
 use crate::pricing::{KeyPrice, NOT_IN_COST_REPORT, key_price};
-use crate::rates::{PriceQuery, RateCard, TokenType};
+use crate::rates::{PriceQuery, RateCard, TokenType, Unpriceable};
 use crate::window::TimeWindow;
 
 /// Key dimensions that cost_report may leave null on every line of a day.
@@ -172,7 +172,11 @@ pub fn usage_side(
                         side.note.clone_from(&price.note);
                     }
                 }
-                None => side.add_unpriced(n, price.note.as_deref().unwrap_or("unpriced"))?,
+                None => {
+                    let reason =
+                        price.reason.as_ref().ok_or_else(|| Error::Internal("unpriced without a reason".into()))?;
+                    side.add_unpriced(n, reason)?
+                }
             }
         }
         let w = g.counts[5];
@@ -190,7 +194,7 @@ pub fn usage_side(
             let side = out.entry(key).or_default();
             match web_unit {
                 Some(unit) => side.add_units(w, unit)?,
-                None => side.add_unpriced(w, "the rate card has no web_search unit price")?,
+                None => side.add_unpriced(w, &Unpriceable::NoUnitPrice { cost_type: "web_search".into() })?,
             }
         }
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
+use super::labels::type_label;
 use super::lines::workspace_name;
 use super::{Line, Status};
 use crate::error::{Error, Result};
@@ -34,6 +35,8 @@ pub struct Rollup {
     pub label: String,
     pub expected: i128,
     pub reported: i128,
+    /// Everything billed on these lines, compared or not (cost-only and unchecked included).
+    pub billed: i128,
     pub overbilled: i128,
     pub underbilled: i128,
     pub unchecked: i128,
@@ -47,6 +50,7 @@ impl Rollup {
             self.expected = add(self.expected, l.expected().unwrap_or(0), "a roll-up's expected total")?;
             self.reported = add(self.reported, l.reported().unwrap_or(0), "a roll-up's reported total")?;
         }
+        self.billed = add(self.billed, l.reported().unwrap_or(0), "a roll-up's billed total")?;
         let (o, u, c) = stakes(l);
         self.overbilled = add(self.overbilled, o, "a roll-up's over-billed total")?;
         self.underbilled = add(self.underbilled, u, "a roll-up's under-billed total")?;
@@ -63,6 +67,7 @@ impl Rollup {
     fn json(&self) -> Value {
         json!({"key": self.key, "label": self.label, "expected_usd": format_mantissa(self.expected),
                "reported_usd": format_mantissa(self.reported), "delta_usd": format_mantissa(self.delta()),
+               "billed_usd": format_mantissa(self.billed),
                "overbilled_usd": format_mantissa(self.overbilled), "underbilled_usd": format_mantissa(self.underbilled),
                "unchecked_usd": format_mantissa(self.unchecked),
                "lines": self.lines, "discrepancies": self.discrepancies})
@@ -149,7 +154,8 @@ impl Summary {
             (id, label)
         })?;
         s.by_model = rollup(lines, |l| {
-            (l.key.model.clone(), l.key.model.clone().unwrap_or_else(|| format!("({})", l.key.cost_type)))
+            let label = l.key.model.clone().unwrap_or_else(|| format!("({})", type_label(None, &l.key.cost_type)));
+            (l.key.model.clone(), label)
         })?;
         s.by_token_type = rollup(lines, |l| {
             let k = l.key.token_type.clone().unwrap_or_else(|| l.key.cost_type.clone());
@@ -212,5 +218,65 @@ impl Summary {
             "by_model": self.by_model.iter().map(Rollup::json).collect::<Vec<_>>(),
             "by_token_type": self.by_token_type.iter().map(Rollup::json).collect::<Vec<_>>(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::{CostSide, LineKey, UsageSide};
+
+    const USD: i128 = 1_000_000_000_000;
+
+    fn line(status: Status, expected: Option<i128>, reported: Option<i128>, cost_type: &str) -> Line {
+        let key = LineKey {
+            date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            workspace_id: None,
+            model: Some("claude-opus-5".into()),
+            service_tier: Some("standard".into()),
+            context_window: Some("0-200k".into()),
+            inference_geo: Some("global".into()),
+            cost_type: cost_type.into(),
+            token_type: Some("output_tokens".into()),
+        };
+        let usage = expected.map(|e| UsageSide { quantity: 1, priced_sum: e * USD, ..UsageSide::default() });
+        let usage = match (status, usage) {
+            (Status::Unpriced, _) => Some(UsageSide {
+                unpriced: Some(crate::rates::Unpriceable::UnknownModel { model: "x".into() }),
+                ..UsageSide::default()
+            }),
+            (_, u) => u,
+        };
+        let cost = reported.map(|r| CostSide { reported: r * USD, description: None });
+        Line { key, usage, cost, status, cause: None, explanation: None }
+    }
+
+    /// The split of DESIGN §4 on lines built by hand, one of each status.
+    #[test]
+    fn over_under_and_unchecked_split_the_net_delta() {
+        let lines = vec![
+            line(Status::Mismatch, Some(3), Some(5), "tokens"),
+            line(Status::Mismatch, Some(5), Some(4), "tokens"),
+            line(Status::MissingUsage, None, Some(7), "tokens"),
+            line(Status::MissingCost, Some(11), None, "tokens"),
+            line(Status::Unpriced, None, Some(13), "tokens"),
+            line(Status::Match, Some(17), Some(17), "tokens"),
+            line(Status::NotInCostReport, Some(19), None, "tokens"),
+            line(Status::CostOnly, None, Some(23), "code_execution"),
+        ];
+        let s = Summary::of(&lines, None, &BTreeMap::new(), &BTreeMap::new()).unwrap();
+        assert_eq!((s.overbilled, s.underbilled, s.unchecked), (9 * USD, 12 * USD, 13 * USD));
+        assert_eq!((s.expected, s.reported), (36 * USD, 33 * USD));
+        assert_eq!(s.delta(), -3 * USD);
+        assert_eq!(s.overbilled - s.underbilled, s.delta(), "over − under is the net delta of compared lines");
+        assert_eq!(s.reported_all, (5 + 4 + 7 + 13 + 17 + 23) * USD);
+        assert_eq!(s.priority_expected, 19 * USD);
+        let j = s.to_json();
+        assert_eq!(j["overbilled_usd"], "9");
+        assert_eq!(j["underbilled_usd"], "12");
+        assert_eq!(j["unchecked_usd"], "13");
+        assert!(j["sign_convention"].as_str().unwrap().contains("positive means Anthropic billed more"));
+        let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).take(4).collect();
+        assert_eq!(keys, ["window", "lines", "ok", "discrepancies"], "JSON keys in contract order");
     }
 }

@@ -72,7 +72,7 @@ def test_summary_money_is_decimal_and_exact(rec: cf.Reconciliation, planted_org:
 
 def test_writers(rec: cf.Reconciliation, tmp_path: Path) -> None:
     doc = json.loads(rec.to_json() or "")
-    assert set(doc) == {"window", "summary", "lines"}
+    assert list(doc) == ["window", "summary", "findings", "lines"]
     assert all(isinstance(line["expected_usd"], str | None) for line in doc["lines"])
     assert len(doc["lines"]) == rec.lines.height
     rec.to_parquet(tmp_path / "lines.parquet")
@@ -135,11 +135,49 @@ def test_reconcile_cli_exit_codes(tmp_path: Path) -> None:
 
     clean = run(cf.simulate.Organization(seed=3, days=3, today=dt.date(2026, 11, 20)))
     assert clean.returncode == 0, clean.stderr
-    assert "No discrepancies" in clean.stdout
+    assert "no discrepancies" in clean.stdout
     planted = cf.simulate.Organization(seed=3, days=3, today=dt.date(2026, 11, 20), plants="bend")
     bad = run(planted, "--format", "json")
     assert bad.returncode == 1
     assert json.loads(bad.stdout)["summary"]["counts"]["mismatch"] == 1
     out = tmp_path / "r.html"
     assert run(planted, "--format", "html", "--out", str(out)).returncode == 1
-    assert "Discrepancies (1)" in out.read_text()
+    assert "Discrepancy lines (1)" in out.read_text() and "Findings (1)" in out.read_text()
+
+
+def test_notebook_views(rec: cf.Reconciliation, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = rec._repr_html_()
+    assert "over-billed" in html and "<svg" in html
+    for f in rec.findings["finding"]:
+        assert f in html
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = rec.plot()
+    assert ax.get_title().startswith("Billing differences by date")
+    labels = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert labels == {"over-billed", "under-billed", "unchecked"}
+    from counterfoil.plot import delta_frame
+
+    split = delta_frame(rec, "date")
+    s = rec.summary
+    assert split["overbilled_usd"].sum() == s["overbilled_usd"]
+    assert split["underbilled_usd"].sum() == s["underbilled_usd"]
+    assert split["unchecked_usd"].sum() == s["unchecked_usd"]
+    with pytest.raises(ValueError, match="cannot group by"):
+        rec.plot("nope")
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'counterfoil\[plot\]'"):
+        rec.plot()
+
+
+def test_findings_group_the_discrepancies(rec: cf.Reconciliation) -> None:
+    f = rec.findings
+    assert f.columns[:5] == ["finding", "kind", "direction", "amount_usd", "title"]
+    assert f["lines"].sum() == rec.discrepancies.height
+    assert set(rec.discrepancies["finding"]) == set(f["finding"])
+    unchecked = f.filter(pl.col("direction") == "unchecked")["amount_usd"].sum()
+    assert unchecked == rec.summary["unchecked_usd"]

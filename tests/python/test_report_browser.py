@@ -1,5 +1,6 @@
 """The HTML report in a real browser: it loads without console errors, requests nothing from the
-network, and shows the discrepancy rows. Needs Debian's `chromium` (scripts/test installs it)."""
+network, shows the discrepancy rows, and prints to a PDF whose text holds every discrepancy's
+exact amounts (nothing cut off). Needs Debian's `chromium` (scripts/test installs it)."""
 
 import datetime as dt
 import os
@@ -7,6 +8,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
+from decimal import Decimal
 
 import pytest
 
@@ -31,15 +34,16 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rec() -> cf.Reconciliation:
     org = cf.simulate.Organization(seed=11, days=5, today=dt.date(2026, 11, 20), plants="all")
     with cf.FakeAdminApi(org) as api:
         client = cf.AdminClient(api_key=api.api_key, base_url=api.base_url)
         start, end = org.window
-        dims = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"]
-        rec = cf.reconcile(
-            client.usage(start, end, "1d", dims), client.cost(start, end), workspaces=client.workspaces()
-        )
+        return cf.reconcile(client.usage(start, end), client.cost(start, end), workspaces=client.workspaces())
+
+
+@pytest.fixture(scope="module")
+def report(rec: cf.Reconciliation, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
     rec.to_html(path)
     return path
@@ -61,10 +65,35 @@ def test_self_contained(report: Path) -> None:
     assert "<script" not in html
 
 
-def test_renders_and_prints(report: Path, tmp_path: Path) -> None:
+def exact(d: Decimal | None, signed: bool = False) -> str | None:
+    """The report's exact money text: `$1,234.5678`, at least cents, `+` on positive deltas."""
+    if d is None:
+        return None
+    text = format(abs(d).normalize(), "f")
+    whole, _, frac = text.partition(".")
+    out = f"${int(whole):,}.{frac.ljust(2, '0')}"
+    return ("-" if d < 0 else "+" if signed and d > 0 else "") + out
+
+
+def test_renders_and_prints_with_nothing_cut_off(rec: cf.Reconciliation, report: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
     png = tmp_path / "shot.png"
     p = chromium("--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={png}", report.as_uri())
     assert p.returncode == 0 and png.stat().st_size > 20_000, p.stderr[-2000:]
     pdf = tmp_path / "report.pdf"
     p = chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", report.as_uri())
     assert p.returncode == 0 and pdf.read_bytes().startswith(b"%PDF"), p.stderr[-2000:]
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    flat = re.sub(r"\s+", " ", text)
+    bad = rec.discrepancies
+    assert bad.height >= 6
+    for row in bad.iter_rows(named=True):
+        for col, signed in [("expected_usd", False), ("reported_usd", False), ("delta_usd", True)]:
+            shown = exact(row[col], signed)
+            if shown is not None:
+                assert shown in flat, f"{col} {shown} of {row['date']} {row['model']} is not in the printed PDF"
+    for f in rec.findings.iter_rows(named=True):
+        assert f["finding"] in flat
+    for label in ["OVER-BILLED", "UNDER-BILLED", "UNCHECKED", "NET DELTA"]:
+        assert label in text.upper()
