@@ -173,3 +173,21 @@ fn reconcile_exit_codes_and_no_key_echo() {
         doc["lines"].as_array().unwrap().iter().all(|l| l["expected_usd"].is_string() || l["expected_usd"].is_null())
     );
 }
+
+/// Every flag of every command says what it does.
+#[test]
+fn every_flag_has_help() {
+    use clap::CommandFactory;
+    let cmd = counterfoil::cli::Cli::command();
+    for sub in cmd.get_subcommands() {
+        for arg in sub.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(!help.trim().is_empty(), "counterfoil {} --{id} has no help", sub.get_name());
+            assert!(!help.contains("default: none"), "{id}: {help}");
+        }
+    }
+}

@@ -231,3 +231,18 @@ async fn labels_include_archived_workspaces_and_every_key() {
     assert_eq!(keys.height(), n_keys);
     assert_eq!(client.organization().await.unwrap().name, "Counterfoil Simulated Org");
 }
+
+/// The progress bar counts report pages: its position ends at its length, and list calls
+/// (workspaces) do not add to it.
+#[tokio::test]
+async fn progress_counts_pages_right() {
+    let api = common::serve(common::org(3, 40), Faults::default()).await;
+    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::hidden());
+    bar.set_message("usage");
+    let client = common::client_for(&api, common::config(0, 2)).with_progress(bar.clone());
+    let w = api.organization().window();
+    client.usage_buckets(&UsageQuery::new(w, BucketWidth::Day)).await.unwrap();
+    client.workspaces().await.unwrap();
+    assert_eq!((bar.position(), bar.length()), (2, Some(2)), "40 days = two pages of 31 days");
+    assert_eq!(bar.message(), "usage", "the label is back after any wait");
+}

@@ -38,37 +38,96 @@ U = Callable[[pl.DataFrame], pl.DataFrame]
 BAD: list[tuple[str, U, U, list[str]]] = [
     (
         "null count",
-        lambda u: u.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("output_tokens")).alias("output_tokens")),
+        lambda u: u.with_columns(
+            pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("output_tokens")).alias("output_tokens")
+        ),
         lambda c: c,
         ['"output_tokens"', "null in row 3", "never read as 0"],
     ),
     (
         "negative count",
-        lambda u: u.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(-7).otherwise(pl.col("uncached_input_tokens")).alias("uncached_input_tokens")),
+        lambda u: u.with_columns(
+            pl.when(pl.int_range(pl.len()) == 2)
+            .then(-7)
+            .otherwise(pl.col("uncached_input_tokens"))
+            .alias("uncached_input_tokens")
+        ),
         lambda c: c,
         ['"uncached_input_tokens"', "negative (-7) in row 2"],
     ),
-    ("float count", lambda u: u.with_columns(pl.col("output_tokens").cast(pl.Float64)), lambda c: c, ['"output_tokens"', "integers"]),
-    ("string count", lambda u: u.with_columns(pl.col("output_tokens").cast(pl.String)), lambda c: c, ['"output_tokens"', "integers"]),
+    (
+        "float count",
+        lambda u: u.with_columns(pl.col("output_tokens").cast(pl.Float64)),
+        lambda c: c,
+        ['"output_tokens"', "integers"],
+    ),
+    (
+        "string count",
+        lambda u: u.with_columns(pl.col("output_tokens").cast(pl.String)),
+        lambda c: c,
+        ['"output_tokens"', "integers"],
+    ),
     (
         "count beyond Int64",
-        lambda u: u.with_columns(pl.when(pl.int_range(pl.len()) == 1).then(pl.lit(2**63, pl.UInt64)).otherwise(pl.col("output_tokens").cast(pl.UInt64)).alias("output_tokens")),
+        lambda u: u.with_columns(
+            pl.when(pl.int_range(pl.len()) == 1)
+            .then(pl.lit(2**63, pl.UInt64))
+            .otherwise(pl.col("output_tokens").cast(pl.UInt64))
+            .alias("output_tokens")
+        ),
         lambda c: c,
         ['"output_tokens"', "beyond Int64 in row 1"],
     ),
-    ("missing count column", lambda u: u.drop("cache_read_input_tokens"), lambda c: c, ['"cache_read_input_tokens"', "never assumed to be 0"]),
-    ("naive timestamps", lambda u: u.with_columns(pl.col("bucket_start").dt.replace_time_zone(None)), lambda c: c, ['"bucket_start"', "naive"]),
-    ("string timestamps", lambda u: u.with_columns(pl.col("bucket_start").cast(pl.String)), lambda c: c, ['"bucket_start"', "time zone"]),
+    (
+        "missing count column",
+        lambda u: u.drop("cache_read_input_tokens"),
+        lambda c: c,
+        ['"cache_read_input_tokens"', "never assumed to be 0"],
+    ),
+    (
+        "naive timestamps",
+        lambda u: u.with_columns(pl.col("bucket_start").dt.replace_time_zone(None)),
+        lambda c: c,
+        ['"bucket_start"', "naive"],
+    ),
+    (
+        "string timestamps",
+        lambda u: u.with_columns(pl.col("bucket_start").cast(pl.String)),
+        lambda c: c,
+        ['"bucket_start"', "time zone"],
+    ),
     (
         "null timestamp",
-        lambda u: u.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("bucket_start")).alias("bucket_start")),
+        lambda u: u.with_columns(
+            pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("bucket_start")).alias("bucket_start")
+        ),
         lambda c: c,
         ['"bucket_start"', "null in row 0"],
     ),
-    ("integer dimension", lambda u: u.with_columns(pl.lit(1).alias("model")), lambda c: c, ['"model"', "expected String"]),
-    ("float money", lambda u: u, lambda c: c.with_columns(pl.col("amount_usd").cast(pl.Float64)), ['"amount_usd"', "float cannot hold money"]),
-    ("string money", lambda u: u, lambda c: c.with_columns(pl.col("amount_usd").cast(pl.String)), ['"amount_usd"', "Decimal"]),
-    ("integer money", lambda u: u, lambda c: c.with_columns(pl.lit(5).alias("amount_usd")), ['"amount_usd"', "Decimal"]),
+    (
+        "integer dimension",
+        lambda u: u.with_columns(pl.lit(1).alias("model")),
+        lambda c: c,
+        ['"model"', "expected String"],
+    ),
+    (
+        "float money",
+        lambda u: u,
+        lambda c: c.with_columns(pl.col("amount_usd").cast(pl.Float64)),
+        ['"amount_usd"', "float cannot hold money"],
+    ),
+    (
+        "string money",
+        lambda u: u,
+        lambda c: c.with_columns(pl.col("amount_usd").cast(pl.String)),
+        ['"amount_usd"', "Decimal"],
+    ),
+    (
+        "integer money",
+        lambda u: u,
+        lambda c: c.with_columns(pl.lit(5).alias("amount_usd")),
+        ['"amount_usd"', "Decimal"],
+    ),
     (
         "money beyond 12 decimals",
         lambda u: u,
@@ -83,7 +142,9 @@ BAD: list[tuple[str, U, U, list[str]]] = [
     (
         "null money",
         lambda u: u,
-        lambda c: c.with_columns(pl.when(pl.int_range(pl.len()) == 5).then(None).otherwise(pl.col("amount_usd")).alias("amount_usd")),
+        lambda c: c.with_columns(
+            pl.when(pl.int_range(pl.len()) == 5).then(None).otherwise(pl.col("amount_usd")).alias("amount_usd")
+        ),
         ['"amount_usd"', "null in row 5"],
     ),
     ("another currency", lambda u: u, lambda c: c.with_columns(pl.lit("EUR").alias("currency")), ['"currency"', "EUR"]),

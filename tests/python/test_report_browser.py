@@ -7,9 +7,8 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
-
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
