@@ -42,9 +42,9 @@ pub enum Error {
     /// Bad arguments or input data from the caller.
     #[error("{message}")]
     Input { message: String, hint: Option<String> },
-    /// A synced store that cannot be read or written.
+    /// A synced store that cannot be read or written (the path names the file when one is at fault).
     #[error("store {path}: {message}")]
-    Store { path: String, message: String },
+    Store { path: String, message: String, hint: Option<String> },
     /// The user interrupted a long call.
     #[error("interrupted")]
     Interrupted,
@@ -123,7 +123,7 @@ impl Error {
         match self {
             Error::Authentication(f) | Error::PermissionDenied(f) | Error::ApiStatus(f) => f.hint.as_deref(),
             Error::RateLimit { failure, .. } => failure.hint.as_deref(),
-            Error::Input { hint, .. } => hint.as_deref(),
+            Error::Input { hint, .. } | Error::Store { hint, .. } => hint.as_deref(),
             Error::ApiConnection { .. } => Some("check the network and ANTHROPIC_BASE_URL / --base-url"),
             Error::Frame(_) | Error::Internal(_) => Some(BUG_HINT),
             _ => None,

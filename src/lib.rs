@@ -17,6 +17,7 @@ pub mod reconcile;
 pub mod report;
 pub mod runtime;
 pub mod sim;
+pub mod store;
 pub mod window;
 
 pub use api::{AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery};

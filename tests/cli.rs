@@ -33,7 +33,7 @@ fn usage_table_shows_the_default_workspace() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Default"));
     assert!(out.contains("uncached_input_tokens"));
-    assert!(!out.contains(api().api_key()));
+    assert!(!out.contains(&api().api_key()));
 }
 
 #[test]

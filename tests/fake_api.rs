@@ -42,10 +42,10 @@ async fn auth_errors_carry_the_envelope_and_request_id() {
         assert!(rid.starts_with("req_"));
         assert_eq!(body["request_id"], rid);
     }
-    let (s, _, body) = get(&base, DAY_Q, Some(api.api_key()), false).await;
+    let (s, _, body) = get(&base, DAY_Q, Some(api.api_key().as_str()), false).await;
     assert_eq!(s, 400, "anthropic-version is required");
     assert_eq!(body["error"]["type"], "invalid_request_error");
-    let (s, _, _) = get(&base, "/v1/organizations/nope", Some(api.api_key()), true).await;
+    let (s, _, _) = get(&base, "/v1/organizations/nope", Some(api.api_key().as_str()), true).await;
     assert_eq!(s, 404);
 }
 
@@ -167,13 +167,13 @@ async fn cost_report_has_no_priority_and_non_token_lines_only_by_description() {
 async fn faults_429_with_retry_after_and_5xx() {
     let faults = Faults { rate_limit_every: 1, retry_after_ms: 1500, ..Faults::default() };
     let api = common::serve(common::org(1, 3), faults).await;
-    let (s, h, body) = get(&api.base_url(), DAY_Q, Some(api.api_key()), true).await;
+    let (s, h, body) = get(&api.base_url(), DAY_Q, Some(api.api_key().as_str()), true).await;
     assert_eq!(s, 429);
     assert_eq!(body["error"]["type"], "rate_limit_error");
     assert_eq!(h.get("retry-after").unwrap(), "2");
     assert_eq!(h.get("retry-after-ms").unwrap(), "1500");
     let api = common::serve(common::org(1, 3), Faults { error_every: 1, error_status: 529, ..Faults::default() }).await;
-    let (s, _, body) = get(&api.base_url(), DAY_Q, Some(api.api_key()), true).await;
+    let (s, _, body) = get(&api.base_url(), DAY_Q, Some(api.api_key().as_str()), true).await;
     assert_eq!(s, 529);
     assert_eq!(body["error"]["type"], "overloaded_error");
 }

@@ -16,7 +16,7 @@ use crate::gateway::wait;
 
 #[pyclass(name = "AdminClient", module = "counterfoil", frozen)]
 pub struct PyAdminClient {
-    inner: AdminClient,
+    pub(crate) inner: AdminClient,
 }
 
 fn parse<T: std::str::FromStr<Err = counterfoil::Error>>(items: Vec<String>) -> PyResult<Vec<T>> {
@@ -26,13 +26,16 @@ fn parse<T: std::str::FromStr<Err = counterfoil::Error>>(items: Vec<String>) -> 
 #[pymethods]
 impl PyAdminClient {
     #[new]
-    #[pyo3(signature = (api_key=None, base_url=None, *, max_retries=2, concurrency=4, timeout=45.0))]
+    /// `now`: the clock that decides which buckets may not exist yet (default: the system clock);
+    /// set it to a simulated organization's "now" when replaying a timeline against the fake API.
+    #[pyo3(signature = (api_key=None, base_url=None, *, max_retries=2, concurrency=4, timeout=45.0, now=None))]
     fn new(
         api_key: Option<String>,
         base_url: Option<String>,
         max_retries: u32,
         concurrency: usize,
         timeout: f64,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let key = match api_key {
             Some(k) => ApiKey::new(k),
@@ -52,6 +55,7 @@ impl PyAdminClient {
         let config = ClientConfig {
             retry: RetryPolicy { max_retries, ..RetryPolicy::default() },
             concurrency,
+            now: now.map(|t| instant(t, "now")).transpose()?,
             ..ClientConfig::default()
         }
         .with_timeout(std::time::Duration::from_secs_f64(timeout));

@@ -1,6 +1,7 @@
 //! Argument conversions: Python dates, datetimes and strings to the core's types.
 
 use chrono::{DateTime, Utc};
+use counterfoil::reconcile::Tolerance;
 use counterfoil::window::parse_instant;
 use pyo3::prelude::*;
 
@@ -28,4 +29,17 @@ pub fn instant(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
 
 pub fn strings(v: Option<Vec<String>>) -> Vec<String> {
     v.unwrap_or_default()
+}
+
+/// A decimal given as `Decimal`, `str` or `int` (a `float` is taken by its shortest repr).
+fn decimal(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<rust_decimal::Decimal> {
+    let text: String = obj.str()?.extract()?;
+    text.trim().parse().map_err(|_| InputError::new_err(format!("{what} must be a decimal number, got {text:?}")))
+}
+
+/// The tolerances of a reconciliation; defaults $0.01 and 0.
+pub fn tolerance(abs: Option<&Bound<'_, PyAny>>, rel: Option<&Bound<'_, PyAny>>) -> PyResult<Tolerance> {
+    let abs = abs.map(|t| decimal(t, "abs_tol")).transpose()?.unwrap_or(rust_decimal::Decimal::new(1, 2));
+    let rel = rel.map(|t| decimal(t, "rel_tol")).transpose()?.unwrap_or(rust_decimal::Decimal::ZERO);
+    Tolerance::new(abs, rel).map_err(to_py)
 }

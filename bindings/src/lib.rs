@@ -10,6 +10,7 @@ mod pricing;
 mod rates;
 mod reconcile;
 mod sim;
+mod store;
 
 use pyo3::prelude::*;
 
@@ -37,6 +38,8 @@ mod _native {
     use super::run_cli;
     #[pymodule_export]
     use super::sim::{PyFakeAdminApi, PyOrganization};
+    #[pymodule_export]
+    use super::store::PyStore;
 
     use pyo3::prelude::*;
 

@@ -4,32 +4,25 @@ use std::collections::BTreeMap;
 
 use counterfoil::frames::{CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
-use counterfoil::reconcile::{Options, Reconciliation, Tolerance, reconcile as core_reconcile};
+use counterfoil::reconcile::{Options, Reconciliation, reconcile as core_reconcile};
 use counterfoil::report::formats::{Format, write_frame_file};
 use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use rust_decimal::Decimal;
 
 use crate::arrow::{from_arrow, to_polars};
-use crate::convert::instant;
+use crate::convert::{instant, tolerance};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::PyRateCard;
 
 /// A reconciliation: `lines`, `summary`, `discrepancies`, `ok`, and writers.
 #[pyclass(name = "Reconciliation", module = "counterfoil", frozen)]
 pub struct PyReconciliation {
-    inner: Reconciliation,
-}
-
-/// A tolerance given as `Decimal`, `str` or `int` (a `float` is taken by its shortest repr).
-fn tolerance(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
-    let text: String = obj.str()?.extract()?;
-    text.trim().parse().map_err(|_| InputError::new_err(format!("{what} must be a decimal number, got {text:?}")))
+    pub(crate) inner: Reconciliation,
 }
 
 /// serde JSON to Python, with every `*_usd` string turned into `decimal.Decimal`.
-fn to_python(py: Python<'_>, v: &serde_json::Value, key: &str) -> PyResult<Py<PyAny>> {
+pub(crate) fn to_python(py: Python<'_>, v: &serde_json::Value, key: &str) -> PyResult<Py<PyAny>> {
     use serde_json::Value;
     Ok(match v {
         Value::Null => py.None(),
@@ -166,8 +159,7 @@ pub fn reconcile(
     let usage = from_arrow(usage, "usage")?;
     let cost = from_arrow(cost, "cost")?;
     let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
-    let abs = abs_tol.map(|t| tolerance(t, "abs_tol")).transpose()?.unwrap_or(Decimal::new(1, 2));
-    let rel = rel_tol.map(|t| tolerance(t, "rel_tol")).transpose()?.unwrap_or(Decimal::ZERO);
+    let tolerance = tolerance(abs_tol, rel_tol)?;
     let window = match (start, end) {
         (Some(s), Some(e)) => Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?),
         (None, None) => None,
@@ -191,7 +183,7 @@ pub fn reconcile(
             }
         }
     }
-    let options = Options { tolerance: Tolerance::new(abs, rel).map_err(to_py)?, window, workspace_names: names };
+    let options = Options { tolerance, window, workspace_names: names };
     let inner =
         py.detach(|| guarded(|| core_reconcile(&UsageFrame::new(&usage)?, &CostFrame::new(&cost)?, &card, &options)))?;
     Ok(PyReconciliation { inner })

@@ -102,6 +102,14 @@ pub struct PyFakeAdminApi {
     api_key: String,
 }
 
+impl PyFakeAdminApi {
+    /// Runs `f` on the running server, or says it was stopped.
+    fn with<T>(&self, f: impl FnOnce(&FakeAdminApi) -> T) -> PyResult<T> {
+        let guard = self.api.lock().expect("lock");
+        guard.as_ref().map(f).ok_or_else(|| InputError::new_err("the fake API was stopped"))
+    }
+}
+
 #[pymethods]
 impl PyFakeAdminApi {
     #[new]
@@ -163,6 +171,31 @@ impl PyFakeAdminApi {
         if let Some(api) = self.api.lock().expect("lock").take() {
             api.stop();
         }
+    }
+
+    /// The simulated present: buckets after it do not exist yet; today's are partial.
+    #[getter]
+    fn now(&self) -> PyResult<chrono::DateTime<chrono::Utc>> {
+        self.with(|a| a.now())
+    }
+
+    /// Moves the simulated present (a timezone-aware datetime or RFC 3339 string).
+    fn set_now(&self, now: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = instant(now, "now")?;
+        self.with(|a| a.set_now(t))
+    }
+
+    /// Restates a past day between calls: about `share` of its usage arrives late and is billed
+    /// into the day (recorded in the organization's ground truth). Returns the records added.
+    #[pyo3(signature = (day, share=0.05))]
+    fn restate(&self, day: &Bound<'_, PyAny>, share: f64) -> PyResult<usize> {
+        let d = instant(day, "day")?.date_naive();
+        self.with(|a| a.restate(d, share))?.map_err(to_py)
+    }
+
+    /// The organization as served now (restatements included): the ground truth.
+    fn organization(&self) -> PyResult<PyOrganization> {
+        Ok(PyOrganization { inner: self.with(|a| (*a.organization()).clone())? })
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

@@ -80,6 +80,8 @@ pub struct AdminClient {
     config: ClientConfig,
     progress: Arc<indicatif::ProgressBar>,
     progress_label: String,
+    /// HTTP requests sent (retries included), shared by clones.
+    requests: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for AdminClient {
@@ -118,6 +120,7 @@ impl AdminClient {
             config,
             progress: Arc::new(indicatif::ProgressBar::hidden()),
             progress_label: String::new(),
+            requests: Arc::default(),
         })
     }
 
@@ -137,6 +140,11 @@ impl AdminClient {
         &self.base
     }
 
+    /// HTTP requests sent so far by this client and its clones, retries included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }
@@ -153,6 +161,7 @@ impl AdminClient {
         let attempts = AtomicU32::new(0);
         let once = || async {
             attempts.fetch_add(1, Ordering::Relaxed);
+            self.requests.fetch_add(1, Ordering::Relaxed);
             self.attempt(&url, path, query, betas).await
         };
         let retried = once

@@ -41,10 +41,10 @@ impl ApiKey {
     /// The key from `ANTHROPIC_ADMIN_KEY` or `ANTHROPIC_ADMIN_API_KEY`.
     pub fn from_env() -> Result<Self> {
         for var in KEY_ENV_VARS {
-            if let Ok(v) = std::env::var(var) {
-                if !v.trim().is_empty() {
-                    return ApiKey::new(v);
-                }
+            if let Ok(v) = std::env::var(var)
+                && !v.trim().is_empty()
+            {
+                return ApiKey::new(v);
             }
         }
         Err(Error::input_hint("no Admin API key: set ANTHROPIC_ADMIN_KEY or pass --api-key", ADMIN_KEY_HELP))

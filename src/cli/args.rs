@@ -27,6 +27,8 @@ pub enum Command {
     Cost(CostArgs),
     /// Fetch usage and cost, price with the rate card, reconcile line by line (exit 1 on discrepancies).
     Reconcile(Box<ReconcileArgs>),
+    /// Bring a store (a directory of Parquet) up to date; re-reads recent days, keeps every version.
+    Sync(SyncArgs),
     /// Serve a simulated organization as a fake Admin API on loopback.
     FakeApi(FakeApiArgs),
     /// Show the effective rate card, or validate one with --check.
@@ -187,9 +189,13 @@ pub struct ReconcileArgs {
     /// Write to this file instead of stdout (required for parquet on a terminal).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Read usage and cost from a synced store instead of the API.
+    /// Read usage and cost from a store written by `counterfoil sync` (no API call); also records
+    /// the discrepancies in the store's findings.parquet.
     #[arg(long)]
     pub store: Option<PathBuf>,
+    /// With --store: exit 1 only for discrepancies no earlier run saw (an hourly job alerts once).
+    #[arg(long, requires = "store")]
+    pub new_only: bool,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -238,4 +244,34 @@ pub struct RatesArgs {
     /// Output format (table, csv, json, parquet).
     #[command(flatten)]
     pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The store directory (created if missing or empty).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Full UTC days fetched by the first run, before today.
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub backfill_days: u32,
+    /// Days T-2 … T-N are re-read once per UTC day (today and yesterday on every run).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub restate_days: u32,
+    /// Keep syncing every --interval until SIGINT or SIGTERM (which finish the current day).
+    #[arg(long)]
+    pub watch: bool,
+    /// Time between runs with --watch, e.g. 1h, 15m, 90s (jittered by up to 10%).
+    #[arg(long, default_value = "1h")]
+    pub interval: String,
+    /// The one-line summary as text, or JSON for jobs.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+    #[command(flatten)]
+    pub connection: Connection,
 }

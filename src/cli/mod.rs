@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod reconcile;
+mod sync;
 
 use std::io::{IsTerminal, Write};
 use std::panic::AssertUnwindSafe;
@@ -55,6 +56,7 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::Usage(a) => commands::usage(*a, stdout, stderr),
         Command::Cost(a) => commands::cost(a, stdout, stderr),
         Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
+        Command::Sync(a) => sync::run(a, stdout, stderr),
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
         Command::Rates(a) => commands::rates(a, stdout, stderr),
     }

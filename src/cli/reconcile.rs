@@ -16,6 +16,7 @@ use crate::report;
 use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::runtime::block_on;
 use crate::sim::{FakeAdminApi, Faults};
+use crate::store::Store;
 use crate::window::TimeWindow;
 
 fn decimal(s: &str, flag: &str) -> Result<Decimal> {
@@ -54,12 +55,18 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
-    if let Some(store) = &a.store {
-        return Err(Error::Store {
-            path: store.display().to_string(),
-            message: "reading a synced store is not available in this version (there is no `counterfoil sync` yet)"
-                .into(),
-        });
+    if let Some(dir) = &a.store {
+        let store = Store::open(dir)?;
+        let (rec, new) = store.reconcile(window, &card, tolerance, chrono::Utc::now())?;
+        write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
+        if let Some(p) = &a.out {
+            let _ = writeln!(stderr, "wrote {}", p.display());
+        }
+        if let Some(line) = report::stderr_summary(&rec) {
+            let _ = writeln!(stderr, "{line}{}", if a.new_only && !new { " (none new)" } else { "" });
+        }
+        let failing = if a.new_only { new } else { !rec.ok() };
+        return Ok(i32::from(failing));
     }
     warn_recent(window, chrono::Utc::now(), stderr);
     let client = client(&a.connection, "reconcile")?;

@@ -7,8 +7,8 @@ use crate::api::wire::{ApiKeyInfo, Workspace};
 use crate::error::Result;
 
 pub const WORKSPACE_COLUMNS: [&str; 5] = ["workspace_id", "name", "created_at", "archived_at", "default_inference_geo"];
-pub const API_KEY_COLUMNS: [&str; 6] =
-    ["api_key_id", "name", "workspace_id", "status", "created_at", "partial_key_hint"];
+pub const API_KEY_COLUMNS: [&str; 8] =
+    ["api_key_id", "name", "workspace_id", "status", "created_at", "partial_key_hint", "created_by", "created_by_type"];
 
 pub fn workspaces_frame(ws: &[Workspace]) -> Result<DataFrame> {
     let columns = vec![
@@ -32,6 +32,8 @@ pub fn api_keys_frame(keys: &[ApiKeyInfo]) -> Result<DataFrame> {
         text(API_KEY_COLUMNS[3], keys.iter().map(|k| Some(k.status.clone())).collect()),
         datetime(API_KEY_COLUMNS[4], keys.iter().map(|k| Some(micros(k.created_at))).collect()),
         text(API_KEY_COLUMNS[5], keys.iter().map(|k| k.partial_key_hint.clone()).collect()),
+        text(API_KEY_COLUMNS[6], keys.iter().map(|k| k.created_by.as_ref().map(|a| a.id.clone())).collect()),
+        text(API_KEY_COLUMNS[7], keys.iter().map(|k| k.created_by.as_ref().map(|a| a.kind.clone())).collect()),
     ];
     Ok(DataFrame::new(keys.len(), columns)?)
 }

@@ -202,14 +202,14 @@ impl RateCard {
         let mut index = HashMap::new();
         for (i, m) in self.models.iter().enumerate() {
             for name in std::iter::once(m.id.get_ref()).chain(m.aliases.iter()) {
-                if let Some(j) = index.insert(name.clone(), i) {
-                    if j != i {
-                        return Err(format!(
-                            "{name:?} names two models ({} and {})",
-                            self.models[j].id.get_ref(),
-                            m.id.get_ref()
-                        ));
-                    }
+                if let Some(j) = index.insert(name.clone(), i)
+                    && j != i
+                {
+                    return Err(format!(
+                        "{name:?} names two models ({} and {})",
+                        self.models[j].id.get_ref(),
+                        m.id.get_ref()
+                    ));
                 }
             }
         }
@@ -228,10 +228,10 @@ impl RateCard {
         if let Some(&i) = self.index.get(model) {
             return Some(i);
         }
-        if let Some(undated) = strip_date(model) {
-            if let Some(&i) = self.index.get(undated) {
-                return Some(i);
-            }
+        if let Some(undated) = strip_date(model)
+            && let Some(&i) = self.index.get(undated)
+        {
+            return Some(i);
         }
         // An undated id given for a dated one (`claude-opus-4-1` → `claude-opus-4-1-20250805`).
         let mut found = None;
@@ -297,20 +297,17 @@ fn validate_model(m: &ModelEntry, _text: &str) -> std::result::Result<(), (usize
     if m.rates.is_empty() {
         return Err((id_pos, "has no [[model.rate]] rows".into()));
     }
-    if let (Some(r), Some(t)) = (m.released, m.retired) {
-        if t <= r {
-            return Err((id_pos, format!("retired {t} is not after released {r}")));
-        }
+    if let (Some(r), Some(t)) = (m.released, m.retired)
+        && t <= r
+    {
+        return Err((id_pos, format!("retired {t} is not after released {r}")));
     }
     for r in &m.rates {
         let pos = r.valid_from.span().start;
-        if let Some(to) = r.valid_to {
-            if to <= *r.valid_from.get_ref() {
-                return Err((
-                    pos,
-                    format!("rate row valid_to {to} is not after valid_from {}", r.valid_from.get_ref()),
-                ));
-            }
+        if let Some(to) = r.valid_to
+            && to <= *r.valid_from.get_ref()
+        {
+            return Err((pos, format!("rate row valid_to {to} is not after valid_from {}", r.valid_from.get_ref())));
         }
         if !matches!(r.context_window.as_str(), "any" | "0-200k" | "200k-1M") {
             return Err((pos, format!("context_window must be any, 0-200k or 200k-1M, found {:?}", r.context_window)));

@@ -54,15 +54,15 @@ impl RateCard {
     pub fn price(&self, q: &PriceQuery<'_>) -> Result<Priced, Unpriceable> {
         let model = self.resolve(q.model).ok_or_else(|| Unpriceable::UnknownModel { model: q.model.to_owned() })?;
         let id = model.id.get_ref();
-        if let Some(r) = model.released {
-            if q.day < r {
-                return Err(Unpriceable::NotReleased { model: id.clone(), released: r });
-            }
+        if let Some(r) = model.released
+            && q.day < r
+        {
+            return Err(Unpriceable::NotReleased { model: id.clone(), released: r });
         }
-        if let Some(t) = model.retired {
-            if q.day >= t {
-                return Err(Unpriceable::Retired { model: id.clone(), retired: t });
-            }
+        if let Some(t) = model.retired
+            && q.day >= t
+        {
+            return Err(Unpriceable::Retired { model: id.clone(), retired: t });
         }
         let mut uncertain: Vec<String> = Vec::new();
 

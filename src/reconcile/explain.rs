@@ -176,12 +176,13 @@ pub fn explain(lines: &mut [Line]) {
             *ratios.entry(r.round_dp(4)).or_default() += 1;
         }
     }
-    if let Some((common, n)) = ratios.into_iter().max_by_key(|(r, n)| (*n, *r)) {
-        if n >= 3 && n * 2 >= mismatches {
-            for l in lines.iter_mut().filter(|l| l.status == Status::Mismatch) {
-                if ratio(l).map(|r| r.round_dp(4)) == Some(common) {
-                    l.cause = Some(Cause::SharedRatio(common));
-                }
+    if let Some((common, n)) = ratios.into_iter().max_by_key(|(r, n)| (*n, *r))
+        && n >= 3
+        && n * 2 >= mismatches
+    {
+        for l in lines.iter_mut().filter(|l| l.status == Status::Mismatch) {
+            if ratio(l).map(|r| r.round_dp(4)) == Some(common) {
+                l.cause = Some(Cause::SharedRatio(common));
             }
         }
     }

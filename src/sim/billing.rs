@@ -13,7 +13,6 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 
 use super::org::UsageRecord;
-use super::people::App;
 use crate::api::wire::Workspace;
 use crate::rates::{PriceQuery, RateCard, TokenType};
 
@@ -37,14 +36,21 @@ const SHADOW_MODEL: &str = "claude-opus-5";
 
 type TokenKey = (Option<String>, String, String, String, String, TokenType);
 
+/// A whole day's bill: tokens and web search of `records`, plus code execution and session runtime.
 pub(crate) fn bill_day(
     card: &RateCard,
     workspaces: &[Workspace],
-    _apps: &[App],
     day: NaiveDate,
     records: &[UsageRecord],
     seed: u64,
 ) -> Vec<CostLine> {
+    let mut lines = bill_usage(card, day, records);
+    lines.extend(bill_runtime(card, workspaces, day, seed));
+    lines
+}
+
+/// The token and web-search lines of `records` (of one day).
+pub(crate) fn bill_usage(card: &RateCard, day: NaiveDate, records: &[UsageRecord]) -> Vec<CostLine> {
     let mut tokens: BTreeMap<TokenKey, Decimal> = BTreeMap::new();
     let mut web: BTreeMap<Option<String>, u64> = BTreeMap::new();
     for r in records {
@@ -106,7 +112,13 @@ pub(crate) fn bill_day(
             Decimal::from(n) * unit("web_search") * Decimal::ONE_HUNDRED,
         ));
     }
-    // Code execution and agent sessions: container- and session-hours in hundredths.
+    lines
+}
+
+/// Code execution and agent sessions of a day: container- and session-hours in hundredths.
+fn bill_runtime(card: &RateCard, workspaces: &[Workspace], day: NaiveDate, seed: u64) -> Vec<CostLine> {
+    let unit = |cost_type: &str| card.unit_price(cost_type).map(|u| u.price).unwrap_or_default();
+    let mut lines = Vec::new();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC0DE ^ day.num_days_from_ce() as u64);
     for (i, w) in workspaces.iter().enumerate().take(2) {
         if w.archived_at.is_some() || !rng.random_bool(0.8) {

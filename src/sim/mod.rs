@@ -14,9 +14,11 @@ mod people;
 mod plants;
 mod reports;
 mod server;
+mod timeline;
 mod truth;
 
 pub use billing::CostLine;
 pub use org::{OrgConfig, Organization, UsageRecord};
 pub use plants::{Plant, Planted, UNKNOWN_MODEL};
 pub use server::{FakeAdminApi, Faults, RequestLog};
+pub use timeline::Restated;

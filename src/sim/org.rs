@@ -100,6 +100,10 @@ pub struct Organization {
     pub card: RateCard,
     /// The planted discrepancies and the status reconciliation must give each.
     pub planted: Vec<Planted>,
+    /// Usage of "today" (the day `config.end`), served only up to the fake API's "now".
+    pub today: Vec<UsageRecord>,
+    /// Days restated after the fact (late usage that arrived), in order.
+    pub restated: Vec<super::timeline::Restated>,
 }
 
 impl Organization {
@@ -129,20 +133,13 @@ impl Organization {
                 records.extend(added);
                 records[start..].sort_by_key(|r| r.minute);
             }
-            let mut lines = bill_day(&card, &people.workspaces, &people.apps, day, &records[start..], config.seed);
-            for l in &mut lines {
-                for dim in &config.cost_null {
-                    match dim.as_str() {
-                        "inference_geo" => l.inference_geo = None,
-                        "service_tier" => l.service_tier = None,
-                        "context_window" => l.context_window = None,
-                        _ => {}
-                    }
-                }
-            }
+            let mut lines = bill_day(&card, &people.workspaces, day, &records[start..], config.seed);
+            null_dims(&config.cost_null, &mut lines);
             cost_lines.insert(day, lines);
         }
         let planted = plants::apply(&card, &mut cost_lines, &plant_days, config.seed);
+        let mut today = Vec::new();
+        generate_day(&config, &card, &people, config.end, &mut today);
         Organization {
             config,
             id,
@@ -155,6 +152,8 @@ impl Organization {
             regular_key,
             card,
             planted,
+            today,
+            restated: Vec::new(),
         }
     }
 
@@ -163,7 +162,7 @@ impl Organization {
         TimeWindow::last_days(self.config.end, self.config.days)
     }
 
-    /// The records with `start <= minute < end`.
+    /// The records of the full days with `start <= minute < end` (not today's).
     pub fn records_in(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> &[UsageRecord] {
         let lo = self.records.partition_point(|r| r.minute < start);
         let hi = self.records.partition_point(|r| r.minute < end);
@@ -180,6 +179,20 @@ impl Organization {
             t[5] += r.web_search_requests;
         }
         t
+    }
+}
+
+/// Serves the configured cost-line dimensions as null.
+pub(crate) fn null_dims(dims: &[String], lines: &mut [CostLine]) {
+    for l in lines {
+        for dim in dims {
+            match dim.as_str() {
+                "inference_geo" => l.inference_geo = None,
+                "service_tier" => l.service_tier = None,
+                "context_window" => l.context_window = None,
+                _ => {}
+            }
+        }
     }
 }
 

@@ -12,7 +12,8 @@ use super::params::Params;
 use super::server::{ApiError, Shared, invalid, respond};
 
 pub(super) async fn me(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    let body = || Ok(json!({"id": s.org.id, "name": s.org.name, "type": "organization"}));
+    let org = s.org();
+    let body = || Ok(json!({"id": org.id, "name": org.name, "type": "organization"}));
     respond(&s, "/v1/organizations/me", &headers, raw.clone(), body).await
 }
 
@@ -40,8 +41,8 @@ pub(super) async fn workspaces(State(s): State<Arc<Shared>>, headers: HeaderMap,
         let p =
             Params::parse(raw.as_deref(), &["limit", "after_id", "before_id", "include_archived"]).map_err(invalid)?;
         let archived = p.bool("include_archived").map_err(invalid)?;
-        let items = s
-            .org
+        let org = s.org();
+        let items = org
             .workspaces
             .iter()
             .filter(|w| archived || w.archived_at.is_none())
@@ -54,7 +55,7 @@ pub(super) async fn workspaces(State(s): State<Arc<Shared>>, headers: HeaderMap,
 
 pub(super) async fn workspace(State(s): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let body = || {
-        s.org
+        s.org()
             .workspaces
             .iter()
             .find(|w| w.id == id)
@@ -72,14 +73,14 @@ pub(super) async fn api_keys(State(s): State<Arc<Shared>>, headers: HeaderMap, R
         )
         .map_err(invalid)?;
         let status = p.one("status");
-        if let Some(st) = status {
-            if !["active", "inactive", "archived", "expired"].contains(&st) {
-                return Err(invalid(format!("status: invalid value {st:?}")));
-            }
+        if let Some(st) = status
+            && !["active", "inactive", "archived", "expired"].contains(&st)
+        {
+            return Err(invalid(format!("status: invalid value {st:?}")));
         }
         let ws = p.one("workspace_id");
-        let items = s
-            .org
+        let org = s.org();
+        let items = org
             .api_keys
             .iter()
             .filter(|k| {
@@ -94,7 +95,7 @@ pub(super) async fn api_keys(State(s): State<Arc<Shared>>, headers: HeaderMap, R
 
 pub(super) async fn api_key(State(s): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let body = || {
-        s.org
+        s.org()
             .api_keys
             .iter()
             .find(|k| k.id == id)

@@ -90,12 +90,13 @@ impl ReportRange {
         let start = p.time("starting_at")?.ok_or("starting_at: field required")?;
         let step = width.duration();
         let start = start.duration_trunc(step).map_err(|e| format!("starting_at: {e}"))?;
+        // Buckets exist up to the one holding "now" (partial); later ones do not exist yet.
+        let up_to_now =
+            (now + step - Duration::microseconds(1)).duration_trunc(step).map_err(|e| format!("ending_at: {e}"))?;
         let end = match p.time("ending_at")? {
             Some(e) if e <= start => return Err("ending_at: must be after starting_at".into()),
-            Some(e) => e,
-            None => {
-                (now + step - Duration::microseconds(1)).duration_trunc(step).map_err(|e| format!("ending_at: {e}"))?
-            }
+            Some(e) => e.min(up_to_now),
+            None => up_to_now,
         };
         let (default, max) = width.limits();
         let limit = p.int("limit")?.unwrap_or(default);
@@ -106,7 +107,7 @@ impl ReportRange {
             None => start,
             Some(token) => {
                 let t = decode_page(token).ok_or("page: invalid page token")?;
-                if t < start || t >= end || t.duration_trunc(step).ok() != Some(t) {
+                if t < start || t >= end.max(start + step) || t.duration_trunc(step).ok() != Some(t) {
                     return Err("page: invalid page token for this query".into());
                 }
                 t

@@ -72,7 +72,8 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
             "speed: grouping or filtering by speed requires the anthropic-beta header {FAST_MODE_BETA}"
         )));
     }
-    let range = ReportRange::parse(&p, width, s.org.window().end).map_err(invalid)?;
+    let (org, now) = (s.org(), s.now());
+    let range = ReportRange::parse(&p, width, now).map_err(invalid)?;
     let (starts, next) = range.page();
     let (keys, ws, models, accts, svacs) = (
         p.all("api_key_ids[]"),
@@ -89,7 +90,7 @@ fn usage_body(s: &Shared, headers: &HeaderMap, raw: Option<&str>) -> Result<Valu
     let mut data = Vec::with_capacity(starts.len());
     for start in starts {
         let mut rows: BTreeMap<[Option<String>; 9], [u64; 6]> = BTreeMap::new();
-        for r in s.org.records_in(start, start + step) {
+        for r in org.records_at(start, start + step, now) {
             if !(keep(&keys, &r.api_key_id)
                 && keep(&ws, &r.workspace_id)
                 && keep_s(&models, &r.model)
@@ -159,14 +160,15 @@ pub(super) async fn cost(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQu
 fn cost_body(s: &Shared, raw: Option<&str>) -> Result<Value, ApiError> {
     let p = Params::parse(raw, &["starting_at", "ending_at", "bucket_width", "limit", "page", "group_by[]"])
         .map_err(invalid)?;
-    if let Some(w) = p.one("bucket_width") {
-        if w != "1d" {
-            return Err(invalid(format!("bucket_width: cost_report only supports '1d', got {w:?}")));
-        }
+    if let Some(w) = p.one("bucket_width")
+        && w != "1d"
+    {
+        return Err(invalid(format!("bucket_width: cost_report only supports '1d', got {w:?}")));
     }
     let group = p.enums("group_by[]", &["workspace_id", "description"]).map_err(invalid)?;
     let (by_ws, by_desc) = (group.iter().any(|g| g == "workspace_id"), group.iter().any(|g| g == "description"));
-    let range = ReportRange::parse(&p, BucketWidth::Day, s.org.window().end).map_err(invalid)?;
+    let (org, now) = (s.org(), s.now());
+    let range = ReportRange::parse(&p, BucketWidth::Day, now).map_err(invalid)?;
     let (starts, next) = range.page();
     let mut data = Vec::new();
     for start in starts {
@@ -181,7 +183,7 @@ fn cost_body(s: &Shared, raw: Option<&str>) -> Result<Value, ApiError> {
             Option<String>,
         );
         let mut rows: BTreeMap<Key, rust_decimal::Decimal> = BTreeMap::new();
-        for l in s.org.cost_lines.get(&start.date_naive()).into_iter().flatten() {
+        for l in org.cost_lines_at(start.date_naive(), now).iter().flat_map(|c| c.iter()) {
             let ws = if by_ws { l.workspace_id.clone() } else { None };
             let key = if by_desc {
                 (

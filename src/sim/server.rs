@@ -8,13 +8,14 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::org::Organization;
@@ -47,10 +48,25 @@ pub struct RequestLog {
 }
 
 pub(super) struct Shared {
-    pub(super) org: Arc<Organization>,
+    org: RwLock<Arc<Organization>>,
+    /// The simulated "now"; `None`: [`Organization::default_now`].
+    now: Mutex<Option<DateTime<Utc>>>,
     pub(super) faults: Faults,
     counter: AtomicU64,
     log: Mutex<Vec<RequestLog>>,
+}
+
+impl Shared {
+    /// The organization as it is now (restatements included).
+    pub(super) fn org(&self) -> Arc<Organization> {
+        self.org.read().expect("org lock").clone()
+    }
+
+    /// The simulated present: buckets after it do not exist yet.
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        let set = *self.now.lock().expect("now lock");
+        set.unwrap_or_else(|| self.org().default_now())
+    }
 }
 
 /// A running fake Admin API. Stops when dropped.
@@ -67,8 +83,13 @@ impl FakeAdminApi {
             .await
             .map_err(|e| Error::input(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
         let addr = listener.local_addr().map_err(|e| Error::input(e.to_string()))?;
-        let shared =
-            Arc::new(Shared { org: Arc::new(org), faults, counter: AtomicU64::new(0), log: Mutex::new(vec![]) });
+        let shared = Arc::new(Shared {
+            org: RwLock::new(Arc::new(org)),
+            now: Mutex::new(None),
+            faults,
+            counter: AtomicU64::new(0),
+            log: Mutex::new(vec![]),
+        });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
             .route("/v1/organizations/usage_report/messages", get(reports::usage))
@@ -104,12 +125,34 @@ impl FakeAdminApi {
     }
 
     /// The Admin key it accepts.
-    pub fn api_key(&self) -> &str {
-        &self.shared.org.admin_key
+    pub fn api_key(&self) -> String {
+        self.shared.org().admin_key.clone()
     }
 
-    pub fn organization(&self) -> &Organization {
-        &self.shared.org
+    /// The organization it serves, as it is now (restatements included): the ground truth.
+    pub fn organization(&self) -> Arc<Organization> {
+        self.shared.org()
+    }
+
+    /// The simulated present.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.now()
+    }
+
+    /// Moves the simulated present (buckets after it do not exist; today's are partial).
+    pub fn set_now(&self, now: DateTime<Utc>) {
+        *self.shared.now.lock().expect("now lock") = Some(now);
+    }
+
+    /// Restates a past `day` between calls: about `share` of its usage arrives late and is
+    /// billed into the day. Recorded in the organization's ground truth (`restated`).
+    pub fn restate(&self, day: chrono::NaiveDate, share: f64) -> Result<usize> {
+        let now = self.now();
+        let mut guard = self.shared.org.write().expect("org lock");
+        let mut org = (**guard).clone();
+        let n = org.restate(day, share, now)?;
+        *guard = Arc::new(org);
+        Ok(n)
     }
 
     /// Every request received so far.
@@ -180,14 +223,14 @@ pub(super) async fn respond(
 
 fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
     let f = &s.faults;
-    if f.rate_limit_every > 0 && n % f.rate_limit_every as u64 == 0 {
+    if f.rate_limit_every > 0 && n.is_multiple_of(f.rate_limit_every as u64) {
         return Err(ApiError(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limit_error",
             "This request would exceed your account's rate limit. Please try again later.".into(),
         ));
     }
-    if f.error_every > 0 && n % f.error_every as u64 == 0 {
+    if f.error_every > 0 && n.is_multiple_of(f.error_every as u64) {
         return Err(match f.error_status {
             529 => ApiError(StatusCode::from_u16(529).expect("529"), "overloaded_error", "Overloaded".into()),
             _ => ApiError(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "Internal server error".into()),
@@ -205,7 +248,7 @@ fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
                 "x-api-key header is required".into(),
             ));
         }
-        Some(k) if k == s.org.admin_key => {}
+        Some(k) if k == s.org().admin_key => {}
         Some(k) if k.starts_with("sk-ant-api") => {
             return Err(ApiError(
                 StatusCode::FORBIDDEN,

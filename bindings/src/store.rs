@@ -1,0 +1,163 @@
+//! `counterfoil.Store`: sync, read as lazy frames, restatements, findings, reconcile.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use counterfoil::rates::RateCard;
+use counterfoil::store::{Dataset, Store, SyncOptions};
+use counterfoil::{Error, TimeWindow};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::arrow::to_polars;
+use crate::client::PyAdminClient;
+use crate::convert::{instant, tolerance};
+use crate::errors::{StoreError, guarded, to_py};
+use crate::gateway::wait;
+use crate::rates::PyRateCard;
+use crate::reconcile::{PyReconciliation, to_python};
+
+/// A store directory written by `sync` (Hive-partitioned Parquet; see DESIGN §7).
+#[pyclass(name = "Store", module = "counterfoil", frozen)]
+pub struct PyStore {
+    root: PathBuf,
+}
+
+fn window(start: Option<&Bound<'_, PyAny>>, end: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeWindow>> {
+    match (start, end) {
+        (None, None) => Ok(None),
+        (Some(s), Some(e)) => Ok(Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?)),
+        _ => Err(crate::errors::InputError::new_err("give both start and end, or neither")),
+    }
+}
+
+impl PyStore {
+    fn open(&self) -> PyResult<Store> {
+        Store::open(&self.root).map_err(to_py)
+    }
+
+    /// The partitions of `dataset` as one `pl.LazyFrame` (Hive `date` column from the paths).
+    fn scan(
+        &self,
+        py: Python<'_>,
+        dataset: Dataset,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let w = window(start, end)?;
+        let files = self.open()?.partition_files(dataset, w).map_err(to_py)?;
+        if files.is_empty() {
+            return Err(StoreError::new_err(format!(
+                "store {}: holds no {} yet",
+                self.root.display(),
+                dataset.as_str()
+            )));
+        }
+        let files: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("hive_partitioning", true)?;
+        Ok(py.import("polars")?.call_method("scan_parquet", (files,), Some(&kwargs))?.unbind())
+    }
+}
+
+#[pymethods]
+impl PyStore {
+    /// A store at `path`: an existing store, or a missing or empty directory that `sync` will
+    /// fill. Anything else is a `StoreError`.
+    #[new]
+    fn new(path: PathBuf) -> PyResult<Self> {
+        if path.join("state.json").is_file() {
+            Store::open(&path).map_err(to_py)?;
+        } else if path.exists() && std::fs::read_dir(&path).map(|mut d| d.next().is_some()).unwrap_or(true) {
+            return Err(to_py(Error::Store {
+                path: path.display().to_string(),
+                message: "is not a counterfoil store (no state.json) and is not empty".into(),
+                hint: Some("give Store an empty or new directory".into()),
+            }));
+        }
+        Ok(PyStore { root: path })
+    }
+
+    /// Brings the store up to date (DESIGN §7 cadence) with `client` (or `AdminClient()` from the
+    /// environment). Returns the summary: days written, unchanged, restated, requests, seconds.
+    #[pyo3(signature = (client=None, backfill_days=14, restate_days=3))]
+    fn sync<'py>(
+        &self,
+        py: Python<'py>,
+        client: Option<&PyAdminClient>,
+        backfill_days: u32,
+        restate_days: u32,
+    ) -> PyResult<Py<PyAny>> {
+        let client = match client {
+            Some(c) => c.inner.clone(),
+            None => counterfoil::api::AdminClient::from_env().map_err(to_py)?,
+        };
+        let store = Store::create_or_open(&self.root).map_err(to_py)?;
+        let options = SyncOptions { backfill_days, restate_days };
+        let stop = Arc::new(AtomicBool::new(false));
+        let summary = wait(py, async move { store.sync(&client, &options, &stop).await })?;
+        to_python(py, &summary.to_json(), "")
+    }
+
+    /// Stored usage as a `pl.LazyFrame` (all of it, or the UTC days `[start, end)`).
+    #[pyo3(signature = (start=None, end=None))]
+    fn usage(
+        &self,
+        py: Python<'_>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.scan(py, Dataset::Usage, start, end)
+    }
+
+    /// Stored cost as a `pl.LazyFrame` (all of it, or the UTC days `[start, end)`).
+    #[pyo3(signature = (start=None, end=None))]
+    fn cost(
+        &self,
+        py: Python<'_>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.scan(py, Dataset::Cost, start, end)
+    }
+
+    /// The restatement log: one row per (dataset, date) a re-read changed.
+    fn restatements(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.open()?.restatements().map_err(to_py)?)
+    }
+
+    /// The discrepancy history: first_seen, last_seen, status, delta_usd, resolved_at per line key.
+    fn findings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.open()?.findings().map_err(to_py)?)
+    }
+
+    /// Reconciles `[start, end)` from the store (no API call) and records its discrepancies in
+    /// `findings.parquet`; lines gain `first_seen`.
+    #[pyo3(signature = (start, end, card=None, *, abs_tol=None, rel_tol=None))]
+    fn reconcile(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        card: Option<&PyRateCard>,
+        abs_tol: Option<&Bound<'_, PyAny>>,
+        rel_tol: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyReconciliation> {
+        let w = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
+        let tol = tolerance(abs_tol, rel_tol)?;
+        let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+        let store = self.open()?;
+        let (inner, _) = py.detach(|| guarded(|| store.reconcile(w, &card, tol, chrono::Utc::now())))?;
+        Ok(PyReconciliation { inner })
+    }
+
+    #[getter]
+    fn path(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Store({:?})", self.root.display().to_string())
+    }
+}

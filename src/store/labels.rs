@@ -1,0 +1,39 @@
+//! `workspaces.parquet` and `api_keys.parquet`: ids → names (API keys with their creator),
+//! replaced only when their content changed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::partition::{self, content_hash};
+use super::state::State;
+use crate::api::AdminClient;
+use crate::error::Result;
+use crate::frames::{api_keys_frame, workspaces_frame};
+
+pub const WORKSPACES: &str = "workspaces.parquet";
+pub const API_KEYS: &str = "api_keys.parquet";
+
+/// Fetches both lists and writes the ones whose content changed.
+pub async fn refresh(root: &Path, client: &AdminClient, state: &mut State) -> Result<()> {
+    let (ws, keys) = futures::try_join!(client.workspaces(), client.api_keys())?;
+    for (file, df) in [(WORKSPACES, workspaces_frame(&ws)?), (API_KEYS, api_keys_frame(&keys)?)] {
+        let hash = content_hash(&df)?;
+        let path = root.join(file);
+        if state.labels.get(file) != Some(&hash) || !path.exists() {
+            partition::write(&path, &df)?;
+            state.labels.insert(file.to_owned(), hash);
+        }
+    }
+    Ok(())
+}
+
+/// Workspace id → name, from the store (empty when never synced).
+pub fn workspace_names(root: &Path) -> Result<BTreeMap<String, String>> {
+    let path = root.join(WORKSPACES);
+    if !path.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let df = partition::read(&path, Some(&["workspace_id", "name"]))?;
+    let (ids, names) = (df.column("workspace_id")?.str()?.clone(), df.column("name")?.str()?.clone());
+    Ok(ids.iter().zip(names.iter()).filter_map(|(i, n)| Some((i?.to_owned(), n?.to_owned()))).collect())
+}

@@ -1,0 +1,238 @@
+//! The store: a directory of plain Hive-partitioned Parquet that scheduled jobs sync on a cadence
+//! and reconcile from without calling the API (DESIGN §7).
+//!
+//! ```text
+//! DIR/usage/date=YYYY-MM-DD/part-0.parquet    usage (1h buckets, every price dimension and the key)
+//! DIR/cost/date=YYYY-MM-DD/part-0.parquet     cost (the day's lines)
+//! DIR/workspaces.parquet, DIR/api_keys.parquet
+//! DIR/restatements.parquet, DIR/findings.parquet
+//! DIR/_history/<dataset>/date=…/<UTC stamp>.parquet
+//! DIR/state.json
+//! ```
+//!
+//! It is the embedded default: no server, files that Polars, DuckDB and Spark read as they are.
+//! Every write is atomic (`fsio`), one writer holds the lock at a time, and nothing is deleted:
+//! a replaced partition goes to `_history/`.
+
+pub mod findings;
+mod labels;
+mod lock;
+pub mod partition;
+pub mod restatements;
+pub mod state;
+mod sync;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use polars::prelude::*;
+
+pub use state::State;
+pub use sync::{SyncOptions, SyncSummary, is_store};
+
+use crate::error::{Error, Result};
+use crate::frames::{CostFrame, UsageFrame};
+use crate::rates::RateCard;
+use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
+use crate::window::TimeWindow;
+
+/// The two datasets of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dataset {
+    Usage,
+    Cost,
+}
+
+impl Dataset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dataset::Usage => "usage",
+            Dataset::Cost => "cost",
+        }
+    }
+}
+
+pub(crate) fn store_err(path: impl AsRef<Path>, message: impl Into<String>) -> Error {
+    Error::Store { path: path.as_ref().display().to_string(), message: message.into(), hint: None }
+}
+
+pub(crate) fn store_hint(path: impl AsRef<Path>, message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::Store { path: path.as_ref().display().to_string(), message: message.into(), hint: Some(hint.into()) }
+}
+
+/// The cause of an I/O error, without its path (the store error names the file).
+pub(crate) fn io_cause(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A store directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// A store to sync into: created if the directory is missing or empty; a non-empty directory
+    /// that is not a store is refused (it is somebody else's).
+    pub fn create_or_open(root: &Path) -> Result<Store> {
+        if root.join("state.json").is_file() {
+            return Store::open(root);
+        }
+        if root.exists() {
+            let mut entries = std::fs::read_dir(root).map_err(|e| store_err(root, format!("cannot read it: {e}")))?;
+            if !root.is_dir() || entries.next().is_some() {
+                return Err(store_hint(
+                    root,
+                    "is not a counterfoil store (no state.json) and is not empty",
+                    "give sync an empty or new directory",
+                ));
+            }
+        }
+        std::fs::create_dir_all(root).map_err(|e| store_err(root, format!("cannot create it: {e}")))?;
+        // The state exists from the start, so a directory a killed first run left behind is
+        // still recognised as a store and the next run completes it.
+        let store = Store { root: root.to_path_buf() };
+        State::new(Utc::now()).write(&store.state_path())?;
+        Ok(store)
+    }
+
+    /// An existing store, for reading.
+    pub fn open(root: &Path) -> Result<Store> {
+        if !root.join("state.json").is_file() {
+            return Err(store_hint(
+                root,
+                "is not a counterfoil store (no state.json)",
+                "create one with `counterfoil sync --store DIR`",
+            ));
+        }
+        let store = Store { root: root.to_path_buf() };
+        store.state()?;
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.root.join("state.json")
+    }
+
+    /// The store's `state.json`.
+    pub fn state(&self) -> Result<State> {
+        State::read(&self.state_path())
+    }
+
+    fn state_or_new(&self) -> Result<State> {
+        if self.state_path().exists() { self.state() } else { Ok(State::new(Utc::now())) }
+    }
+
+    /// The partition files of `dataset` for the UTC days of `window` (every stored day when
+    /// `None`), checked to exist and to be covered by the state.
+    pub fn partition_files(&self, dataset: Dataset, window: Option<TimeWindow>) -> Result<Vec<PathBuf>> {
+        let state = self.state()?;
+        let days = state.days(dataset);
+        let wanted: Vec<chrono::NaiveDate> = match window {
+            None => days.keys().copied().collect(),
+            Some(w) => {
+                w.check_whole_days()?;
+                let mut out = Vec::new();
+                let mut d = w.start.date_naive();
+                while d < w.end.date_naive() {
+                    out.push(d);
+                    d += Duration::days(1);
+                }
+                out
+            }
+        };
+        let (first, last) = (days.keys().next().copied(), days.keys().next_back().copied());
+        let mut files = Vec::with_capacity(wanted.len());
+        for d in wanted {
+            if !days.contains_key(&d) {
+                let covered = match (first, last) {
+                    (Some(f), Some(l)) => format!("it holds {f} to {l}"),
+                    _ => "it holds nothing yet".into(),
+                };
+                return Err(store_hint(
+                    &self.root,
+                    format!("has no {} for {d} ({covered})", dataset.as_str()),
+                    "run `counterfoil sync --store DIR` (with --backfill-days for older days) or choose a window the store covers",
+                ));
+            }
+            let p = partition::path(&self.root, dataset, d);
+            if !p.is_file() {
+                return Err(store_hint(
+                    &p,
+                    "is missing although state.json lists it",
+                    "sync again to re-fetch the day",
+                ));
+            }
+            files.push(p);
+        }
+        Ok(files)
+    }
+
+    /// The stored rows of `dataset` over `window` (only `columns`, when given).
+    pub fn read(&self, dataset: Dataset, window: TimeWindow, columns: Option<&[&str]>) -> Result<DataFrame> {
+        let files = self.partition_files(dataset, Some(window))?;
+        let mut out: Option<DataFrame> = None;
+        for f in files {
+            let df = partition::read(&f, columns)?;
+            match &mut out {
+                Some(acc) => {
+                    acc.vstack_mut(&df)
+                        .map_err(|e| store_err(&f, format!("does not match the other partitions: {e}")))?;
+                }
+                None => out = Some(df),
+            }
+        }
+        out.ok_or_else(|| store_err(&self.root, "the window holds no day"))
+    }
+
+    pub fn usage(&self, window: TimeWindow) -> Result<UsageFrame> {
+        UsageFrame::new(&self.read(Dataset::Usage, window, None)?)
+    }
+
+    pub fn cost(&self, window: TimeWindow) -> Result<CostFrame> {
+        CostFrame::new(&self.read(Dataset::Cost, window, None)?)
+    }
+
+    pub fn restatements(&self) -> Result<DataFrame> {
+        restatements::read(&self.root)
+    }
+
+    pub fn findings(&self) -> Result<DataFrame> {
+        findings::read(&self.root)
+    }
+
+    /// Workspace names stored by the last sync.
+    pub fn workspace_names(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        labels::workspace_names(&self.root)
+    }
+
+    /// Reconciles `window` from the store (no API call), upserts its discrepancies into
+    /// `findings.parquet` at `now`, and adds `first_seen` to the lines. Returns the reconciliation
+    /// and whether any discrepancy is new in this run.
+    pub fn reconcile(
+        &self,
+        window: TimeWindow,
+        card: &RateCard,
+        tolerance: Tolerance,
+        now: DateTime<Utc>,
+    ) -> Result<(Reconciliation, bool)> {
+        let options = Options { tolerance, window: Some(window), workspace_names: self.workspace_names()? };
+        let mut rec = reconcile(&self.usage(window)?, &self.cost(window)?, card, &options)?;
+        let first_seen =
+            findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
+        let new = first_seen.contains(&Some(now));
+        let column = crate::frames::columns::datetime(
+            "first_seen",
+            first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
+        );
+        rec.lines.with_column(column)?;
+        Ok((rec, new))
+    }
+}

@@ -1,0 +1,360 @@
+//! `sync`: bring a store up to date on the cadence of DESIGN §7, writing only what changed.
+//!
+//! The first run backfills `backfill_days` full UTC days plus today. Every run re-reads today and
+//! yesterday (hours keep arriving, and the API restates recent hours within about 4 hours,
+//! occasionally 24); days T-2 … T-`restate_days` are re-read once per UTC day; older days only
+//! when missing. A day is written only after all its pages arrived, whole and atomically; an
+//! unchanged day is not written at all (content hashes); a changed day's old partition goes to
+//! `_history/`, and if buckets that had already ended when it was last fetched changed, the
+//! change is logged in `restatements.parquet`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use polars::prelude::*;
+
+use super::partition::{self, content_hash};
+use super::restatements::{Restatement, append};
+use super::state::{DayState, OrgIdentity, State};
+use super::{Dataset, Store, labels, store_hint};
+use crate::api::{AdminClient, BucketWidth, CostQuery, UsageDimension, UsageQuery};
+use crate::error::Result;
+use crate::frames::{CostFrame, UsageFrame, cost_frame, usage_frame};
+use crate::window::TimeWindow;
+
+/// How a sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub backfill_days: u32,
+    pub restate_days: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { backfill_days: 14, restate_days: 3 }
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncSummary {
+    /// (dataset, day) partitions written because they were new or changed.
+    pub written: usize,
+    pub unchanged: usize,
+    /// Written partitions whose already-ended buckets changed (logged as restatements).
+    pub restated: usize,
+    pub requests: u64,
+    pub seconds: f64,
+    /// The days fetched.
+    pub days: Vec<NaiveDate>,
+    /// A stale lock left by a dead writer, taken over.
+    pub took_over_lock_from: Option<u32>,
+    /// Whether a signal stopped the run between two days.
+    pub interrupted: bool,
+}
+
+impl SyncSummary {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "days_written": self.written,
+            "days_unchanged": self.unchanged,
+            "days_restated": self.restated,
+            "requests": self.requests,
+            "seconds": (self.seconds * 1000.0).round() / 1000.0,
+            "days_fetched": self.days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            "took_over_lock_from": self.took_over_lock_from,
+            "interrupted": self.interrupted,
+        })
+    }
+
+    /// `15 days written, 0 unchanged, 0 restated; 7 requests in 1.3 s`
+    pub fn line(&self) -> String {
+        format!(
+            "{} written, {} unchanged, {} restated ({} days fetched); {} requests in {:.1} s{}",
+            self.written,
+            self.unchanged,
+            self.restated,
+            self.days.len(),
+            self.requests,
+            self.seconds,
+            if self.interrupted { "; stopped by a signal" } else { "" }
+        )
+    }
+}
+
+fn midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+}
+
+/// The days this run must fetch, and whether the restatement window is among them.
+fn due_days(state: &State, today: NaiveDate, o: &SyncOptions) -> (BTreeSet<NaiveDate>, bool) {
+    let mut due = BTreeSet::new();
+    let first = state.usage.keys().chain(state.cost.keys()).min().copied();
+    let Some(first) = first else {
+        for k in 0..=o.backfill_days as i64 {
+            due.insert(today - Duration::days(k));
+        }
+        return (due, true);
+    };
+    // Gaps (a run that did not happen, an API failure that left a day unwritten).
+    let mut d = first;
+    while d <= today {
+        if !state.usage.contains_key(&d) || !state.cost.contains_key(&d) {
+            due.insert(d);
+        }
+        d += Duration::days(1);
+    }
+    due.insert(today);
+    due.insert(today - Duration::days(1));
+    let restate = state.restate_checked != Some(today);
+    if restate {
+        for k in 2..=o.restate_days as i64 {
+            let d = today - Duration::days(k);
+            if d >= first {
+                due.insert(d);
+            }
+        }
+    }
+    (due, restate)
+}
+
+/// Runs of consecutive days.
+fn ranges(days: &BTreeSet<NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &d in days {
+        match out.last_mut() {
+            Some((_, end)) if *end + Duration::days(1) == d => *end = d,
+            _ => out.push((d, d)),
+        }
+    }
+    out
+}
+
+fn day_rows(df: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
+    let (s, e) = (midnight(day).timestamp_micros(), (midnight(day) + Duration::days(1)).timestamp_micros());
+    let t = df.column("bucket_start")?.as_materialized_series().to_physical_repr().i64()?.clone();
+    let mask: BooleanChunked = t.iter().map(|v| v.is_some_and(|v| v >= s && v < e)).collect();
+    Ok(df.filter(&mask)?)
+}
+
+/// Rows of buckets that had ended by `t`.
+fn ended_by(df: &DataFrame, t: DateTime<Utc>) -> Result<DataFrame> {
+    let end = df.column("bucket_end")?.as_materialized_series().to_physical_repr().i64()?.clone();
+    let mask: BooleanChunked = end.iter().map(|v| v.is_some_and(|v| v <= t.timestamp_micros())).collect();
+    Ok(df.filter(&mask)?)
+}
+
+/// Σ of the five token counts (usage) or of `amount_usd` (cost).
+fn totals(dataset: Dataset, df: &DataFrame) -> Result<(Option<i64>, Option<i128>)> {
+    Ok(match dataset {
+        Dataset::Usage => {
+            let mut sum = 0i128;
+            for c in crate::frames::TOKEN_COLUMNS.iter().map(|(c, _)| *c) {
+                for v in df.column(c)?.i64()?.iter().flatten() {
+                    sum += v as i128;
+                }
+            }
+            (Some(i64::try_from(sum).unwrap_or(i64::MAX)), None)
+        }
+        Dataset::Cost => {
+            let mut sum = 0i128;
+            for v in df.column("amount_usd")?.decimal()?.physical().iter().flatten() {
+                sum = crate::money::add(sum, v, "a day's cost total")?;
+            }
+            (None, Some(sum))
+        }
+    })
+}
+
+impl Store {
+    /// Brings the store up to date through `client`; `stop` ends the run cleanly between days.
+    pub async fn sync(&self, client: &AdminClient, options: &SyncOptions, stop: &AtomicBool) -> Result<SyncSummary> {
+        let started = Instant::now();
+        let requests_before = client.requests();
+        let lock = super::lock::acquire(&self.root)?;
+        partition::sweep_temporaries(&self.root)?;
+        let mut state = self.state_or_new()?;
+        let mut summary = SyncSummary { took_over_lock_from: lock.took_over_from, ..SyncSummary::default() };
+
+        let org = client.organization().await?;
+        match &state.organization {
+            Some(known) if known.id != org.id => {
+                return Err(store_hint(
+                    &self.root,
+                    format!("belongs to organization {} ({}), not {} ({})", known.name, known.id, org.name, org.id),
+                    "use one store per organization",
+                ));
+            }
+            _ => state.organization = Some(OrgIdentity { id: org.id, name: org.name }),
+        }
+
+        let now = client.config().now();
+        let today = now.date_naive();
+        let (due, restate_window) = due_days(&state, today, options);
+        let refresh_labels = state.labels.is_empty() || restate_window;
+        if refresh_labels {
+            labels::refresh(&self.root, client, &mut state).await?;
+        }
+        for (first, last) in ranges(&due) {
+            let window = TimeWindow { start: midnight(first), end: midnight(last) + Duration::days(1) };
+            let mut uq = UsageQuery::new(window, BucketWidth::Hour);
+            uq.group_by = UsageDimension::DEFAULT.to_vec();
+            let cq = CostQuery::new(window);
+            let (u, c) = futures::try_join!(client.usage_buckets(&uq), client.cost_buckets(&cq))?;
+            let usage = UsageFrame::new(&usage_frame(&u)?)?.into_df();
+            let cost = CostFrame::new(&cost_frame(&c)?)?.into_df();
+            let mut day = first;
+            while day <= last {
+                for (dataset, frame) in [(Dataset::Usage, &usage), (Dataset::Cost, &cost)] {
+                    self.put_day(&mut state, dataset, day, day_rows(frame, day)?, now, &mut summary)?;
+                }
+                self.mark_complete(&mut state, today, options);
+                state.write(&self.state_path())?;
+                summary.days.push(day);
+                if stop.load(Ordering::SeqCst) {
+                    summary.interrupted = true;
+                    break;
+                }
+                day += Duration::days(1);
+            }
+            if summary.interrupted {
+                break;
+            }
+        }
+        if restate_window && !summary.interrupted {
+            state.restate_checked = Some(today);
+        }
+        self.mark_complete(&mut state, today, options);
+        state.write(&self.state_path())?;
+        summary.requests = client.requests() - requests_before;
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+
+    /// Days older than the restatement window are complete; the rest may still change.
+    fn mark_complete(&self, state: &mut State, today: NaiveDate, options: &SyncOptions) {
+        let cutoff = today - Duration::days(options.restate_days as i64);
+        for d in [Dataset::Usage, Dataset::Cost] {
+            for (day, s) in state.days_mut(d).iter_mut() {
+                s.complete = *day < cutoff;
+            }
+        }
+    }
+
+    /// Stores one dataset's day: nothing if unchanged, else the old version to `_history/`, the
+    /// new one in place, and a restatement row if already-ended buckets changed.
+    fn put_day(
+        &self,
+        state: &mut State,
+        dataset: Dataset,
+        day: NaiveDate,
+        new: DataFrame,
+        now: DateTime<Utc>,
+        summary: &mut SyncSummary,
+    ) -> Result<()> {
+        let path = partition::path(&self.root, dataset, day);
+        let new_hash = content_hash(&new)?;
+        // The file, not the state, is the truth: a crash may have left one ahead of the other.
+        let old = if path.exists() { Some(partition::read(&path, None)?) } else { None };
+        let old_hash = old.as_ref().map(content_hash).transpose()?;
+        let previous = state.days(dataset).get(&day).cloned();
+        if old_hash.as_deref() == Some(new_hash.as_str()) {
+            summary.unchanged += 1;
+        } else {
+            if let (Some(old), Some(prev), Some(old_hash)) = (&old, &previous, &old_hash) {
+                let since = prev.fetched_at;
+                if content_hash(&ended_by(old, since)?)? != content_hash(&ended_by(&new, since)?)? {
+                    let (old_tokens, old_usd) = totals(dataset, old)?;
+                    let (new_tokens, new_usd) = totals(dataset, &new)?;
+                    append(
+                        &self.root,
+                        &Restatement {
+                            detected_at: now,
+                            dataset,
+                            date: day,
+                            old_rows: old.height(),
+                            new_rows: new.height(),
+                            old_tokens,
+                            new_tokens,
+                            old_usd,
+                            new_usd,
+                            old_hash: old_hash.clone(),
+                            new_hash: new_hash.clone(),
+                        },
+                    )?;
+                    summary.restated += 1;
+                }
+            }
+            partition::archive(&self.root, dataset, day, now)?;
+            partition::write(&path, &new)?;
+            summary.written += 1;
+        }
+        state
+            .days_mut(dataset)
+            .insert(day, DayState { fetched_at: now, rows: new.height(), content_hash: new_hash, complete: false });
+        Ok(())
+    }
+}
+
+/// Whether `root` looks like a store (has its `state.json`).
+pub fn is_store(root: &Path) -> bool {
+    root.join("state.json").is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_cadence() {
+        let o = SyncOptions { backfill_days: 3, restate_days: 3 };
+        let mut state = State::new(Utc::now());
+        let (due, restate) = due_days(&state, d("2026-11-20"), &o);
+        assert_eq!(due.len(), 4, "three full days plus today");
+        assert!(restate);
+        for day in [
+            "2026-11-10",
+            "2026-11-11",
+            "2026-11-12",
+            "2026-11-13",
+            "2026-11-14",
+            "2026-11-15",
+            "2026-11-16",
+            "2026-11-17",
+            "2026-11-18",
+            "2026-11-19",
+            "2026-11-20",
+        ] {
+            for ds in [Dataset::Usage, Dataset::Cost] {
+                state.days_mut(ds).insert(
+                    d(day),
+                    DayState { fetched_at: Utc::now(), rows: 0, content_hash: String::new(), complete: false },
+                );
+            }
+        }
+        state.restate_checked = Some(d("2026-11-20"));
+        let (due, restate) = due_days(&state, d("2026-11-20"), &o);
+        assert_eq!(
+            due.into_iter().collect::<Vec<_>>(),
+            vec![d("2026-11-19"), d("2026-11-20")],
+            "same day: today and yesterday"
+        );
+        assert!(!restate);
+        let (due, restate) = due_days(&state, d("2026-11-21"), &o);
+        let due: Vec<_> = due.into_iter().collect();
+        assert_eq!(due, vec![d("2026-11-18"), d("2026-11-19"), d("2026-11-20"), d("2026-11-21")], "a new day: T-3…T");
+        assert!(restate);
+        assert_eq!(ranges(&due.iter().copied().collect()), vec![(d("2026-11-18"), d("2026-11-21"))]);
+        state.usage.remove(&d("2026-11-12"));
+        let (due, _) = due_days(&state, d("2026-11-20"), &o);
+        assert!(due.contains(&d("2026-11-12")), "a gap is filled");
+        assert!(!due.contains(&d("2026-11-11")), "older days are never re-read");
+    }
+}
