@@ -1,4 +1,7 @@
-"""The README's Python examples run as written (against the simulated organization)."""
+"""The README's Python examples run as written (against the simulated organization).
+
+Blocks fenced as ```python are runnable and run here; ```py marks illustrative snippets (an
+Airflow DAG, Spark) that need systems the tests do not have."""
 
 import re
 from pathlib import Path

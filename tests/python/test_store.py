@@ -191,3 +191,84 @@ def check_whole(root: Path) -> None:
         pl.read_parquet(f)  # a torn file would not read
     leftovers = [p for p in root.rglob(".*") if p.is_file() and not p.name.endswith(".lock")]
     assert all(p.parent.name.startswith("date=") or p.parent == root for p in leftovers)
+
+
+def test_watch_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
+    org = cf.simulate.Organization(seed=21, days=3)
+    with cf.FakeAdminApi(org) as api:
+        cmd = [sys.executable, "-m", "counterfoil", "sync", "--store", str(tmp_path / "s"), "--api-key", api.api_key]
+        cmd += ["--base-url", api.base_url, "--backfill-days", "2", "--watch", "--interval", "1s", "--format", "json"]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        assert p.stdout is not None
+        lines = [p.stdout.readline(), p.stdout.readline()]  # two runs, a second apart
+        assert time.monotonic() < deadline
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    first, second = (json.loads(x) for x in lines)
+    assert first["days_written"] == 6 and second["days_written"] == 0, (first, second)
+
+
+def test_an_api_failure_halfway_leaves_the_store_whole_and_the_next_run_completes(tmp_path: Path) -> None:
+    org = cf.simulate.Organization(seed=22, days=9)
+    root = tmp_path / "s"
+    args = ["sync", "--store", str(root), "--backfill-days", "8", "--max-retries", "0", "--concurrency", "1"]
+    with cf.FakeAdminApi(org, error_every=4) as flaky:
+        p = run(*args, "--api-key", flaky.api_key, "--base-url", flaky.base_url)
+    assert p.returncode == 4 and "HTTP 500" in p.stderr, p.stderr
+    check_whole(root)
+    with cf.FakeAdminApi(org) as api:
+        p = run(*args, "--api-key", api.api_key, "--base-url", api.base_url, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    check_whole(root)
+    assert len(list(root.glob("usage/*/*.parquet"))) == 9
+
+
+def test_a_failed_write_keeps_the_old_partition(tmp_path: Path) -> None:
+    """A disk that fills up mid-partition (here: a file-size limit on the process) fails the run
+    with a message naming the file; every stored partition stays as it was."""
+    import resource
+
+    org = cf.simulate.Organization(seed=23, days=3)
+    root = tmp_path / "s"
+    with cf.FakeAdminApi(org) as api:
+        base = ["sync", "--store", str(root), "--api-key", api.api_key, "--base-url", api.base_url, "--backfill-days", "2"]
+        assert run(*base).returncode == 0
+        before = {p: p.read_bytes() for p in root.glob("*/date=*/part-0.parquet")}
+        yesterday = org.window[1].date() - dt.timedelta(days=1)
+        api.restate(yesterday, 0.5)
+
+        def limit() -> None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+        p = subprocess.run(
+            [sys.executable, "-m", "counterfoil", *base], capture_output=True, text=True, timeout=120, preexec_fn=limit
+        )
+    assert p.returncode == 2, p.stderr
+    assert "part-0.parquet" in p.stderr or ".parquet" in p.stderr, p.stderr
+    check_whole(root)
+    for path, data in before.items():
+        assert path.read_bytes() == data, f"{path} changed although its write failed"
+
+
+def test_a_window_the_store_does_not_hold_is_refused(synced: tuple[cf.Store, cf.simulate.Organization]) -> None:
+    store, _ = synced
+    p = run("reconcile", "--store", store.path, "--start", "2025-01-01", "--end", "2025-01-03")
+    assert p.returncode == 2
+    assert "has no usage for 2025-01-01" in p.stderr and "hint:" in p.stderr
+
+
+def test_a_damaged_partition_is_named(synced: tuple[cf.Store, cf.simulate.Organization], tmp_path: Path) -> None:
+    import shutil
+
+    store, org = synced
+    copy = tmp_path / "copy"
+    shutil.copytree(store.path, copy)
+    victim = sorted(copy.glob("usage/*/part-0.parquet"))[-2]  # inside the window
+    victim.write_bytes(victim.read_bytes()[:100])
+    start, end = org.window
+    p = run("reconcile", "--store", str(copy), "--start", str(start.date() + dt.timedelta(days=1)), "--end", str(end.date()))
+    assert p.returncode == 2
+    assert str(victim) in p.stderr and "not a readable Parquet file" in p.stderr
