@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 use crate::money;
-use crate::pricing::{cost_of, units_cost};
+use super::contributions::Contribution;
 use crate::rates::Unpriceable;
 
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
@@ -65,33 +65,26 @@ impl RateSeen {
 }
 
 impl UsageSide {
-    fn add_quantity(&mut self, quantity: i64) -> Result<()> {
-        self.quantity = self.quantity.checked_add(quantity).ok_or_else(|| {
+    /// Adds one usage group's contribution: exact, checked.
+    pub fn add(&mut self, c: &Contribution) -> Result<()> {
+        self.quantity = self.quantity.checked_add(c.quantity).ok_or_else(|| {
             Error::input("the quantity of one reconciliation line is beyond Int64; refusing to wrap it")
         })?;
-        Ok(())
-    }
-
-    /// Adds `quantity` tokens at `micros` (R × 10⁶ for R USD per MTok): exact, checked.
-    pub fn add_tokens(&mut self, quantity: i64, micros: i128) -> Result<()> {
-        self.add_quantity(quantity)?;
-        self.rate = self.rate.with(micros * 1_000_000);
-        self.priced_sum = money::add(self.priced_sum, cost_of(quantity, micros)?, "an expected total")?;
-        Ok(())
-    }
-
-    /// Adds `quantity` units (web searches) at `unit`, a scale-12 USD mantissa.
-    pub fn add_units(&mut self, quantity: i64, unit: i128) -> Result<()> {
-        self.add_quantity(quantity)?;
-        self.rate = self.rate.with(unit);
-        self.priced_sum = money::add(self.priced_sum, units_cost(quantity, unit)?, "an expected total")?;
-        Ok(())
-    }
-
-    /// Adds `quantity` that cannot be priced, and why; the line then has no expected amount.
-    pub fn add_unpriced(&mut self, quantity: i64, reason: &Unpriceable) -> Result<()> {
-        self.add_quantity(quantity)?;
-        self.unpriced.get_or_insert_with(|| reason.clone());
+        match &c.expected {
+            Ok(e) => {
+                if let Some(r) = c.rate {
+                    self.rate = self.rate.with(r);
+                }
+                self.priced_sum = money::add(self.priced_sum, *e, "an expected total")?;
+                self.not_in_cost_report |= c.not_in_cost_report;
+                if self.note.is_none() {
+                    self.note.clone_from(&c.note);
+                }
+            }
+            Err(reason) => {
+                self.unpriced.get_or_insert_with(|| reason.clone());
+            }
+        }
         Ok(())
     }
 

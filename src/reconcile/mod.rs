@@ -6,6 +6,7 @@
 //! same key. Both sides meet in a map keyed on DESIGN §4's key; statuses, explanations and the
 //! summary follow. Money stays in scale-12 integer mantissas throughout: exact.
 
+pub mod contributions;
 mod explain;
 pub mod fetch;
 mod findings;

@@ -1,31 +1,21 @@
 //! The two sides of a reconciliation, each summed to the line key with checked arithmetic.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use super::contributions::{contributions, date_of};
 use super::key::{CostSide, LineKey, UsageSide};
 use crate::error::{Error, Result};
-use crate::frames::aggregate::sum_by_day;
 use crate::frames::{CostFrame, UsageFrame};
-use crate::money::to_mantissa;
-use crate::pricing::{KeyPrice, NOT_IN_COST_REPORT, key_price};
-use crate::rates::{PriceQuery, RateCard, TokenType, Unpriceable};
+use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
 /// Key dimensions that cost_report may leave null on every line of a day.
 pub const COARSENABLE: [&str; 4] = ["model", "service_tier", "context_window", "inference_geo"];
 
-/// The usage dimensions a reconciliation sums over, in [`sum_by_day`] order.
-const USAGE_DIMS: [&str; 6] = ["workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
-
 const MICROS_PER_DAY: i64 = 86_400_000_000;
-
-pub(crate) fn date_of(day: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(day as i64)
-}
 
 fn starts(df: &DataFrame) -> Result<Int64Chunked> {
     Ok(df.column("bucket_start")?.as_materialized_series().to_physical_repr().i64()?.clone())
@@ -111,92 +101,16 @@ pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate
         .collect()
 }
 
-/// Usage summed to the pricing key, priced, and summed to the line key (one per token type,
-/// plus web search per day and workspace).
-///
-/// On a coarsened day the dimensions cost_report left null are dropped from the key, except for
-/// usage that is not in cost_report at all (Priority): it keeps its full key, so it is never
-/// merged into a billed line.
+/// Usage priced and summed to the line key: one line per token type, plus web search per day
+/// and workspace (see [`contributions`]).
 pub fn usage_side(
     usage: &UsageFrame,
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
 ) -> Result<BTreeMap<LineKey, UsageSide>> {
-    let groups = sum_by_day(usage, &USAGE_DIMS)?;
-    let web_unit = card.unit_price("web_search").map(|u| to_mantissa(u.price)).transpose()?;
-    type Key = (i32, [Option<Arc<str>>; 5]);
-    let mut prices: HashMap<Key, KeyPrice> = HashMap::new();
     let mut out: BTreeMap<LineKey, UsageSide> = BTreeMap::new();
-    for g in &groups {
-        let date = date_of(g.day);
-        let d = |j: usize| g.dims[j].as_deref();
-        let (ws, model, tier, ctx, geo, speed) = (d(0), d(1), d(2), d(3), d(4), d(5));
-        let pk: Key = (g.day, [1, 2, 3, 4, 5].map(|j| g.dims[j].clone()));
-        let price = prices.entry(pk).or_insert_with(|| {
-            let q = PriceQuery {
-                model: model.unwrap_or(""),
-                day: date,
-                service_tier: tier,
-                context_window: ctx,
-                inference_geo: geo,
-                speed,
-            };
-            key_price(card, &q)
-        });
-        let billed = price.status != NOT_IN_COST_REPORT;
-        let c = coarse.get(&date).filter(|_| billed);
-        let keep = |name: &str, v: Option<&str>| {
-            if c.is_some_and(|c| c.contains(&name)) { None } else { v.map(str::to_owned) }
-        };
-        for (t, tt) in TokenType::ALL.iter().enumerate() {
-            let n = g.counts[t];
-            if n == 0 {
-                continue;
-            }
-            let key = LineKey {
-                date,
-                workspace_id: ws.map(str::to_owned),
-                model: keep("model", model),
-                service_tier: keep("service_tier", tier),
-                context_window: keep("context_window", ctx),
-                inference_geo: keep("inference_geo", geo),
-                cost_type: "tokens".into(),
-                token_type: Some(tt.api_name().into()),
-            };
-            let side = out.entry(key).or_default();
-            match price.micros {
-                Some(micros) => {
-                    side.add_tokens(n, micros[t])?;
-                    side.not_in_cost_report |= !billed;
-                    if side.note.is_none() {
-                        side.note.clone_from(&price.note);
-                    }
-                }
-                None => {
-                    let reason =
-                        price.reason.as_ref().ok_or_else(|| Error::Internal("unpriced without a reason".into()))?;
-                    side.add_unpriced(n, reason)?
-                }
-            }
-        }
-        let w = g.counts[5];
-        if w > 0 {
-            let key = LineKey {
-                date,
-                workspace_id: ws.map(str::to_owned),
-                model: None,
-                service_tier: None,
-                context_window: None,
-                inference_geo: None,
-                cost_type: "web_search".into(),
-                token_type: None,
-            };
-            let side = out.entry(key).or_default();
-            match web_unit {
-                Some(unit) => side.add_units(w, unit)?,
-                None => side.add_unpriced(w, &Unpriceable::NoUnitPrice { cost_type: "web_search".into() })?,
-            }
-        }
+    for c in contributions(usage, card, coarse, &[])? {
+        out.entry(c.line.clone()).or_default().add(&c)?;
     }
     Ok(out)
 }
