@@ -10,6 +10,7 @@ pub mod cli;
 pub mod error;
 pub mod frames;
 pub mod fsio;
+pub mod model;
 pub mod money;
 pub mod pricing;
 pub mod rates;

@@ -2,9 +2,9 @@
 
 use chrono::NaiveDate;
 
+use super::contributions::Contribution;
 use crate::error::{Error, Result};
 use crate::money;
-use super::contributions::Contribution;
 use crate::rates::Unpriceable;
 
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token

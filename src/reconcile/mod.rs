@@ -13,7 +13,7 @@ mod findings;
 mod key;
 pub mod labels;
 mod lines;
-mod sides;
+pub mod sides;
 pub mod summary;
 
 use std::collections::BTreeMap;
