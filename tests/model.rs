@@ -67,7 +67,9 @@ fn usage(rows: &[U<'_>]) -> UsageFrame {
 }
 
 /// One cost line: (day, model, token type, cost_type, USD).
-fn cost(lines: &[(&str, Option<&str>, Option<&str>, &str, Decimal)]) -> CostFrame {
+type CostLine<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, Decimal);
+
+fn cost(lines: &[CostLine<'_>]) -> CostFrame {
     let buckets: Vec<Bucket<CostResult>> = lines
         .iter()
         .map(|(day, model, tt, ct, amount)| Bucket {
