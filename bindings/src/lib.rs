@@ -6,6 +6,7 @@ mod client;
 mod convert;
 mod errors;
 mod gateway;
+mod model;
 mod pricing;
 mod rates;
 mod reconcile;
@@ -28,6 +29,8 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
 mod _native {
     #[pymodule_export]
     use super::client::PyAdminClient;
+    #[pymodule_export]
+    use super::model::{PyScenario, attribute, cache_report, forecast, spend_report, whatif};
     #[pymodule_export]
     use super::pricing::price;
     #[pymodule_export]

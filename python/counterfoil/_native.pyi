@@ -179,3 +179,66 @@ class RateCardError(CounterfoilError): ...
 class InputError(CounterfoilError): ...
 class StoreError(CounterfoilError): ...
 class RateCardWarning(UserWarning): ...
+
+def attribute(
+    usage: pl.DataFrame,
+    cost: pl.DataFrame,
+    card: RateCard | None = None,
+    *,
+    workspaces: pl.DataFrame | None = None,
+    api_keys: pl.DataFrame | None = None,
+    by: list[str] | None = None,
+    start: _When | None = None,
+    end: _When | None = None,
+) -> pl.DataFrame: ...
+def cache_report(
+    usage: pl.DataFrame,
+    card: RateCard | None = None,
+    by: list[str] | None = None,
+    *,
+    start: _When | None = None,
+    end: _When | None = None,
+) -> pl.DataFrame: ...
+@final
+class Scenario:
+    def __new__(
+        cls,
+        *,
+        swap_models: dict[str, str] | None = None,
+        batch_share: Decimal | str | int | float | None = None,
+        cache_ttl: str | None = None,
+        inference_geo: str | None = None,
+        price_date: _When | None = None,
+        discount_factor: Decimal | str | int | float | None = None,
+        where: dict[str, str | list[str | None] | None] | None = None,
+    ) -> Scenario: ...
+
+def whatif(
+    usage: pl.DataFrame,
+    scenario: Scenario,
+    card: RateCard | None = None,
+    by: list[str] | None = None,
+    *,
+    start: _When | None = None,
+    end: _When | None = None,
+) -> pl.DataFrame: ...
+def forecast(
+    cost: pl.DataFrame,
+    month: str | None = None,
+    budget_usd: Decimal | str | int | None = None,
+    today: _When | None = None,
+) -> dict[str, Any]: ...
+def spend_report(
+    usage: pl.DataFrame,
+    cost: pl.DataFrame,
+    start: _When,
+    end: _When,
+    card: RateCard | None = None,
+    *,
+    workspaces: pl.DataFrame | None = None,
+    api_keys: pl.DataFrame | None = None,
+    scenario: Scenario | None = None,
+    budget_usd: Decimal | str | int | None = None,
+    today: _When | None = None,
+    path: str | PathLike[str] | None = None,
+) -> str | None: ...

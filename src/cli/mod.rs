@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod model;
 mod reconcile;
 mod sync;
 
@@ -57,6 +58,11 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::Cost(a) => commands::cost(a, stdout, stderr),
         Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
         Command::Sync(a) => sync::run(a, stdout, stderr),
+        Command::Attribute(a) => model::attribute_cmd(*a, stdout, stderr),
+        Command::Cache(a) => model::cache_cmd(*a, stdout, stderr),
+        Command::Whatif(a) => model::whatif_cmd(*a, stdout, stderr),
+        Command::Forecast(a) => model::forecast_cmd(*a, stdout, stderr),
+        Command::SpendReport(a) => model::spend_report_cmd(*a, stdout, stderr),
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
         Command::Rates(a) => commands::rates(a, stdout, stderr),
     }

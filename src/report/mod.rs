@@ -7,6 +7,7 @@
 
 pub mod formats;
 mod html;
+pub mod spend;
 mod svg;
 mod text;
 pub mod wrap;

@@ -15,6 +15,11 @@ pub const UNDER: &str = "#2e6fb7";
 pub const UNCHECKED: &str = "#9aa0a8";
 const PALETTE: [&str; 8] = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"];
 
+/// Label every n-th day so that at most about 16 labels share the axis.
+fn label_every(n: usize) -> usize {
+    n.div_ceil(16).max(1)
+}
+
 /// One category of a diverging chart: over-billed (up), under-billed (down), unchecked (up, on top).
 pub struct Delta {
     pub label: String,
@@ -102,13 +107,15 @@ pub fn diverging_columns(title: &str, rows: &[Delta]) -> String {
                 );
             }
         }
-        let short = r.label.get(5..).unwrap_or(&r.label);
-        s += &format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
-            x + bar / 2.0,
-            bottom + 16.0,
-            esc(short)
-        );
+        if i % label_every(rows.len()) == 0 {
+            let short = r.label.get(5..).unwrap_or(&r.label);
+            s += &format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                x + bar / 2.0,
+                bottom + 16.0,
+                esc(short)
+            );
+        }
     }
     figure(title, w, h, s)
 }
@@ -202,12 +209,14 @@ pub fn stacked_columns(title: &str, days: &[String], series: &[(String, Vec<i128
                 );
             }
         }
-        s += &format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
-            x + bar / 2.0,
-            base + 14.0,
-            esc(day.get(5..).unwrap_or(day))
-        );
+        if d % label_every(days.len()) == 0 {
+            s += &format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                x + bar / 2.0,
+                base + 14.0,
+                esc(day.get(5..).unwrap_or(day))
+            );
+        }
     }
     for (j, (name, _)) in series.iter().enumerate() {
         let (col, row) = (j % 4, j / 4);

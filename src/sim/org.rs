@@ -212,10 +212,12 @@ fn generate_day(
     let day_index = day.num_days_from_ce() as u64;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ day_index);
     let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+    // Slow growth (about 6% a month), from a fixed epoch so a day's traffic never depends on the window.
+    let growth = 1.0 + 0.002 * (day - NaiveDate::from_ymd_opt(2026, 1, 1).expect("epoch")).num_days().max(0) as f64;
     let total_weight: u32 = people.apps.iter().map(|a| a.weight).sum();
     let mut day_records = Vec::new();
     for hour in 0..24u32 {
-        let mean = cfg.peak_records_per_hour as f64 * diurnal(hour) * if weekend { 0.4 } else { 1.0 };
+        let mean = cfg.peak_records_per_hour as f64 * diurnal(hour) * growth * if weekend { 0.4 } else { 1.0 };
         let n = (mean * rng.random_range(0.6..1.4)).round() as u32;
         for _ in 0..n {
             let mut pick = rng.random_range(0..total_weight);

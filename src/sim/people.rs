@@ -80,25 +80,31 @@ pub(crate) fn people(rng: &mut ChaCha8Rng, start: DateTime<Utc>, end: DateTime<U
         ws(rng, "Batch Pipeline", "global", None),
         ws(rng, "Legacy Prototype", "global", Some(mid)),
     ];
-    let key = |rng: &mut ChaCha8Rng, name: &str, ws: Option<usize>, status: &str| ApiKeyInfo {
+    // The people who create keys: a platform lead, two product engineers, a researcher.
+    let creators: Vec<String> = (0..4).map(|_| sim_id(rng, "user_01")).collect();
+    let key = |rng: &mut ChaCha8Rng, name: &str, ws: Option<usize>, status: &str, by: usize| ApiKeyInfo {
         id: sim_id(rng, "apikey_01"),
         name: name.into(),
         kind: Some("api_key".into()),
         created_at: created,
-        created_by: Some(crate::api::wire::Actor { id: sim_id(rng, "user_01"), kind: "user".into() }),
+        created_by: Some(crate::api::wire::Actor { id: creators[by].clone(), kind: "user".into() }),
         expires_at: None,
         partial_key_hint: Some(format!("sk-ant-api03-{}...{}", &sim_id(rng, "")[..3], &sim_id(rng, "")[..4])),
         status: status.into(),
         workspace_id: ws.map(|i| workspaces[i].id.clone()),
     };
     let api_keys = vec![
-        key(rng, "default-key", None, "active"),
-        key(rng, "prod-api", Some(0), "active"),
-        key(rng, "prod-worker", Some(0), "active"),
-        key(rng, "research-notebooks", Some(1), "active"),
-        key(rng, "us-backend", Some(2), "active"),
-        key(rng, "nightly-batch", Some(3), "active"),
-        key(rng, "prototype", Some(4), "archived"),
+        key(rng, "default-key", None, "active", 0),
+        key(rng, "prod-api", Some(0), "active", 0),
+        key(rng, "prod-worker", Some(0), "active", 1),
+        key(rng, "research-notebooks", Some(1), "active", 3),
+        key(rng, "us-backend", Some(2), "active", 2),
+        key(rng, "nightly-batch", Some(3), "active", 1),
+        key(rng, "prototype", Some(4), "archived", 3),
+        key(rng, "prod-canary", Some(0), "active", 2),
+        key(rng, "research-evals", Some(1), "active", 3),
+        key(rng, "support-bot", Some(2), "active", 2),
+        key(rng, "embeddings-backfill", Some(3), "active", 0),
     ];
     let user = sim_id(rng, "user_01");
     let svac = sim_id(rng, "svac_01");
@@ -126,6 +132,10 @@ pub(crate) fn people(rng: &mut ChaCha8Rng, start: DateTime<Utc>, end: DateTime<U
         App { ..app(Some(2), Some(4), 3, WORKHORSE, 8_000) },
         App { service_account_id: Some(svac), batch_pct: 85, ..app(Some(3), Some(5), 4, CHEAP, 15_000) },
         App { ..app(Some(4), Some(6), 1, MIXED, 4_000) },
+        App { fast_pct: 20, ..app(Some(0), Some(7), 2, FRONTIER, 10_000) },
+        App { web_pct: 5, long_pct: 15, ..app(Some(1), Some(8), 2, FRONTIER, 40_000) },
+        App { us_pct: 40, web_pct: 10, ..app(Some(2), Some(9), 3, CHEAP, 5_000) },
+        App { batch_pct: 95, ..app(Some(3), Some(10), 2, WORKHORSE, 25_000) },
     ];
     People { workspaces, api_keys, apps }
 }

@@ -208,6 +208,15 @@ impl Store {
         findings::read(&self.root)
     }
 
+    /// Workspace and API-key names (with creators) stored by the last sync.
+    pub fn labels(&self) -> Result<crate::model::Labels> {
+        let read = |file: &str| -> Result<Option<DataFrame>> {
+            let p = self.root.join(file);
+            if p.exists() { Ok(Some(partition::read(&p, None)?)) } else { Ok(None) }
+        };
+        crate::model::Labels::from_frames(read(labels::WORKSPACES)?.as_ref(), read(labels::API_KEYS)?.as_ref())
+    }
+
     /// Workspace names stored by the last sync.
     pub fn workspace_names(&self) -> Result<std::collections::BTreeMap<String, String>> {
         labels::workspace_names(&self.root)
