@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use counterfoil::TimeWindow;
 use counterfoil::frames::{CostFrame, UsageFrame};
 use counterfoil::model::{self, Labels};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::sides::{clip_cost, clip_usage};
-use counterfoil::TimeWindow;
 use pyo3::prelude::*;
 
 use crate::arrow::{from_arrow, to_polars};

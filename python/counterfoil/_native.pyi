@@ -199,6 +199,7 @@ def cache_report(
     start: _When | None = None,
     end: _When | None = None,
 ) -> pl.DataFrame: ...
+
 @final
 class Scenario:
     def __new__(

@@ -8,7 +8,8 @@ use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 
 use super::args::{
-    AttributeArgs, CacheArgs, ForecastArgs, ModelSource, Output, ScenarioArgs, SpendReportArgs, SummaryFormat, WhatifArgs,
+    AttributeArgs, CacheArgs, ForecastArgs, ModelSource, Output, ScenarioArgs, SpendReportArgs, SummaryFormat,
+    WhatifArgs,
 };
 use super::commands::{client, load_card, output};
 use crate::api::{BucketWidth, CostQuery, UsageDimension, UsageQuery};
@@ -36,19 +37,20 @@ fn load(src: &ModelSource, stderr: &mut dyn Write) -> Result<Loaded> {
     let card = load_card(src.rates.as_deref(), stderr)?;
     if let Some(dir) = &src.store {
         let store = Store::open(dir)?;
-        return Ok(Loaded { window, usage: store.usage(window)?, cost: store.cost(window)?, labels: store.labels()?, card });
+        return Ok(Loaded {
+            window,
+            usage: store.usage(window)?,
+            cost: store.cost(window)?,
+            labels: store.labels()?,
+            card,
+        });
     }
     let client = client(&src.connection, "fetching")?;
     let mut uq = UsageQuery::new(window, BucketWidth::Day);
     uq.group_by = UsageDimension::DEFAULT.to_vec();
     let cq = CostQuery::new(window);
     let (u, c, ws, keys) = block_on(async {
-        futures::try_join!(
-            client.usage_buckets(&uq),
-            client.cost_buckets(&cq),
-            client.workspaces(),
-            client.api_keys()
-        )
+        futures::try_join!(client.usage_buckets(&uq), client.cost_buckets(&cq), client.workspaces(), client.api_keys())
     })??;
     let labels = Labels::from_frames(Some(&workspaces_frame(&ws)?), Some(&api_keys_frame(&keys)?))?;
     Ok(Loaded {
@@ -72,9 +74,9 @@ fn decimal(s: &str, flag: &str) -> Result<Decimal> {
 pub(crate) fn scenario(a: &ScenarioArgs) -> Result<Scenario> {
     let mut swap = BTreeMap::new();
     for s in &a.swap {
-        let (from, to) = s
-            .split_once('=')
-            .ok_or_else(|| Error::input_hint(format!("invalid --swap {s:?}"), "use FROM=TO, e.g. claude-opus-4-1=claude-sonnet-4-5"))?;
+        let (from, to) = s.split_once('=').ok_or_else(|| {
+            Error::input_hint(format!("invalid --swap {s:?}"), "use FROM=TO, e.g. claude-opus-4-1=claude-sonnet-4-5")
+        })?;
         swap.insert(from.trim().to_owned(), to.trim().to_owned());
     }
     let mut r#where: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
@@ -89,13 +91,22 @@ pub(crate) fn scenario(a: &ScenarioArgs) -> Result<Scenario> {
         batch_share: a.batch_share.as_deref().map(|s| decimal(s, "--batch-share")).transpose()?,
         cache_ttl: a.cache_ttl.clone(),
         inference_geo: a.geo.clone(),
-        price_date: a.price_date.as_deref().map(|d| parse_instant(d, "--price-date").map(|t| t.date_naive())).transpose()?,
+        price_date: a
+            .price_date
+            .as_deref()
+            .map(|d| parse_instant(d, "--price-date").map(|t| t.date_naive()))
+            .transpose()?,
         discount_factor: a.discount.as_deref().map(|s| decimal(s, "--discount")).transpose()?,
         r#where,
     })
 }
 
-fn write(df: &mut polars::prelude::DataFrame, o: &Output, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+fn write(
+    df: &mut polars::prelude::DataFrame,
+    o: &Output,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32> {
     output(df, o, stdout, stderr, true)?;
     Ok(0)
 }
@@ -147,15 +158,36 @@ pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn W
     let f = forecast(&cost, Some(first), budget, today)?;
     let io = || io_err("<stdout>");
     match a.format {
-        SummaryFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&f.to_json()).map_err(|e| Error::Internal(e.to_string()))?).map_err(io())?,
+        SummaryFormat::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&f.to_json()).map_err(|e| Error::Internal(e.to_string()))?
+        )
+        .map_err(io())?,
         SummaryFormat::Table => {
             use crate::money::cents_usd;
-            writeln!(stdout, "forecast for {} (today {}, {} days elapsed, {} left)", f.month, f.today, f.days_elapsed, f.days_left).map_err(io())?;
+            writeln!(
+                stdout,
+                "forecast for {} (today {}, {} days elapsed, {} left)",
+                f.month, f.today, f.days_elapsed, f.days_left
+            )
+            .map_err(io())?;
             writeln!(stdout, "  month to date   {:>14}", cents_usd(f.month_to_date)).map_err(io())?;
-            writeln!(stdout, "  projected       {:>14}   (same-weekday mean of the last 28 days)", cents_usd(f.projected)).map_err(io())?;
+            writeln!(
+                stdout,
+                "  projected       {:>14}   (same-weekday mean of the last 28 days)",
+                cents_usd(f.projected)
+            )
+            .map_err(io())?;
             writeln!(stdout, "  band            {:>14} to {}", cents_usd(f.low), cents_usd(f.high)).map_err(io())?;
             if let (Some(b), Some(over)) = (f.budget, f.over_budget()) {
-                writeln!(stdout, "  budget          {:>14}   {}", cents_usd(b), if over { "the projection exceeds it" } else { "within" }).map_err(io())?;
+                writeln!(
+                    stdout,
+                    "  budget          {:>14}   {}",
+                    cents_usd(b),
+                    if over { "the projection exceeds it" } else { "within" }
+                )
+                .map_err(io())?;
             }
         }
     }

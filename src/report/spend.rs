@@ -59,12 +59,17 @@ fn by_day(df: &DataFrame, label: &str, value: &str, top: usize) -> (Vec<String>,
         let Some(m) = money_of(df, value, i) else { continue };
         let mut name = text_cell(df, label, i);
         if name.is_empty() {
-            name = if label == "api_key_name" { "(no key: Console, or no usage)".into() } else { format!("({})", text_cell(df, "cost_type", i).replace('_', " ")) };
+            name = if label == "api_key_name" {
+                "(no key: Console, or no usage)".into()
+            } else {
+                format!("({})", text_cell(df, "cost_type", i).replace('_', " "))
+            };
         }
         *cells.entry((text_cell(df, "date", i), name.clone())).or_default() += m;
         *totals.entry(name).or_default() += m;
     }
-    let days: Vec<String> = cells.keys().map(|(d, _)| d.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let days: Vec<String> =
+        cells.keys().map(|(d, _)| d.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let mut names: Vec<(String, i128)> = totals.into_iter().collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.1));
     let kept: Vec<String> = names.iter().take(top).map(|(n, _)| n.clone()).collect();
@@ -100,7 +105,9 @@ pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
         i.window.end.date_naive()
     );
     h += "<section class=cards>";
-    let card = |k: &str, v: String, title: String| format!("<div class=card><div class=k>{k}</div><div class=v title=\"{}\">{}</div></div>", esc(&title), esc(&v));
+    let card = |k: &str, v: String, title: String| {
+        format!("<div class=card><div class=k>{k}</div><div class=v title=\"{}\">{}</div></div>", esc(&title), esc(&v))
+    };
     h += &card("billed", cents_usd(billed), exact_usd(billed));
     h += &card("usage at list price", cents_usd(list), exact_usd(list));
     h += &card("cache net savings", cents_usd(net), exact_usd(net));
@@ -120,7 +127,11 @@ pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
     h += "<h2>Top API keys</h2><table><thead><tr><th>key</th><th>workspace</th><th>created by</th><th class=n>billed</th><th class=n>at list</th><th class=n>share</th></tr></thead><tbody>";
     let mut per_key: BTreeMap<(String, String, String), (i128, i128)> = BTreeMap::new();
     for r in 0..attr.height() {
-        let key = (text_cell(&attr, "api_key_name", r), text_cell(&attr, "workspace_name", r), text_cell(&attr, "created_by", r));
+        let key = (
+            text_cell(&attr, "api_key_name", r),
+            text_cell(&attr, "workspace_name", r),
+            text_cell(&attr, "created_by", r),
+        );
         let e = per_key.entry(key).or_default();
         e.0 += money_of(&attr, "allocated_usd", r).unwrap_or(0);
         e.1 += money_of(&attr, "expected_usd", r).unwrap_or(0);
@@ -130,7 +141,14 @@ pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
     for ((name, ws, by), (b, e)) in ranked.into_iter().take(12) {
         let share = if billed > 0 { format!("{:.1}%", b as f64 * 100.0 / billed as f64) } else { "—".into() };
         let name = if name.is_empty() { "(no key)".into() } else { name };
-        h += &format!("<tr><td>{}</td><td>{}</td><td>{}</td>{}{}<td class=n>{share}</td></tr>", esc(&name), esc(&ws), esc(&by), money_td(Some(b)), money_td(Some(e)));
+        h += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{}{}<td class=n>{share}</td></tr>",
+            esc(&name),
+            esc(&ws),
+            esc(&by),
+            money_td(Some(b)),
+            money_td(Some(e))
+        );
     }
     h += "</tbody></table>";
 
@@ -204,7 +222,13 @@ pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
                 esc(&exact_usd(f.projected))
             );
             if let Some(b) = f.budget {
-                svg += &format!("<line x1=\"{:.1}\" y1=\"6\" x2=\"{:.1}\" y2=\"46\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{:.1}\" y=\"58\" font-size=\"10\" text-anchor=\"middle\">budget {}</text>", x(b), x(b), x(b), esc(&cents_usd(b)));
+                svg += &format!(
+                    "<line x1=\"{:.1}\" y1=\"6\" x2=\"{:.1}\" y2=\"46\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{:.1}\" y=\"58\" font-size=\"10\" text-anchor=\"middle\">budget {}</text>",
+                    x(b),
+                    x(b),
+                    x(b),
+                    esc(&cents_usd(b))
+                );
             }
             h += &format!("<figure><figcaption>Month to date, band and projection</figcaption>{svg}</svg></figure>");
         }

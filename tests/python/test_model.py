@@ -41,7 +41,16 @@ def world() -> dict[str, object]:
 def cli(world: dict[str, object], *args: str) -> subprocess.CompletedProcess[str]:
     api = world["api"]
     assert isinstance(api, cf.FakeAdminApi)
-    base = ["--start", str(world["start"]), "--end", str(world["end"]), "--api-key", api.api_key, "--base-url", api.base_url]
+    base = [
+        "--start",
+        str(world["start"]),
+        "--end",
+        str(world["end"]),
+        "--api-key",
+        api.api_key,
+        "--base-url",
+        api.base_url,
+    ]
     return run(*args, *base)
 
 
@@ -51,7 +60,9 @@ def test_attribution_adds_up_to_the_bill_and_agrees_with_the_cli(world: dict[str
     a = cf.attribute(usage, cost, workspaces=world["workspaces"], api_keys=world["api_keys"])  # type: ignore[arg-type]
     assert a["allocated_usd"].sum() == cost["amount_usd"].sum(), "every billed cent lands on a row"
     # Within each line, the parts add up to the line.
-    per_line = a.group_by("date", "workspace_id", "cost_type", "token_type", "line_reported_usd").agg(pl.col("allocated_usd").sum())
+    per_line = a.group_by("date", "workspace_id", "cost_type", "token_type", "line_reported_usd").agg(
+        pl.col("allocated_usd").sum()
+    )
     lines = per_line.filter(pl.col("line_reported_usd").is_not_null())
     assert (lines["allocated_usd"] == lines["line_reported_usd"]).all()
     assert set(a["basis"].drop_nulls()) <= {"expected", "quantity", "no_usage"}
@@ -60,7 +71,9 @@ def test_attribution_adds_up_to_the_bill_and_agrees_with_the_cli(world: dict[str
     p = cli(world, "attribute", "--format", "json", "--by", "workspace_name,api_key_name")
     assert p.returncode == 0, p.stderr
     rows = json.loads(p.stdout)
-    by = cf.attribute(usage, cost, workspaces=world["workspaces"], api_keys=world["api_keys"], by=["workspace_name", "api_key_name"])  # type: ignore[arg-type]
+    by = cf.attribute(
+        usage, cost, workspaces=world["workspaces"], api_keys=world["api_keys"], by=["workspace_name", "api_key_name"]
+    )  # type: ignore[arg-type]
     assert len(rows) == by.height
     got = {(r["workspace_name"], r["api_key_name"]): Decimal(r["allocated_usd"]) for r in rows}
     want = {(r["workspace_name"], r["api_key_name"]): r["allocated_usd"] for r in by.iter_rows(named=True)}
@@ -119,7 +132,10 @@ def test_forecast_from_a_long_enough_history() -> None:
         cost = client.cost(start, end)
     f = cf.forecast(cost, budget_usd="100", today=TODAY)
     assert f["month"] == "2026-11" and f["days_elapsed"] == 19 and f["days_left"] == 11
-    assert f["month_to_date_usd"] == cost.filter(pl.col("bucket_start") >= dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))["amount_usd"].sum()
+    assert (
+        f["month_to_date_usd"]
+        == cost.filter(pl.col("bucket_start") >= dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))["amount_usd"].sum()
+    )
     assert f["low_usd"] <= f["projected_usd"] <= f["high_usd"]
     assert f["over_budget"] is True and isinstance(f["projected_usd"], Decimal)
 

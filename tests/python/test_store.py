@@ -204,7 +204,7 @@ def test_watch_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
         lines = [p.stdout.readline(), p.stdout.readline()]  # two runs, a second apart
         assert time.monotonic() < deadline
         p.send_signal(signal.SIGTERM)
-        out, err = p.communicate(timeout=30)
+        _, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
     first, second = (json.loads(x) for x in lines)
     assert first["days_written"] == 6 and second["days_written"] == 0, (first, second)
@@ -233,7 +233,17 @@ def test_a_failed_write_keeps_the_old_partition(tmp_path: Path) -> None:
     org = cf.simulate.Organization(seed=23, days=3)
     root = tmp_path / "s"
     with cf.FakeAdminApi(org) as api:
-        base = ["sync", "--store", str(root), "--api-key", api.api_key, "--base-url", api.base_url, "--backfill-days", "2"]
+        base = [
+            "sync",
+            "--store",
+            str(root),
+            "--api-key",
+            api.api_key,
+            "--base-url",
+            api.base_url,
+            "--backfill-days",
+            "2",
+        ]
         assert run(*base).returncode == 0
         before = {p: p.read_bytes() for p in root.glob("*/date=*/part-0.parquet")}
         yesterday = org.window[1].date() - dt.timedelta(days=1)
@@ -269,6 +279,8 @@ def test_a_damaged_partition_is_named(synced: tuple[cf.Store, cf.simulate.Organi
     victim = sorted(copy.glob("usage/*/part-0.parquet"))[-2]  # inside the window
     victim.write_bytes(victim.read_bytes()[:100])
     start, end = org.window
-    p = run("reconcile", "--store", str(copy), "--start", str(start.date() + dt.timedelta(days=1)), "--end", str(end.date()))
+    p = run(
+        "reconcile", "--store", str(copy), "--start", str(start.date() + dt.timedelta(days=1)), "--end", str(end.date())
+    )
     assert p.returncode == 2
     assert str(victim) in p.stderr and "not a readable Parquet file" in p.stderr
