@@ -6,6 +6,7 @@
 //! `counterfoil` command. Nothing here knows about Python: the `bindings/` crate wraps it.
 
 pub mod api;
+pub mod calibrate;
 pub mod cli;
 pub mod error;
 pub mod frames;

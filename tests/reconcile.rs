@@ -52,6 +52,7 @@ fn flagged(rec: &Reconciliation) -> BTreeSet<(LineKey, String)> {
                 inference_geo: s("inference_geo", i),
                 cost_type: s("cost_type", i).unwrap(),
                 token_type: s("token_type", i),
+                api_key_id: None,
             };
             (key, s("status", i).unwrap())
         })

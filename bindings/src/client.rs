@@ -1,18 +1,52 @@
 //! `counterfoil.AdminClient`: converts, delegates to the core client, returns polars frames.
 
 use counterfoil::TimeWindow;
+use counterfoil::api::analytics::{AnalyticsEndpoint, AnalyticsQuery};
 use counterfoil::api::{
     AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy, UsageDimension,
     UsageFilters, UsageQuery,
 };
+use counterfoil::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
+use counterfoil::frames::claude_code::claude_code_frame;
 use counterfoil::frames::{api_keys_frame, cost_frame, usage_frame, workspaces_frame};
+use counterfoil::reconcile::fetch::analytics_queries;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrow::to_polars;
 use crate::convert::{instant, strings};
-use crate::errors::to_py;
+use crate::errors::{InputError, to_py};
 use crate::gateway::wait;
+
+/// An analytics query from Python arguments; `group_by=None` is the reconciliation grouping.
+fn analytics_query(
+    endpoint: AnalyticsEndpoint,
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    group_by: Option<Vec<String>>,
+    bucket_width: Option<String>,
+    exclude_deleted_users: bool,
+    filters: Option<&Bound<'_, PyDict>>,
+) -> PyResult<AnalyticsQuery> {
+    let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
+    let mut q = AnalyticsQuery::new(endpoint, window);
+    q.bucket_width = bucket_width.map(|w| w.parse::<BucketWidth>()).transpose().map_err(to_py)?;
+    let (usage_q, cost_q) = analytics_queries(window);
+    let default = if endpoint == AnalyticsEndpoint::Usage { usage_q.group_by } else { cost_q.group_by };
+    q.group_by = group_by.unwrap_or(default);
+    q.exclude_deleted_users = exclude_deleted_users;
+    for (k, v) in filters.into_iter().flat_map(|d| d.iter()) {
+        let name: String = k.extract()?;
+        let values: Vec<String> = match v.extract::<String>() {
+            Ok(s) => vec![s],
+            Err(_) => {
+                v.extract().map_err(|_| InputError::new_err(format!("filter {name} must be a str or a list of str")))?
+            }
+        };
+        q.filters.insert(name, values);
+    }
+    Ok(q)
+}
 
 #[pyclass(name = "AdminClient", module = "counterfoil", frozen)]
 pub struct PyAdminClient {
@@ -123,6 +157,88 @@ impl PyAdminClient {
         }
         let client = self.inner.clone();
         let df = wait(py, async move { cost_frame(&client.cost_buckets(&query).await?) })?;
+        to_polars(py, df)
+    }
+
+    /// Usage from the Usage and Cost Analytics API (DESIGN §11): `bucket_start`, `bucket_end`
+    /// (null when `bucket_width=None`: one row per group over the window), a column per
+    /// `group_by` dimension, the token counts, `web_search_requests` and `requests`. Filters are
+    /// the API's array filters by name, e.g. `models=["claude-opus-5"]`, `actor_types=["user_actor"]`.
+    #[pyo3(signature = (start, end, group_by=None, bucket_width=None, *, exclude_deleted_users=false, **filters))]
+    #[allow(clippy::too_many_arguments)]
+    fn analytics_usage(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        group_by: Option<Vec<String>>,
+        bucket_width: Option<String>,
+        exclude_deleted_users: bool,
+        filters: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let q = analytics_query(
+            AnalyticsEndpoint::Usage,
+            start,
+            end,
+            group_by,
+            bucket_width,
+            exclude_deleted_users,
+            filters,
+        )?;
+        let client = self.inner.clone();
+        let df = wait(py, async move {
+            let rows = client.analytics_rows(&q).await?;
+            analytics_usage_frame(&rows, &q.group_by, q.bucket_width.is_some())
+        })?;
+        to_polars(py, df)
+    }
+
+    /// Cost from the Analytics API: the dimensions, `amount_usd` (after negotiated discounts),
+    /// `list_amount_usd` (list price), `currency`, `requests` (null when grouped by cost or token
+    /// type). Default grouping: every price dimension, the API key, cost and token type.
+    #[pyo3(signature = (start, end, group_by=None, bucket_width=None, *, exclude_deleted_users=false, **filters))]
+    #[allow(clippy::too_many_arguments)]
+    fn analytics_cost(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        group_by: Option<Vec<String>>,
+        bucket_width: Option<String>,
+        exclude_deleted_users: bool,
+        filters: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let q = analytics_query(
+            AnalyticsEndpoint::Cost,
+            start,
+            end,
+            group_by,
+            bucket_width,
+            exclude_deleted_users,
+            filters,
+        )?;
+        let client = self.inner.clone();
+        let df = wait(py, async move {
+            let rows = client.analytics_rows(&q).await?;
+            analytics_cost_frame(&rows, &q.group_by, q.bucket_width.is_some())
+        })?;
+        to_polars(py, df)
+    }
+
+    /// The Claude Code usage report, day by day: per day and developer (sessions, lines added
+    /// and removed, commits, pull requests, tool decisions, estimated cost), or with
+    /// `by_model=True` per day, developer and model with tokens.
+    #[pyo3(signature = (start, end, *, by_model=false))]
+    fn claude_code(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        by_model: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
+        let client = self.inner.clone();
+        let df = wait(py, async move { claude_code_frame(&client.claude_code(window).await?, by_model) })?;
         to_polars(py, df)
     }
 

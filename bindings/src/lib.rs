@@ -2,6 +2,7 @@
 //! and maps the error; frames cross as Arrow C streams.
 
 mod arrow;
+mod calibrate;
 mod client;
 mod convert;
 mod errors;
@@ -28,6 +29,8 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
 #[pymodule]
 mod _native {
     #[pymodule_export]
+    use super::calibrate::{PyCalibration, suggest_rates};
+    #[pymodule_export]
     use super::client::PyAdminClient;
     #[pymodule_export]
     use super::model::{PyScenario, attribute, cache_report, forecast, spend_report, whatif};
@@ -36,7 +39,7 @@ mod _native {
     #[pymodule_export]
     use super::rates::PyRateCard;
     #[pymodule_export]
-    use super::reconcile::{PyReconciliation, reconcile};
+    use super::reconcile::{PyReconciliation, reconcile, reconcile_analytics};
     #[pymodule_export]
     use super::run_cli;
     #[pymodule_export]

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use counterfoil::frames::{CostFrame, UsageFrame};
+use counterfoil::frames::{AnalyticsCostFrame, CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
-use counterfoil::reconcile::{Options, Reconciliation, reconcile as core_reconcile};
+use counterfoil::reconcile::{
+    Options, Reconciliation, reconcile as core_reconcile, reconcile_analytics as core_reconcile_analytics,
+};
 use counterfoil::report::formats::{Format, write_frame_file};
 use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
@@ -32,7 +34,9 @@ pub(crate) fn to_python(py: Python<'_>, v: &serde_json::Value, key: &str) -> PyR
             .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()))
             .transpose()?
             .unwrap_or_else(|| py.None()),
-        Value::String(s) if key.ends_with("_usd") => py.import("decimal")?.getattr("Decimal")?.call1((s,))?.unbind(),
+        Value::String(s) if key.ends_with("_usd") || key == "discount" => {
+            py.import("decimal")?.getattr("Decimal")?.call1((s,))?.unbind()
+        }
         Value::String(s) => s.into_pyobject(py)?.into_any().unbind(),
         Value::Array(a) => {
             let items = a.iter().map(|x| to_python(py, x, key)).collect::<PyResult<Vec<_>>>()?;
@@ -141,30 +145,8 @@ impl PyReconciliation {
     }
 }
 
-/// Reconciles a usage frame with a cost frame (both as `AdminClient` returns them).
-#[pyfunction]
-#[pyo3(signature = (usage, cost, card=None, *, abs_tol=None, rel_tol=None, start=None, end=None, workspaces=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn reconcile(
-    py: Python<'_>,
-    usage: &Bound<'_, PyAny>,
-    cost: &Bound<'_, PyAny>,
-    card: Option<&PyRateCard>,
-    abs_tol: Option<&Bound<'_, PyAny>>,
-    rel_tol: Option<&Bound<'_, PyAny>>,
-    start: Option<&Bound<'_, PyAny>>,
-    end: Option<&Bound<'_, PyAny>>,
-    workspaces: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyReconciliation> {
-    let usage = from_arrow(usage, "usage")?;
-    let cost = from_arrow(cost, "cost")?;
-    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
-    let tolerance = tolerance(abs_tol, rel_tol)?;
-    let window = match (start, end) {
-        (Some(s), Some(e)) => Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?),
-        (None, None) => None,
-        _ => return Err(InputError::new_err("give both start and end, or neither")),
-    };
+/// `workspace_id` → `name` from a workspaces frame (`AdminClient.workspaces()`).
+fn workspace_names(workspaces: Option<&Bound<'_, PyAny>>) -> PyResult<BTreeMap<String, String>> {
     let mut names = BTreeMap::new();
     if let Some(ws) = workspaces {
         let df = from_arrow(ws, "workspaces")?;
@@ -183,8 +165,77 @@ pub fn reconcile(
             }
         }
     }
-    let options = Options { tolerance, window, workspace_names: names };
+    Ok(names)
+}
+
+fn window(start: Option<&Bound<'_, PyAny>>, end: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeWindow>> {
+    match (start, end) {
+        (Some(s), Some(e)) => Ok(Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?)),
+        (None, None) => Ok(None),
+        _ => Err(InputError::new_err("give both start and end, or neither")),
+    }
+}
+
+/// Reconciles a usage frame with a cost frame (both as `AdminClient` returns them).
+#[pyfunction]
+#[pyo3(signature = (usage, cost, card=None, *, abs_tol=None, rel_tol=None, start=None, end=None, workspaces=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn reconcile(
+    py: Python<'_>,
+    usage: &Bound<'_, PyAny>,
+    cost: &Bound<'_, PyAny>,
+    card: Option<&PyRateCard>,
+    abs_tol: Option<&Bound<'_, PyAny>>,
+    rel_tol: Option<&Bound<'_, PyAny>>,
+    start: Option<&Bound<'_, PyAny>>,
+    end: Option<&Bound<'_, PyAny>>,
+    workspaces: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyReconciliation> {
+    let usage = from_arrow(usage, "usage")?;
+    let cost = from_arrow(cost, "cost")?;
+    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+    let options = Options {
+        tolerance: tolerance(abs_tol, rel_tol)?,
+        window: window(start, end)?,
+        workspace_names: workspace_names(workspaces)?,
+        by_api_key: false,
+    };
     let inner =
         py.detach(|| guarded(|| core_reconcile(&UsageFrame::new(&usage)?, &CostFrame::new(&cost)?, &card, &options)))?;
+    Ok(PyReconciliation { inner })
+}
+
+/// Reconciles usage with the Analytics API's cost (`AdminClient.analytics_cost()`, daily
+/// buckets, grouped by cost and token type): each line's `list_amount` against the card at list
+/// price; `reported_usd` is the billed `amount`, `list_usd` and `discount` ride along.
+#[pyfunction]
+#[pyo3(signature = (usage, cost, card=None, *, abs_tol=None, rel_tol=None, start=None, end=None, workspaces=None, by_api_key=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn reconcile_analytics(
+    py: Python<'_>,
+    usage: &Bound<'_, PyAny>,
+    cost: &Bound<'_, PyAny>,
+    card: Option<&PyRateCard>,
+    abs_tol: Option<&Bound<'_, PyAny>>,
+    rel_tol: Option<&Bound<'_, PyAny>>,
+    start: Option<&Bound<'_, PyAny>>,
+    end: Option<&Bound<'_, PyAny>>,
+    workspaces: Option<&Bound<'_, PyAny>>,
+    by_api_key: bool,
+) -> PyResult<PyReconciliation> {
+    let usage = from_arrow(usage, "usage")?;
+    let cost = from_arrow(cost, "cost")?;
+    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+    let options = Options {
+        tolerance: tolerance(abs_tol, rel_tol)?,
+        window: window(start, end)?,
+        workspace_names: workspace_names(workspaces)?,
+        by_api_key,
+    };
+    let inner = py.detach(|| {
+        guarded(|| {
+            core_reconcile_analytics(&UsageFrame::new(&usage)?, &AnalyticsCostFrame::new(&cost)?, &card, &options)
+        })
+    })?;
     Ok(PyReconciliation { inner })
 }

@@ -2,7 +2,8 @@
 
 use std::sync::Mutex;
 
-use counterfoil::sim::{FakeAdminApi, Faults, OrgConfig, Organization, Plant};
+use counterfoil::TimeWindow;
+use counterfoil::sim::{Contract, FakeAdminApi, Faults, OrgConfig, Organization, Plant};
 use pyo3::prelude::*;
 
 use crate::arrow::to_polars;
@@ -18,13 +19,17 @@ pub struct PyOrganization {
 #[pymethods]
 impl PyOrganization {
     #[new]
-    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_null=None))]
+    /// `contract="demo"`: negotiated discounts (12 % off Opus 5.5; 8 % off Sonnet 5.5 from
+    /// mid-window) and a list-price change the bundled card does not know (Haiku 4.5 up 20 % ten
+    /// days before the end).
+    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_null=None, contract=None))]
     fn new(
         seed: u64,
         days: u32,
         today: Option<&Bound<'_, PyAny>>,
         plants: Option<&Bound<'_, PyAny>>,
         cost_null: Option<Vec<String>>,
+        contract: Option<String>,
     ) -> PyResult<Self> {
         if !(1..=400).contains(&days) {
             return Err(InputError::new_err("days must be between 1 and 400"));
@@ -46,6 +51,13 @@ impl PyOrganization {
                     .collect::<Result<_, _>>()
                     .map_err(to_py)?,
             },
+        };
+        config = match contract.as_deref() {
+            None | Some("none") => config,
+            Some("demo") => config.with_contract(Contract::demo(TimeWindow::last_days(today, days))).map_err(to_py)?,
+            Some(other) => {
+                return Err(InputError::new_err(format!("unknown contract {other:?}; choose None or \"demo\"")));
+            }
         };
         Ok(PyOrganization { inner: Organization::generate(config) })
     }
@@ -191,6 +203,13 @@ impl PyFakeAdminApi {
     fn restate(&self, day: &Bound<'_, PyAny>, share: f64) -> PyResult<usize> {
         let d = instant(day, "day")?.date_naive();
         self.with(|a| a.restate(d, share))?.map_err(to_py)
+    }
+
+    /// How the analytics endpoints spell what the reference leaves unconfirmed: the request
+    /// count's key (`requests`, `request_count`, …) and flat instead of nested metric names.
+    #[pyo3(signature = (request_key="requests", flat=false))]
+    fn set_analytics_spelling(&self, request_key: &str, flat: bool) -> PyResult<()> {
+        self.with(|a| a.set_analytics_spelling(request_key, flat))
     }
 
     /// The organization as served now (restatements included): the ground truth.

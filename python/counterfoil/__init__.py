@@ -14,6 +14,7 @@ A null ``workspace_id`` is the default workspace; a null ``api_key_id`` is Conso
 from counterfoil import simulate
 from counterfoil._native import (
     AdminClient,
+    Calibration,
     FakeAdminApi,
     RateCard,
     Reconciliation,
@@ -25,7 +26,9 @@ from counterfoil._native import (
     forecast,
     price,
     reconcile,
+    reconcile_analytics,
     spend_report,
+    suggest_rates,
     whatif,
 )
 from counterfoil.exceptions import (
@@ -48,6 +51,7 @@ __all__ = [
     "APIStatusError",
     "AdminClient",
     "AuthenticationError",
+    "Calibration",
     "CounterfoilError",
     "FakeAdminApi",
     "InputError",
@@ -66,7 +70,9 @@ __all__ = [
     "forecast",
     "price",
     "reconcile",
+    "reconcile_analytics",
     "simulate",
     "spend_report",
+    "suggest_rates",
     "whatif",
 ]

@@ -140,6 +140,16 @@ impl AdminClient {
         &self.base
     }
 
+    /// One more page expected (progress bar length).
+    pub(crate) fn progress_len(&self, n: u64) {
+        self.progress.inc_length(n);
+    }
+
+    /// One page fetched (progress bar position).
+    pub(crate) fn progress_inc(&self) {
+        self.progress.inc(1);
+    }
+
     /// HTTP requests sent so far by this client and its clones, retries included.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

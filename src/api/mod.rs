@@ -3,6 +3,9 @@
 //! `client` owns HTTP (auth headers, retries, paging, window splitting); `usage`, `cost` and
 //! `organization` are endpoint groups that only build queries; `wire` holds the JSON types.
 
+pub mod analytics;
+pub mod analytics_wire;
+pub mod claude_code;
 pub mod client;
 pub mod cost;
 pub mod credentials;
@@ -11,6 +14,7 @@ pub mod retry;
 pub mod usage;
 pub mod wire;
 
+pub use analytics::{ANALYTICS_BETA, AnalyticsEndpoint, AnalyticsQuery};
 pub use client::{ANTHROPIC_VERSION, AdminClient, ClientConfig, FAST_MODE_BETA};
 pub use cost::{CostDimension, CostQuery};
 pub use credentials::{ApiKey, BaseUrl};

@@ -41,8 +41,19 @@ pub enum Command {
     SpendReport(Box<SpendReportArgs>),
     /// Serve a simulated organization as a fake Admin API on loopback.
     FakeApi(FakeApiArgs),
-    /// Show the effective rate card, or validate one with --check.
-    Rates(RatesArgs),
+    /// Show the effective rate card, validate one with --check, or --suggest an overlay from billing history.
+    Rates(Box<RatesArgs>),
+    /// Fetch the Claude Code usage report: per day and developer, sessions, lines, commits, PRs, estimated cost.
+    ClaudeCode(Box<super::analytics::ClaudeCodeArgs>),
+}
+
+/// Which endpoints to read: the legacy usage_report / cost_report, or the Usage and Cost
+/// Analytics API (beta since 2026-10-29; from 2026-01-01, at most 365 days back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DataSource {
+    #[default]
+    Legacy,
+    Analytics,
 }
 
 /// Credentials, endpoint and client tunables shared by fetching commands.
@@ -96,12 +107,18 @@ pub struct Output {
 pub struct UsageArgs {
     #[command(flatten)]
     pub window: Window,
-    /// Bucket width: 1m, 1h or 1d.
+    /// legacy (usage_report) or analytics (the Usage and Cost Analytics API).
+    #[arg(long, value_enum, default_value_t = DataSource::Legacy)]
+    pub source: DataSource,
+    /// Bucket width: 1m, 1h or 1d (with --source analytics also "none": one row per group).
     #[arg(long, default_value = "1d")]
     pub bucket_width: String,
     /// Comma-separated dimensions [default: workspace_id,api_key_id,model,service_tier,context_window,inference_geo,speed, as in Python]; "none" for totals.
     #[arg(long)]
     pub group_by: Option<String>,
+    /// With --source analytics: any documented filter, e.g. --filter actor_types=user_actor (repeatable).
+    #[arg(long = "filter", value_name = "NAME=V1,V2")]
+    pub filter: Vec<String>,
     /// Only these workspaces (wrkspc_…; comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     pub workspace_id: Vec<String>,
@@ -139,9 +156,19 @@ pub struct UsageArgs {
 pub struct CostArgs {
     #[command(flatten)]
     pub window: Window,
-    /// Comma-separated: workspace_id, description ("none" for daily totals).
-    #[arg(long, default_value = "workspace_id,description")]
-    pub group_by: String,
+    /// legacy (cost_report) or analytics (the Usage and Cost Analytics API: amount and list_amount).
+    #[arg(long, value_enum, default_value_t = DataSource::Legacy)]
+    pub source: DataSource,
+    /// Comma-separated [legacy default: workspace_id,description ("none" for daily totals);
+    /// analytics default: workspace_id,api_key_id,model,service_tier,context_window,inference_geo,speed,cost_type,token_type].
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// With --source analytics: 1m, 1h, 1d or none.
+    #[arg(long, default_value = "1d")]
+    pub bucket_width: String,
+    /// With --source analytics: any documented filter, e.g. --filter models=claude-opus-5 (repeatable).
+    #[arg(long = "filter", value_name = "NAME=V1,V2")]
+    pub filter: Vec<String>,
     #[command(flatten)]
     pub output: Output,
     #[command(flatten)]
@@ -169,6 +196,16 @@ pub struct SimArgs {
     /// exercises reconciliation at a coarser key.
     #[arg(long, value_delimiter = ',')]
     pub cost_null: Vec<String>,
+    /// The organization's contract: none, or demo (12 % off Opus 5.5, 8 % off Sonnet 5.5 from
+    /// mid-window, Haiku 4.5's list price up 20 % ten days before the end: a stale bundled card).
+    #[arg(long, default_value = "none")]
+    pub contract: String,
+    /// The key the analytics endpoints use for the request count (the reference leaves it unconfirmed).
+    #[arg(long, default_value = "requests")]
+    pub analytics_request_key: String,
+    /// Serve analytics usage metrics flat (cache_creation_5m_input_tokens) instead of nested.
+    #[arg(long)]
+    pub analytics_flat: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -206,6 +243,13 @@ pub struct ReconcileArgs {
     /// With --store: exit 1 only for discrepancies no earlier run saw (an hourly job alerts once).
     #[arg(long, requires = "store")]
     pub new_only: bool,
+    /// legacy (usage_report + cost_report) or analytics: check each line's list_amount against the
+    /// card at list price and report the negotiated discount per line and model.
+    #[arg(long, value_enum, default_value_t = DataSource::Legacy, conflicts_with = "store")]
+    pub source: DataSource,
+    /// With --source analytics: one line per API key too.
+    #[arg(long)]
+    pub by_key: bool,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -248,9 +292,24 @@ pub struct RatesArgs {
     /// Validate this card (layered over the bundled one unless it says extends = "none").
     #[arg(long)]
     pub check: Option<PathBuf>,
-    /// Show the effective card with this user card applied.
+    /// Show the effective card with this user card applied (with --suggest: the card to calibrate).
     #[arg(long)]
     pub rates: Option<PathBuf>,
+    /// Suggest a rate-card overlay (TOML, a comment of evidence per entry) from the billing
+    /// history of --start..--end: negotiated discounts, stale list prices, missed geo pricing.
+    #[arg(long, requires_all = ["start", "end"])]
+    pub suggest: bool,
+    /// With --suggest: first UTC day of history.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// With --suggest: end UTC day (exclusive).
+    #[arg(long)]
+    pub end: Option<String>,
+    /// With --suggest: analytics (list_amount and amount per line) or legacy (cost_report ratios).
+    #[arg(long, value_enum, default_value_t = DataSource::Analytics)]
+    pub source: DataSource,
+    #[command(flatten)]
+    pub connection: Connection,
     /// Output format (table, csv, json, parquet).
     #[command(flatten)]
     pub output: Output,

@@ -2,7 +2,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::args::{Connection, CostArgs, DemoArgs, FakeApiArgs, RatesArgs, ReconcileArgs, SimArgs, UsageArgs};
+use super::args::{
+    Connection, CostArgs, DataSource, DemoArgs, FakeApiArgs, RatesArgs, ReconcileArgs, SimArgs, UsageArgs,
+};
 use super::progress_bar;
 use crate::api::{
     AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy, UsageDimension,
@@ -13,7 +15,7 @@ use crate::frames::{cost_frame, usage_frame};
 use crate::rates::RateCard;
 use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::runtime::block_on;
-use crate::sim::{FakeAdminApi, Faults, OrgConfig, Organization, Plant};
+use crate::sim::{Contract, FakeAdminApi, Faults, OrgConfig, Organization, Plant};
 use crate::window::{TimeWindow, parse_instant};
 
 pub(crate) fn client(c: &Connection, what: &str) -> Result<AdminClient> {
@@ -78,6 +80,15 @@ pub(crate) fn load_card(path: Option<&std::path::Path>, stderr: &mut dyn Write) 
 }
 
 pub fn usage(a: UsageArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    if a.source == DataSource::Analytics {
+        return super::analytics::usage(a, stdout, stderr);
+    }
+    if !a.filter.is_empty() {
+        return Err(Error::input_hint(
+            "--filter is for --source analytics",
+            "use the named flags (--model, --workspace-id, …)",
+        ));
+    }
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let width: BucketWidth = a.bucket_width.parse()?;
     let mut query = UsageQuery::new(window, width);
@@ -104,8 +115,15 @@ pub fn usage(a: UsageArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
 }
 
 pub fn cost(a: CostArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    if a.source == DataSource::Analytics {
+        return super::analytics::cost(a, stdout, stderr);
+    }
+    if !a.filter.is_empty() || a.bucket_width != "1d" {
+        return Err(Error::input_hint("cost_report has daily buckets and no filters", "use --source analytics"));
+    }
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
-    let query = CostQuery { window, group_by: dimensions(&a.group_by)? };
+    let query =
+        CostQuery { window, group_by: dimensions(a.group_by.as_deref().unwrap_or("workspace_id,description"))? };
     let client = client(&a.connection, "cost")?;
     let buckets = block_on(client.cost_buckets(&query))??;
     let mut df = cost_frame(&buckets)?;
@@ -120,6 +138,14 @@ pub(crate) fn organization(sim: &SimArgs) -> Result<Organization> {
         None => chrono::Utc::now().date_naive(),
     };
     let mut config = OrgConfig::new(sim.seed, sim.days, today).with_cost_null(&sim.cost_null)?;
+    config = match sim.contract.as_str() {
+        "none" => config,
+        "demo" => {
+            let w = TimeWindow::last_days(today, sim.days);
+            config.with_contract(Contract::demo(w))?
+        }
+        other => return Err(Error::input_hint(format!("unknown --contract {other:?}"), "choose none or demo")),
+    };
     config.plants = Plant::parse_list(sim.plants.as_deref().unwrap_or("none"))?;
     Ok(Organization::generate(config))
 }
@@ -138,6 +164,7 @@ pub fn fake_api(a: FakeApiArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         error_status: a.error_status,
     };
     let api = FakeAdminApi::start_blocking(org, faults, a.port)?;
+    api.set_analytics_spelling(&a.sim.analytics_request_key, a.sim.analytics_flat);
     let io = io_err("<stdout>");
     writeln!(stdout, "ANTHROPIC_BASE_URL={}", api.base_url()).map_err(io)?;
     writeln!(stdout, "ANTHROPIC_ADMIN_KEY={}", api.api_key()).map_err(io_err("<stdout>"))?;
@@ -164,6 +191,9 @@ pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
 }
 
 pub fn rates(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    if a.suggest {
+        return super::analytics::suggest_cmd(a, stdout, stderr);
+    }
     if let Some(path) = &a.check {
         let card = load_card(Some(path), stderr)?;
         writeln!(
@@ -192,6 +222,17 @@ pub fn rates(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
         }
         if let Some(d) = card.discount_factor {
             writeln!(stdout, "  every token price × {d} (discount_factor of the user card)").map_err(io())?;
+        }
+        for d in &card.discounts {
+            let to = d.valid_to.map(|t| format!(" until {t}")).unwrap_or_default();
+            writeln!(
+                stdout,
+                "  {}: {} % off list from {}{to} (negotiated discount)",
+                d.model,
+                d.discount * rust_decimal::Decimal::ONE_HUNDRED,
+                d.valid_from
+            )
+            .map_err(io())?;
         }
         writeln!(stdout, "Unit prices:").map_err(io())?;
         for u in &card.unit_prices {

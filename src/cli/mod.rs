@@ -4,6 +4,7 @@
 //! the console script does. Data goes to stdout, messages to stderr as one `error:` line plus a
 //! `hint:` line where one helps; an expected failure never panics or prints a backtrace.
 
+mod analytics;
 mod args;
 mod commands;
 mod model;
@@ -64,7 +65,8 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::Forecast(a) => model::forecast_cmd(*a, stdout, stderr),
         Command::SpendReport(a) => model::spend_report_cmd(*a, stdout, stderr),
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
-        Command::Rates(a) => commands::rates(a, stdout, stderr),
+        Command::Rates(a) => commands::rates(*a, stdout, stderr),
+        Command::ClaudeCode(a) => analytics::claude_code_cmd(*a, stdout, stderr),
     }
 }
 

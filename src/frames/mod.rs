@@ -7,6 +7,8 @@
 //! [`CostFrame`] are the only way into pricing, reconciliation and the cost model.
 
 pub mod aggregate;
+pub mod analytics;
+pub mod claude_code;
 pub mod columns;
 pub mod cost;
 pub mod labels;
@@ -15,5 +17,5 @@ pub mod usage;
 
 pub use cost::{COST_COLUMNS, cost_frame};
 pub use labels::{api_keys_frame, workspaces_frame};
-pub use normalize::{COUNT_COLUMNS, CostFrame, UsageFrame};
+pub use normalize::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COUNT_COLUMNS, CostFrame, UsageFrame};
 pub use usage::{TOKEN_COLUMNS, USAGE_COLUMNS, usage_frame};

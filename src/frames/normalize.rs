@@ -99,6 +99,54 @@ impl CostFrame {
     }
 }
 
+/// An analytics cost frame (DESIGN §11) that passed the same validation: the columns of
+/// [`ANALYTICS_COST_COLUMNS`], amounts and list amounts exact and non-null, currency USD.
+#[derive(Debug, Clone)]
+pub struct AnalyticsCostFrame {
+    df: DataFrame,
+}
+
+/// The analytics cost columns reconciliation reads (dimensions absent from a frame are null).
+pub const ANALYTICS_COST_COLUMNS: [&str; 14] = [
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "cost_type",
+    "token_type",
+    "amount_usd",
+    "list_amount_usd",
+    "currency",
+];
+
+impl AnalyticsCostFrame {
+    /// Validates and normalises `df` (bucketed by day: `bucket_start` is required and non-null).
+    pub fn new(df: &DataFrame) -> Result<AnalyticsCostFrame> {
+        let mut columns = Vec::with_capacity(ANALYTICS_COST_COLUMNS.len());
+        for name in ANALYTICS_COST_COLUMNS {
+            columns.push(match name {
+                "bucket_start" => instant(df, name, "analytics cost", true)?,
+                "bucket_end" => instant(df, name, "analytics cost", false)?,
+                "amount_usd" | "list_amount_usd" => amount(df, name)?,
+                "currency" => currency(df)?,
+                n => dimension(df, n, "analytics cost")?,
+            });
+        }
+        let mut df = DataFrame::new(df.height(), columns)?;
+        df.rechunk_mut_par();
+        Ok(AnalyticsCostFrame { df })
+    }
+
+    pub fn df(&self) -> &DataFrame {
+        &self.df
+    }
+}
+
 fn bad(message: String, hint: &str) -> Error {
     Error::input_hint(message, hint)
 }

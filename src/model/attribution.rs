@@ -75,7 +75,7 @@ pub fn attribute(
     let coarse = coarsened_days(&costs);
     // Usage per line, then per detail within the line (speed is summed over).
     let mut parts: Parts = BTreeMap::new();
-    for c in contributions(&usage, card, &coarse, &["api_key_id"])? {
+    for c in contributions(&usage, card, &coarse, &["api_key_id"], false)? {
         let g = &c.group.dims;
         let s = |j: usize| g[j].as_deref().map(str::to_owned);
         let detail: Detail =

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::model::{CacheMultipliers, CardFile, ModelEntry, Modifier, UnitPrice};
+use super::model::{CacheMultipliers, CardFile, Discount, ModelEntry, Modifier, UnitPrice};
 use crate::error::{Error, Result};
 
 /// The bundled card's text.
@@ -22,12 +22,14 @@ pub struct RateCard {
     pub models: Vec<ModelEntry>,
     pub modifiers: Vec<Modifier>,
     pub unit_prices: Vec<UnitPrice>,
+    /// Negotiated discounts per model and date range.
+    pub discounts: Vec<Discount>,
     /// Where each model came from ("bundled" or a file name), for `counterfoil rates`.
     pub origins: Vec<String>,
     /// Things that are allowed but unusual (a cache price off its usual multiple without an
     /// `exceptions` note): shown by `rates --check`, `--rates` and `RateCard.warnings`.
     pub warnings: Vec<String>,
-    index: HashMap<String, usize>,
+    pub(super) index: HashMap<String, usize>,
 }
 
 /// The largest token price a card may hold, USD per MTok: far above any real price, and small
@@ -106,6 +108,7 @@ impl RateCard {
             models: vec![],
             modifiers: vec![],
             unit_prices: vec![],
+            discounts: vec![],
             origins: vec![],
             warnings: vec![],
             index: HashMap::new(),
@@ -195,6 +198,9 @@ impl RateCard {
             }
             self.reindex().map_err(|msg| at(origin, text, None, msg))?;
         }
+        for d in file.discounts {
+            self.add_discount(d).map_err(|msg| at(origin, text, Some("[[discount]]"), msg))?;
+        }
         Ok(())
     }
 
@@ -260,6 +266,7 @@ impl RateCard {
             modifiers: self.modifiers.clone(),
             unit_prices: self.unit_prices.clone(),
             models: self.models.clone(),
+            discounts: self.discounts.clone(),
         };
         toml::to_string(&file).map_err(|e| Error::RateCard { location: "<export>".into(), message: e.to_string() })
     }

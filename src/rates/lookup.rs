@@ -145,6 +145,9 @@ impl RateCard {
         };
         uncertain.extend(base.uncertain.clone());
         factor = checked(factor, self.discount_factor, id)?;
+        if let Some(d) = self.discount_on(id, q.day) {
+            factor = checked(factor, Some(Decimal::ONE - d.discount), id)?;
+        }
         let mut usd_per_mtok = [Decimal::ZERO; 5];
         for (out, t) in usd_per_mtok.iter_mut().zip(TokenType::ALL) {
             *out = base.price(t, &self.defaults).checked_mul(factor).ok_or_else(|| Unpriceable::Arithmetic {

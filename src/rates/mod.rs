@@ -10,9 +10,10 @@ mod card;
 mod frame;
 mod lookup;
 mod model;
+mod revise;
 mod unpriceable;
 
 pub use card::{BUNDLED_CARD, RateCard};
 pub use lookup::{PriceQuery, Priced};
-pub use model::{CacheMultipliers, CardFile, ModelEntry, Modifier, RateRow, TokenType, UnitPrice};
+pub use model::{CacheMultipliers, CardFile, Discount, ModelEntry, Modifier, RateRow, TokenType, UnitPrice};
 pub use unpriceable::Unpriceable;

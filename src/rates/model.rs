@@ -75,6 +75,31 @@ pub struct CardFile {
     pub unit_prices: Vec<UnitPrice>,
     #[serde(default, rename = "model")]
     pub models: Vec<ModelEntry>,
+    #[serde(default, rename = "discount", skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<Discount>,
+}
+
+/// A negotiated discount on one model's token prices over `[valid_from, valid_to)`: a contract
+/// term, so it lives in the card (never in the tolerance). The Analytics API's list-price check
+/// leaves it out; cost_report, billed after discounts, needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discount {
+    pub model: String,
+    pub valid_from: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<NaiveDate>,
+    /// The share taken off list price: `"0.12"` is 12 % off.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub discount: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Discount {
+    pub fn valid_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|to| day < to)
+    }
 }
 
 fn usd() -> String {

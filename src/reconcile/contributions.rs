@@ -41,7 +41,8 @@ pub(crate) fn date_of(day: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(day as i64)
 }
 
-/// Every contribution of `usage`, grouped by day, [`PRICE_DIMS`] and `extra` dimensions.
+/// Every contribution of `usage`, grouped by day, [`PRICE_DIMS`] and `extra` dimensions; with
+/// `by_key`, `api_key_id` is one of them and also part of each line key (analytics lines per key).
 ///
 /// On a coarsened day the dimensions cost_report left null are dropped from the line key, except
 /// for usage that is not in cost_report at all (Priority): it keeps its full key, so it is never
@@ -51,8 +52,13 @@ pub fn contributions(
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
     extra: &[&str],
+    by_key: bool,
 ) -> Result<Vec<Contribution>> {
-    let dims: Vec<&str> = PRICE_DIMS.iter().copied().chain(extra.iter().copied()).collect();
+    let mut dims: Vec<&str> = PRICE_DIMS.iter().copied().chain(extra.iter().copied()).collect();
+    if by_key && !dims.contains(&"api_key_id") {
+        dims.push("api_key_id");
+    }
+    let key_at = dims.iter().position(|d| *d == "api_key_id");
     let groups = sum_by_day(usage, &dims)?;
     let web_unit = card.unit_price("web_search").map(|u| to_mantissa(u.price)).transpose()?;
     type Key = (i32, [Option<Arc<str>>; 5]);
@@ -63,6 +69,7 @@ pub fn contributions(
         let date = date_of(g.day);
         let d = |j: usize| g.dims[j].as_deref();
         let (ws, model, tier, ctx, geo, speed) = (d(0), d(1), d(2), d(3), d(4), d(5));
+        let api_key = if by_key { key_at.and_then(|j| g.dims[j].as_deref().map(str::to_owned)) } else { None };
         let pk: Key = (g.day, [1, 2, 3, 4, 5].map(|j| g.dims[j].clone()));
         let price = prices.entry(pk).or_insert_with(|| {
             let q = PriceQuery {
@@ -94,6 +101,7 @@ pub fn contributions(
                 inference_geo: keep("inference_geo", geo),
                 cost_type: "tokens".into(),
                 token_type: Some(tt.api_name().into()),
+                api_key_id: api_key.clone(),
             };
             let (expected, rate) = match price.micros {
                 Some(micros) => (Ok(cost_of(n, micros[t])?), Some(micros[t] * 1_000_000)),
@@ -125,6 +133,7 @@ pub fn contributions(
                 inference_geo: None,
                 cost_type: "web_search".into(),
                 token_type: None,
+                api_key_id: api_key.clone(),
             };
             let (expected, rate) = match web_unit {
                 Some(unit) => (Ok(units_cost(w, unit)?), Some(unit)),

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::{AdminClient, BucketWidth, CostQuery, UsageDimension, UsageQuery};
+use crate::api::{AdminClient, AnalyticsEndpoint, AnalyticsQuery, BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::Result;
-use crate::frames::{CostFrame, UsageFrame, cost_frame, usage_frame};
+use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
+use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame, usage_frame};
 use crate::window::TimeWindow;
 
 /// The frames and labels a reconciliation of `window` needs.
@@ -35,6 +36,42 @@ pub async fn fetch(client: &AdminClient, window: TimeWindow) -> Result<Fetched> 
     Ok(Fetched {
         usage: UsageFrame::new(&usage_frame(&usage)?)?,
         cost: CostFrame::new(&cost_frame(&cost)?)?,
+        workspace_names: workspaces.into_iter().map(|w| (w.id, w.name)).collect(),
+    })
+}
+
+/// What an analytics reconciliation needs: usage and cost from the Analytics API.
+pub struct FetchedAnalytics {
+    pub usage: UsageFrame,
+    pub cost: AnalyticsCostFrame,
+    pub workspace_names: BTreeMap<String, String>,
+}
+
+/// The usage dimensions an analytics reconciliation groups by (the API key too, so lines can be
+/// split per key without fetching again).
+pub const ANALYTICS_USAGE_GROUPS: [&str; 7] =
+    ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
+
+/// The analytics queries of a reconciliation: daily buckets, usage by every price dimension and
+/// API key, cost by the same plus cost and token type.
+pub fn analytics_queries(window: TimeWindow) -> (AnalyticsQuery, AnalyticsQuery) {
+    let query = |endpoint, extra: &[&str]| {
+        let mut q = AnalyticsQuery::new(endpoint, window);
+        q.bucket_width = Some(BucketWidth::Day);
+        q.group_by = ANALYTICS_USAGE_GROUPS.iter().chain(extra).map(|s| (*s).to_owned()).collect();
+        q
+    };
+    (query(AnalyticsEndpoint::Usage, &[]), query(AnalyticsEndpoint::Cost, &["cost_type", "token_type"]))
+}
+
+pub async fn fetch_analytics(client: &AdminClient, window: TimeWindow) -> Result<FetchedAnalytics> {
+    window.check_whole_days()?;
+    let (uq, cq) = analytics_queries(window);
+    let (usage, cost, workspaces) =
+        futures::try_join!(client.analytics_rows(&uq), client.analytics_rows(&cq), client.workspaces())?;
+    Ok(FetchedAnalytics {
+        usage: UsageFrame::new(&analytics_usage_frame(&usage, &uq.group_by, true)?)?,
+        cost: AnalyticsCostFrame::new(&analytics_cost_frame(&cost, &cq.group_by, true)?)?,
         workspace_names: workspaces.into_iter().map(|w| (w.id, w.name)).collect(),
     })
 }

@@ -6,6 +6,7 @@
 //! pattern, the same unexplained ratio, one workspace's unbilled usage) become one finding. The
 //! lines stay available in full, each naming its finding.
 
+use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Line;
@@ -196,11 +197,19 @@ fn describe(kind: FindingKind, idx: &[usize], lines: &[Line], names: &BTreeMap<S
         ),
         (FindingKind::SharedRatio, Some(Cause::SharedRatio(r))) => {
             let r = r.normalize();
-            (
-                format!("The same ratio, {r} × list price, on {}: a negotiated price missing from the rate card?", plural(n, "line", "lines")),
-                format!("reported = {r} × expected on most mismatching lines"),
-                format!("if your contract has this price, add discount_factor = \"{r}\" to a rate card and pass it with --rates; otherwise {claim}"),
-            )
+            if r > Decimal::ONE {
+                (
+                    format!("The same ratio, {r} × the card's price, on {}: a list price the rate card does not have yet?", plural(n, "line", "lines")),
+                    format!("reported = {r} × expected on most mismatching lines"),
+                    format!("`counterfoil rates --suggest` proposes the dated rate row this implies; review it and pass it with --rates; otherwise {claim}"),
+                )
+            } else {
+                (
+                    format!("The same ratio, {r} × list price, on {}: a negotiated price missing from the rate card?", plural(n, "line", "lines")),
+                    format!("reported = {r} × expected on most mismatching lines"),
+                    format!("if your contract has this price, `counterfoil rates --suggest` proposes the discount per model and dates (or add discount_factor = \"{r}\" to a rate card) for --rates; otherwise {claim}"),
+                )
+            }
         }
         (FindingKind::KnownPattern, Some(c)) => {
             let what = c.text().trim_end_matches('?').to_owned();

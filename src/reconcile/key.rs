@@ -8,8 +8,9 @@ use crate::money;
 use crate::rates::Unpriceable;
 
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
-/// type): DESIGN §4. `None` is a null in the frames (the default workspace, or a dimension the
-/// line does not have).
+/// type): DESIGN §4, plus the API key when an analytics reconciliation is asked to split by it
+/// (always `None` otherwise). `None` is a null in the frames (the default workspace, or a
+/// dimension the line does not have).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineKey {
     pub date: NaiveDate,
@@ -20,6 +21,7 @@ pub struct LineKey {
     pub inference_geo: Option<String>,
     pub cost_type: String,
     pub token_type: Option<String>,
+    pub api_key_id: Option<String>,
 }
 
 /// What usage says about a key: tokens (or requests) and what the card says they cost.
@@ -97,7 +99,10 @@ impl UsageSide {
 /// What the cost report says about a key.
 #[derive(Debug, Clone, Default)]
 pub struct CostSide {
-    /// Scale-12 USD mantissa.
+    /// Scale-12 USD mantissa: what the line is checked on (cost_report's amount, or the analytics
+    /// API's `list_amount`).
     pub reported: i128,
+    /// The analytics API's `amount` (after the negotiated discount); `None` for cost_report.
+    pub net: Option<i128>,
     pub description: Option<String>,
 }

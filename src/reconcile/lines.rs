@@ -137,7 +137,23 @@ fn implied_rate(reported: i128, quantity: i64) -> Option<i128> {
     (rate.unsigned_abs() <= crate::money::MAX_MANTISSA as u128).then_some(rate)
 }
 
-pub fn frame(lines: &[Line], names: &BTreeMap<String, String>, findings: &[Finding]) -> Result<DataFrame> {
+/// 1 − net / list, rounded to 12 decimals (a ratio, not money); `None` when list is 0.
+pub fn discount(net: i128, list: i128) -> Option<i128> {
+    if list == 0 {
+        return None;
+    }
+    let (n, l) = (Decimal::try_from_i128_with_scale(net, 12).ok()?, Decimal::try_from_i128_with_scale(list, 12).ok()?);
+    let d = (Decimal::ONE - n.checked_div(l)?).round_dp(12);
+    to_mantissa(d).ok()
+}
+
+pub fn frame(
+    lines: &[Line],
+    names: &BTreeMap<String, String>,
+    findings: &[Finding],
+    source: super::Source,
+    by_key: bool,
+) -> Result<DataFrame> {
     let n = lines.len();
     let mut finding_of: Vec<Option<String>> = vec![None; n];
     for f in findings {
@@ -148,7 +164,10 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>, findings: &[Findi
     let s = |f: &dyn Fn(&Line) -> Option<String>| lines.iter().map(f).collect::<Vec<_>>();
     let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
     let token = |l: &Line| l.key.cost_type == "tokens";
-    let columns = vec![
+    let analytics = source == super::Source::Analytics;
+    // Analytics: `reported_usd` is the billed amount; the line is checked on `list_usd`.
+    let reported = |l: &Line| if analytics { l.cost.as_ref().and_then(|c| c.net) } else { l.reported() };
+    let mut columns = vec![
         date("date", lines.iter().map(|l| Some(l.key.date)).collect()),
         text("workspace_id", s(&|l| l.key.workspace_id.clone())),
         text("model", s(&|l| l.key.model.clone())),
@@ -170,7 +189,7 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>, findings: &[Findi
             }),
         )?,
         money("expected_usd", m(&|l| l.expected()))?,
-        money("reported_usd", m(&|l| l.reported()))?,
+        money("reported_usd", m(&reported))?,
         money("delta_usd", m(&|l| l.delta()))?,
         text("status", s(&|l| Some(l.status.as_str().to_owned()))),
         text("workspace_name", s(&|l| workspace_name(l.key.workspace_id.as_deref(), names))),
@@ -200,5 +219,12 @@ pub fn frame(lines: &[Line], names: &BTreeMap<String, String>, findings: &[Findi
             }),
         ),
     ];
+    if analytics {
+        columns.push(money("list_usd", m(&|l| l.reported()))?);
+        columns.push(money("discount", m(&|l| l.cost.as_ref().and_then(|c| discount(c.net?, c.reported))))?);
+    }
+    if by_key {
+        columns.push(text("api_key_id", s(&|l| l.key.api_key_id.clone())));
+    }
     Ok(DataFrame::new(n, columns)?)
 }

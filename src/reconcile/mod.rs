@@ -166,24 +166,81 @@ pub struct Options {
     pub window: Option<TimeWindow>,
     /// Workspace id → name, for the `workspace_name` column.
     pub workspace_names: BTreeMap<String, String>,
+    /// Analytics only: one line per API key too (`api_key_id` joins the key).
+    pub by_api_key: bool,
 }
 
 /// Reconciles a usage frame against a cost frame (both validated, DESIGN §3) with a rate card.
 pub fn reconcile(usage: &UsageFrame, cost: &CostFrame, card: &RateCard, options: &Options) -> Result<Reconciliation> {
+    if options.by_api_key {
+        return Err(Error::input_hint(
+            "cost_report has no api_key_id: only an analytics reconciliation can split lines by API key",
+            "use --source analytics (Python: reconcile_analytics)",
+        ));
+    }
     if let Some(w) = options.window {
         w.check_whole_days()?;
     }
+    let costs = sides::cost_side(&sides::clip_cost(cost, options.window)?)?;
+    run(usage, costs, card, options, Source::CostReport)
+}
+
+/// Reconciles usage against the Analytics API's cost rows (DESIGN §11): each line's
+/// `list_amount` is checked against the card at list price (every negotiated discount of the card
+/// left out), and the billed `amount` and the discount ride along.
+pub fn reconcile_analytics(
+    usage: &UsageFrame,
+    cost: &crate::frames::AnalyticsCostFrame,
+    card: &RateCard,
+    options: &Options,
+) -> Result<Reconciliation> {
+    if let Some(w) = options.window {
+        w.check_whole_days()?;
+    }
+    let costs = sides::analytics_cost_side(&sides::clip_analytics_cost(cost, options.window)?, options.by_api_key)?;
+    run(usage, costs, &card.at_list(), options, Source::Analytics)
+}
+
+/// Where the billed side came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The legacy `cost_report`: lines are checked on its amount.
+    #[default]
+    CostReport,
+    /// The Analytics API: lines are checked on `list_amount`; `amount` is what was billed.
+    Analytics,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::CostReport => "cost_report",
+            Source::Analytics => "analytics",
+        }
+    }
+}
+
+fn run(
+    usage: &UsageFrame,
+    costs: BTreeMap<LineKey, CostSide>,
+    card: &RateCard,
+    options: &Options,
+    source: Source,
+) -> Result<Reconciliation> {
     let usage = sides::clip_usage(usage, options.window)?;
-    let cost = sides::clip_cost(cost, options.window)?;
-    let costs = sides::cost_side(&cost)?;
     let coarse = sides::coarsened_days(&costs);
-    let usages = sides::usage_side(&usage, card, &coarse)?;
+    let usages = sides::usage_side(&usage, card, &coarse, options.by_api_key)?;
     let mut lines = lines::merge(usages, costs, options.tolerance)?;
     explain::explain(&mut lines);
     let window = options.window.or_else(|| window_of(&lines));
-    let summary = Summary::of(&lines, window, &coarse, &options.workspace_names)?;
+    let mut summary = Summary::of(&lines, window, &coarse, &options.workspace_names)?;
+    summary.source = source;
+    if let Some(&(_, usd)) = summary.non_token.get("session_usage") {
+        let usd_per_hour = card.unit_price("session_usage").map(|u| u.price);
+        summary.session_runtime = Some(summary::SessionRuntime { usd, usd_per_hour });
+    }
     let found = findings::find(&lines, &options.workspace_names);
-    let frame = lines::frame(&lines, &options.workspace_names, &found)?;
+    let frame = lines::frame(&lines, &options.workspace_names, &found, source, options.by_api_key)?;
     Ok(Reconciliation { lines: frame, summary, findings: found })
 }
 

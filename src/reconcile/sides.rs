@@ -8,7 +8,7 @@ use polars::prelude::*;
 use super::contributions::{contributions, date_of};
 use super::key::{CostSide, LineKey, UsageSide};
 use crate::error::{Error, Result};
-use crate::frames::{CostFrame, UsageFrame};
+use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
@@ -74,6 +74,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
             inference_geo: owned(geo.get(i)),
             cost_type: cost_type.to_owned(),
             token_type: owned(ttype.get(i)),
+            api_key_id: None,
         };
         let side = out.entry(key).or_default();
         side.reported = crate::money::add(side.reported, amount.get(i).unwrap_or(0), "a cost line's total")?;
@@ -107,10 +108,69 @@ pub fn usage_side(
     usage: &UsageFrame,
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
+    by_key: bool,
 ) -> Result<BTreeMap<LineKey, UsageSide>> {
     let mut out: BTreeMap<LineKey, UsageSide> = BTreeMap::new();
-    for c in contributions(usage, card, coarse, &[])? {
+    for c in contributions(usage, card, coarse, &[], by_key)? {
         out.entry(c.line.clone()).or_default().add(&c)?;
+    }
+    Ok(out)
+}
+
+pub fn clip_analytics_cost(c: &AnalyticsCostFrame, window: Option<TimeWindow>) -> Result<AnalyticsCostFrame> {
+    AnalyticsCostFrame::new(&clip(c.df(), window)?)
+}
+
+/// Analytics cost rows summed to the line key: `list_amount` is what the line is checked on
+/// (`reported`), `amount` rides along as `net`. Rows without a cost type (the endpoint was not
+/// grouped by it) cannot meet usage and are refused.
+pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BTreeMap<LineKey, CostSide>> {
+    let df = cost.df();
+    let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+    let dims = [
+        "workspace_id",
+        "model",
+        "service_tier",
+        "context_window",
+        "inference_geo",
+        "cost_type",
+        "token_type",
+        "api_key_id",
+    ];
+    let cols: Vec<StringChunked> = dims.iter().map(|c| text(c)).collect::<Result<_>>()?;
+    let amount = df.column("amount_usd")?.decimal()?.physical().clone();
+    let list = df.column("list_amount_usd")?.decimal()?.physical().clone();
+    let start = starts(df)?;
+    let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
+    for i in 0..df.height() {
+        let v = |j: usize| cols[j].get(i).map(str::to_owned);
+        let Some(cost_type) = v(5) else {
+            return Err(Error::input_hint(
+                format!(
+                    "analytics cost row {i} has no cost_type: the query was not grouped by cost_type and token_type"
+                ),
+                "fetch analytics cost with group_by including cost_type and token_type (reconcile --source analytics does)",
+            ));
+        };
+        let day = start.get(i).unwrap_or(0).div_euclid(MICROS_PER_DAY) as i32;
+        // Web search is priced per request whatever the model: usage meets it per day and
+        // workspace (and key), so the model dimensions the API may attach are dropped.
+        let web = cost_type == "web_search";
+        let dim = |j: usize| if web { None } else { v(j) };
+        let key = LineKey {
+            date: date_of(day),
+            workspace_id: v(0),
+            model: dim(1),
+            service_tier: dim(2),
+            context_window: dim(3),
+            inference_geo: dim(4),
+            cost_type,
+            token_type: v(6),
+            api_key_id: if by_key { v(7) } else { None },
+        };
+        let side = out.entry(key).or_default();
+        side.reported = crate::money::add(side.reported, list.get(i).unwrap_or(0), "a line's list amount")?;
+        side.net = Some(crate::money::add(side.net.unwrap_or(0), amount.get(i).unwrap_or(0), "a line's amount")?);
     }
     Ok(out)
 }

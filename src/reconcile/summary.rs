@@ -77,6 +77,40 @@ impl Rollup {
 /// The sign convention of every delta, stated once in words.
 pub const SIGN_CONVENTION: &str =
     "delta = reported − expected: positive means Anthropic billed more than the tokens cost";
+/// The same for an analytics reconciliation, which checks list prices.
+pub const SIGN_CONVENTION_ANALYTICS: &str = "delta = list − expected (list_amount against the card at list price): positive means the list price billed is above the card's";
+
+/// What one model was billed at list price and after its negotiated discount (analytics).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelDiscount {
+    pub model: Option<String>,
+    pub list: i128,
+    pub net: i128,
+}
+
+impl ModelDiscount {
+    /// 1 − net / list, rounded to 12 decimals (`None` when nothing was billed at list).
+    pub fn discount(&self) -> Option<i128> {
+        super::lines::discount(self.net, self.list)
+    }
+}
+
+/// Managed Agents session runtime billed in the window: dollars, and hours at the card's price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRuntime {
+    pub usd: i128,
+    /// USD per session-hour from the card (`None` when the card has no price).
+    pub usd_per_hour: Option<rust_decimal::Decimal>,
+}
+
+impl SessionRuntime {
+    /// Hours = dollars / price, when the division is exact to 12 decimals.
+    pub fn hours(&self) -> Option<rust_decimal::Decimal> {
+        let usd = rust_decimal::Decimal::try_from_i128_with_scale(self.usd, 12).ok()?;
+        let h = usd.checked_div(self.usd_per_hour.filter(|p| !p.is_zero())?)?;
+        (h.round_dp(12) == h).then(|| h.normalize())
+    }
+}
 
 /// Lines whose two sides are compared: they make up the headline totals.
 pub fn comparable(s: Status) -> bool {
@@ -107,6 +141,14 @@ pub struct Summary {
     pub by_workspace: Vec<Rollup>,
     pub by_model: Vec<Rollup>,
     pub by_token_type: Vec<Rollup>,
+    /// Where the billed side came from (cost_report or the Analytics API).
+    pub source: super::Source,
+    /// Analytics: Σ `amount` over every line (what was billed after discounts).
+    pub net_all: i128,
+    /// Analytics: list and billed amounts per model.
+    pub discount_by_model: Vec<ModelDiscount>,
+    /// Managed Agents session runtime, when any was billed.
+    pub session_runtime: Option<SessionRuntime>,
 }
 
 fn rollup<F: Fn(&Line) -> (Option<String>, String)>(lines: &[Line], key: F) -> Result<Vec<Rollup>> {
@@ -137,6 +179,17 @@ impl Summary {
             if l.status == Status::NotInCostReport {
                 s.priority_expected = add(s.priority_expected, l.expected().unwrap_or(0), "the Priority total")?;
             }
+            if let Some(net) = l.cost.as_ref().and_then(|c| c.net) {
+                s.net_all = add(s.net_all, net, "the billed total")?;
+                let list = l.cost.as_ref().map_or(0, |c| c.reported);
+                match s.discount_by_model.iter_mut().find(|m| m.model == l.key.model) {
+                    Some(m) => {
+                        m.list = add(m.list, list, "a model's list total")?;
+                        m.net = add(m.net, net, "a model's billed total")?;
+                    }
+                    None => s.discount_by_model.push(ModelDiscount { model: l.key.model.clone(), list, net }),
+                }
+            }
             if l.key.cost_type != "tokens" {
                 let e = s.non_token.entry(l.key.cost_type.clone()).or_default();
                 e.0 = add(e.0, l.expected().unwrap_or(0), "a non-token total")?;
@@ -146,6 +199,7 @@ impl Summary {
         (s.expected, s.reported) = (total.expected, total.reported);
         (s.overbilled, s.underbilled, s.unchecked) = (total.overbilled, total.underbilled, total.unchecked);
         s.reported.checked_sub(s.expected).ok_or_else(|| Error::input("the net delta overflows exact money"))?;
+        s.discount_by_model.sort_by(|a, b| a.model.cmp(&b.model));
         s.coarsened = coarse.iter().map(|(d, dims)| (*d, dims.clone())).collect();
         s.by_day = rollup(lines, |l| (Some(l.key.date.to_string()), l.key.date.to_string()))?;
         s.by_workspace = rollup(lines, |l| {
@@ -196,7 +250,7 @@ impl Summary {
                 (k.clone(), json!({"expected_usd": format_mantissa(*e), "reported_usd": format_mantissa(*r)}))
             })
             .collect();
-        json!({
+        let mut out = json!({
             "window": self.window_json(),
             "lines": self.lines,
             "ok": self.discrepancies() == 0,
@@ -208,7 +262,7 @@ impl Summary {
             "overbilled_usd": format_mantissa(self.overbilled),
             "underbilled_usd": format_mantissa(self.underbilled),
             "unchecked_usd": format_mantissa(self.unchecked),
-            "sign_convention": SIGN_CONVENTION,
+            "sign_convention": if self.source == super::Source::Analytics { SIGN_CONVENTION_ANALYTICS } else { SIGN_CONVENTION },
             "reported_all_usd": format_mantissa(self.reported_all),
             "priority_expected_usd": format_mantissa(self.priority_expected),
             "non_token": non_token,
@@ -217,7 +271,29 @@ impl Summary {
             "by_workspace": self.by_workspace.iter().map(Rollup::json).collect::<Vec<_>>(),
             "by_model": self.by_model.iter().map(Rollup::json).collect::<Vec<_>>(),
             "by_token_type": self.by_token_type.iter().map(Rollup::json).collect::<Vec<_>>(),
-        })
+        });
+        let o = out.as_object_mut().expect("an object");
+        if let Some(r) = &self.session_runtime {
+            o.insert(
+                "session_runtime".into(),
+                json!({"usd": format_mantissa(r.usd), "usd_per_hour": r.usd_per_hour.map(|p| p.normalize().to_string()),
+                       "hours": r.hours().map(|h| h.to_string())}),
+            );
+        }
+        o.insert("source".into(), json!(self.source.as_str()));
+        if self.source == super::Source::Analytics {
+            o.insert("net_usd".into(), json!(format_mantissa(self.net_all)));
+            let rows: Vec<Value> = self
+                .discount_by_model
+                .iter()
+                .map(|m| {
+                    json!({"model": m.model, "list_usd": format_mantissa(m.list), "amount_usd": format_mantissa(m.net),
+                           "discount": m.discount().map(format_mantissa)})
+                })
+                .collect();
+            o.insert("discount_by_model".into(), json!(rows));
+        }
+        out
     }
 }
 
@@ -238,6 +314,7 @@ mod tests {
             inference_geo: Some("global".into()),
             cost_type: cost_type.into(),
             token_type: Some("output_tokens".into()),
+            api_key_id: None,
         };
         let usage = expected.map(|e| UsageSide { quantity: 1, priced_sum: e * USD, ..UsageSide::default() });
         let usage = match (status, usage) {
@@ -247,7 +324,7 @@ mod tests {
             }),
             (_, u) => u,
         };
-        let cost = reported.map(|r| CostSide { reported: r * USD, description: None });
+        let cost = reported.map(|r| CostSide { reported: r * USD, net: None, description: None });
         Line { key, usage, cost, status, cause: None, explanation: None }
     }
 

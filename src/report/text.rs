@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::money::{cents_usd, group_thousands, signed_cents_usd};
 use crate::reconcile::Reconciliation;
 use crate::reconcile::labels::type_label;
-use crate::reconcile::summary::{Rollup, SIGN_CONVENTION};
+use crate::reconcile::summary::{Rollup, SIGN_CONVENTION, SIGN_CONVENTION_ANALYTICS};
 
 /// A table of pre-wrapped cells; `right` marks the numeric columns.
 fn render(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> (String, usize) {
@@ -203,31 +203,63 @@ pub fn text_summary(rec: &Reconciliation, width: usize) -> Result<String> {
     let table_width = width;
     let width = width.min(110); // prose reads best at a bounded measure
     let mut out = String::new();
+    let analytics = s.source == crate::reconcile::Source::Analytics;
     if let Some(w) = s.window {
         let days = (w.end - w.start).num_days();
         out += &hanging(
             "",
             0,
             &format!(
-                "counterfoil reconcile {} to {} ({days} UTC days, end exclusive)",
+                "counterfoil reconcile {} to {} ({days} UTC days, end exclusive){}",
                 w.start.date_naive(),
-                w.end.date_naive()
+                w.end.date_naive(),
+                if analytics { "; Analytics API: list prices checked" } else { "" }
             ),
             width,
         );
     }
     let row =
         |label: &str, amount: String, note: &str| hanging(&format!("  {label:<16}{amount:>12}  "), 32, note, width);
-    out += &row("billed", cents_usd(s.reported_all), "everything in cost_report for the window");
-    out += &row("over-billed", cents_usd(s.overbilled), "billed more than the tokens cost");
-    out += &row("under-billed", cents_usd(s.underbilled), "billed less than the tokens cost");
+    if analytics {
+        out += &row("billed", cents_usd(s.net_all), "amount of every analytics cost line, after negotiated discounts");
+        out += &row("at list", cents_usd(s.reported_all), "list_amount of the same lines: what is checked");
+        out += &row("over list", cents_usd(s.overbilled), "list price billed above the card's");
+        out +=
+            &row("under list", cents_usd(s.underbilled), "list price billed below the card's, or usage never billed");
+    } else {
+        out += &row("billed", cents_usd(s.reported_all), "everything in cost_report for the window");
+        out += &row("over-billed", cents_usd(s.overbilled), "billed more than the tokens cost");
+        out += &row("under-billed", cents_usd(s.underbilled), "billed less than the tokens cost");
+    }
     out += &row("unchecked", cents_usd(s.unchecked), "billed, with nothing to check it against");
-    out += &row("net delta", signed_cents_usd(s.delta()), &format!("over the compared lines; {SIGN_CONVENTION}"));
+    let convention = if analytics { SIGN_CONVENTION_ANALYTICS } else { SIGN_CONVENTION };
+    out += &row("net delta", signed_cents_usd(s.delta()), &format!("over the compared lines; {convention}"));
     if s.priority_expected != 0 {
         out += &row("Priority Tier", cents_usd(s.priority_expected), "at list price; billed outside cost_report");
     }
     for (k, (_, r)) in s.non_token.iter().filter(|(k, _)| *k != "web_search") {
-        out += &row(&type_label(None, k), cents_usd(*r), "no usage counterpart by design");
+        let note = match (&s.session_runtime, k.as_str()) {
+            (Some(rt), "session_usage") => match (rt.hours(), rt.usd_per_hour) {
+                (Some(h), Some(p)) => {
+                    format!("{} session-hours at ${}/h; no usage counterpart by design", h.round_dp(2), p.normalize())
+                }
+                _ => "no usage counterpart by design".into(),
+            },
+            _ => "no usage counterpart by design".into(),
+        };
+        out += &row(&type_label(None, k), cents_usd(*r), &note);
+    }
+    for m in s.discount_by_model.iter().filter(|m| m.discount().is_some_and(|d| d != 0)) {
+        let pct = crate::money::format_mantissa(m.discount().unwrap_or(0) * 100)
+            .parse::<rust_decimal::Decimal>()
+            .map_or_else(|_| "?".into(), |d| d.round_dp(2).normalize().to_string());
+        let label = m.model.clone().unwrap_or_else(|| "(no model)".into());
+        out += &hanging(
+            "  ",
+            2,
+            &format!("{label}: {pct} % off list ({} at list, {} billed)", cents_usd(m.list), cents_usd(m.net)),
+            width,
+        );
     }
     for (d, dims) in &s.coarsened {
         out += &hanging(

@@ -36,6 +36,28 @@ const SHADOW_MODEL: &str = "claude-opus-5";
 
 type TokenKey = (Option<String>, String, String, String, String, TokenType);
 
+/// What one record's tokens cost at list, in cents per [`TokenType::ALL`]; `None` for usage
+/// billed outside cost_report (Priority). A model the card does not know (a planted error) is
+/// billed like Opus 5.
+pub(crate) fn list_cents(card: &RateCard, r: &UsageRecord) -> Option<[Decimal; 5]> {
+    let q = PriceQuery {
+        model: &r.model,
+        day: r.minute.date_naive(),
+        service_tier: Some(&r.service_tier),
+        context_window: Some(&r.context_window),
+        inference_geo: Some(&r.inference_geo),
+        speed: Some(&r.speed),
+    };
+    let priced = card
+        .price(&q)
+        .or_else(|_| card.price(&PriceQuery { model: SHADOW_MODEL, ..q }))
+        .expect("the simulator only generates priceable usage");
+    if priced.not_in_cost_report {
+        return None;
+    }
+    Some(TokenType::ALL.map(|t| Decimal::from(r.tokens[t as usize]) * priced.rate(t) / Decimal::from(10_000)))
+}
+
 /// A whole day's bill: tokens and web search of `records`, plus code execution and session runtime.
 pub(crate) fn bill_day(
     card: &RateCard,
@@ -44,38 +66,22 @@ pub(crate) fn bill_day(
     records: &[UsageRecord],
     seed: u64,
 ) -> Vec<CostLine> {
-    let mut lines = bill_usage(card, day, records);
+    let mut lines = bill_usage(card, records);
     lines.extend(bill_runtime(card, workspaces, day, seed));
     lines
 }
 
 /// The token and web-search lines of `records` (of one day).
-pub(crate) fn bill_usage(card: &RateCard, day: NaiveDate, records: &[UsageRecord]) -> Vec<CostLine> {
+pub(crate) fn bill_usage(card: &RateCard, records: &[UsageRecord]) -> Vec<CostLine> {
     let mut tokens: BTreeMap<TokenKey, Decimal> = BTreeMap::new();
     let mut web: BTreeMap<Option<String>, u64> = BTreeMap::new();
     for r in records {
         if r.web_search_requests > 0 {
             *web.entry(r.workspace_id.clone()).or_default() += r.web_search_requests;
         }
-        let q = PriceQuery {
-            model: &r.model,
-            day,
-            service_tier: Some(&r.service_tier),
-            context_window: Some(&r.context_window),
-            inference_geo: Some(&r.inference_geo),
-            speed: Some(&r.speed),
-        };
-        // A model the card does not know (a planted error) is billed like Opus 5.
-        let priced = card
-            .price(&q)
-            .or_else(|_| card.price(&PriceQuery { model: SHADOW_MODEL, ..q }))
-            .expect("the simulator only generates priceable usage");
-        if priced.not_in_cost_report {
-            continue;
-        }
+        let Some(cents) = list_cents(card, r) else { continue };
         for t in TokenType::ALL {
-            let n = r.tokens[t as usize];
-            if n == 0 {
+            if r.tokens[t as usize] == 0 {
                 continue;
             }
             let key = (
@@ -86,7 +92,7 @@ pub(crate) fn bill_usage(card: &RateCard, day: NaiveDate, records: &[UsageRecord
                 r.inference_geo.clone(),
                 t,
             );
-            *tokens.entry(key).or_default() += Decimal::from(n) * priced.rate(t) / Decimal::from(10_000);
+            *tokens.entry(key).or_default() += cents[t as usize];
         }
     }
     let mut lines: Vec<CostLine> = tokens

@@ -6,7 +6,10 @@
 //! records it was built from and the cost lines it bills. [`FakeAdminApi`] serves both with the
 //! documented behaviour of the real endpoints (`reference/admin-api.md` §14), plus fault knobs.
 
+mod analytics;
 mod billing;
+mod claude_code;
+mod contract;
 mod org;
 mod org_api;
 mod params;
@@ -18,6 +21,7 @@ mod timeline;
 mod truth;
 
 pub use billing::CostLine;
+pub use contract::{Contract, PriceChange};
 pub use org::{OrgConfig, Organization, UsageRecord};
 pub use plants::{Plant, Planted, UNKNOWN_MODEL};
 pub use server::{FakeAdminApi, Faults, RequestLog};

@@ -12,6 +12,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::billing::{CostLine, bill_day};
+use super::contract::Contract;
 use super::people::{App, people, sim_id};
 use super::plants::{self, Plant, Planted};
 use crate::api::wire::{ApiKeyInfo, Workspace};
@@ -33,6 +34,8 @@ pub struct OrgConfig {
     /// Cost-line dimensions served as null on every line (the reference is unsure the real API
     /// always fills `inference_geo`; any of `inference_geo`, `service_tier`, `context_window`).
     pub cost_null: Vec<String>,
+    /// Negotiated discounts and list-price changes the bundled card does not know.
+    pub contract: Contract,
 }
 
 /// The cost-line dimensions the simulator can serve as null.
@@ -53,8 +56,26 @@ impl OrgConfig {
         Ok(self)
     }
 
+    /// Sets [`OrgConfig::contract`], checking it applies to the bundled card.
+    pub fn with_contract(mut self, contract: Contract) -> crate::error::Result<Self> {
+        let card = contract.billing_card(&RateCard::bundled())?;
+        for d in &contract.discounts {
+            card.with_discount(d.clone())?;
+        }
+        self.contract = contract;
+        Ok(self)
+    }
+
     pub fn new(seed: u64, days: u32, end: NaiveDate) -> Self {
-        OrgConfig { seed, days, end, peak_records_per_hour: 24, plants: vec![], cost_null: vec![] }
+        OrgConfig {
+            seed,
+            days,
+            end,
+            peak_records_per_hour: 24,
+            plants: vec![],
+            cost_null: vec![],
+            contract: Contract::default(),
+        }
     }
 
     /// `days` days up to today (UTC).
@@ -76,6 +97,8 @@ pub struct UsageRecord {
     pub context_window: String,
     pub inference_geo: String,
     pub speed: String,
+    /// API requests behind this group (the Analytics API counts them).
+    pub requests: u64,
     /// Per [`crate::rates::TokenType::ALL`]: input, 5m write, 1h write, cache read, output.
     pub tokens: [u64; 5],
     pub web_search_requests: u64,
@@ -97,6 +120,8 @@ pub struct Organization {
     pub admin_key: String,
     /// A regular (workspace) key the fake API refuses with 403.
     pub regular_key: String,
+    /// The card the organization is billed from (the bundled one, plus the contract's price
+    /// changes): never the card to reconcile with in a test of the stale-card finding.
     pub card: RateCard,
     /// The planted discrepancies and the status reconciliation must give each.
     pub planted: Vec<Planted>,
@@ -112,7 +137,9 @@ impl Organization {
         Organization::generate_with_card(config, RateCard::bundled())
     }
 
+    /// Generates the organization, billed from `card` with the contract's price changes.
     pub fn generate_with_card(config: OrgConfig, card: RateCard) -> Organization {
+        let card = config.contract.billing_card(&card).expect("OrgConfig::with_contract checked the contract");
         let window = TimeWindow::last_days(config.end, config.days);
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let people = people(&mut rng, window.start, window.end);
@@ -134,6 +161,7 @@ impl Organization {
                 records[start..].sort_by_key(|r| r.minute);
             }
             let mut lines = bill_day(&card, &people.workspaces, day, &records[start..], config.seed);
+            config.contract.discount_lines(&card, day, &mut lines);
             null_dims(&config.cost_null, &mut lines);
             cost_lines.insert(day, lines);
         }
@@ -305,6 +333,7 @@ fn record(
         context_window: if long { "200k-1M" } else { "0-200k" }.to_owned(),
         inference_geo: geo,
         speed: speed.to_owned(),
+        requests,
         tokens: [uncached, w5, w1, read, output],
         web_search_requests: web,
     })

@@ -44,6 +44,10 @@ pub(crate) fn sim_id(rng: &mut ChaCha8Rng, prefix: &str) -> String {
     format!("{prefix}{tail}")
 }
 
+/// The one Managed Agents agent of the simulated organization (its session runtime is billed to
+/// the Research workspace).
+pub(crate) const AGENT_ID: &str = "agent_01SimResearchAssistant000";
+
 const FRONTIER: &[&str] =
     &["claude-opus-5-5", "claude-opus-5", "claude-opus-4-8", "claude-opus-4-6", "claude-opus-4-1-20250805"];
 const WORKHORSE: &[&str] =

@@ -123,6 +123,7 @@ fn token_key(day: NaiveDate, l: &CostLine) -> LineKey {
         inference_geo: l.inference_geo.clone(),
         cost_type: l.cost_type.clone(),
         token_type: l.token_type.clone(),
+        api_key_id: None,
     }
 }
 

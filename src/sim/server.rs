@@ -54,12 +54,18 @@ pub(super) struct Shared {
     pub(super) faults: Faults,
     counter: AtomicU64,
     log: Mutex<Vec<RequestLog>>,
+    spelling: Mutex<super::analytics::AnalyticsSpelling>,
 }
 
 impl Shared {
     /// The organization as it is now (restatements included).
     pub(super) fn org(&self) -> Arc<Organization> {
         self.org.read().expect("org lock").clone()
+    }
+
+    /// How the analytics endpoints spell what the reference leaves unconfirmed.
+    pub(super) fn analytics_spelling(&self) -> super::analytics::AnalyticsSpelling {
+        self.spelling.lock().expect("spelling lock").clone()
     }
 
     /// The simulated present: buckets after it do not exist yet.
@@ -89,11 +95,15 @@ impl FakeAdminApi {
             faults,
             counter: AtomicU64::new(0),
             log: Mutex::new(vec![]),
+            spelling: Mutex::new(Default::default()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
             .route("/v1/organizations/usage_report/messages", get(reports::usage))
             .route("/v1/organizations/cost_report", get(reports::cost))
+            .route(crate::api::analytics::ANALYTICS_USAGE_PATH, get(super::analytics::usage))
+            .route(crate::api::analytics::ANALYTICS_COST_PATH, get(super::analytics::cost))
+            .route(crate::api::claude_code::CLAUDE_CODE_PATH, get(super::claude_code::report))
             .route("/v1/organizations/me", get(org_api::me))
             .route("/v1/organizations/workspaces", get(org_api::workspaces))
             .route("/v1/organizations/workspaces/{id}", get(org_api::workspace))
@@ -137,6 +147,13 @@ impl FakeAdminApi {
     /// The simulated present.
     pub fn now(&self) -> DateTime<Utc> {
         self.shared.now()
+    }
+
+    /// How the analytics endpoints spell the request count and the metrics (the reference leaves
+    /// both unconfirmed): `request_key` such as `requests` or `request_count`; `flat` metric names.
+    pub fn set_analytics_spelling(&self, request_key: &str, flat: bool) {
+        *self.shared.spelling.lock().expect("spelling lock") =
+            super::analytics::AnalyticsSpelling { request_key: request_key.to_owned(), flat };
     }
 
     /// Moves the simulated present (buckets after it do not exist; today's are partial).

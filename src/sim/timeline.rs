@@ -24,7 +24,7 @@ pub struct Restated {
     pub records: usize,
 }
 
-fn midnight(d: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
 }
 
@@ -65,8 +65,9 @@ impl Organization {
             let workspaces = &self.workspaces;
             bill_day(&self.card, workspaces, day, &records, self.config.seed)
         } else {
-            bill_usage(&self.card, day, &records)
+            bill_usage(&self.card, &records)
         };
+        self.config.contract.discount_lines(&self.card, day, &mut lines);
         null_dims(&self.config.cost_null, &mut lines);
         Some(Cow::Owned(lines))
     }
@@ -90,7 +91,8 @@ impl Organization {
                 late.push(UsageRecord { minute, ..r.clone() });
             }
         }
-        let mut billed = bill_usage(&self.card, day, &late);
+        let mut billed = bill_usage(&self.card, &late);
+        self.config.contract.discount_lines(&self.card, day, &mut billed);
         null_dims(&self.config.cost_null, &mut billed);
         let mut lines = existing.clone();
         for b in billed {

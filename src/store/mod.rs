@@ -232,7 +232,8 @@ impl Store {
         tolerance: Tolerance,
         now: DateTime<Utc>,
     ) -> Result<(Reconciliation, bool)> {
-        let options = Options { tolerance, window: Some(window), workspace_names: self.workspace_names()? };
+        let options =
+            Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
         let mut rec = reconcile(&self.usage(window)?, &self.cost(window)?, card, &options)?;
         let first_seen =
             findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;

@@ -1,0 +1,289 @@
+//! Calibration: what the billing history says the rate card should hold (`rates --suggest`).
+//!
+//! From a reconciliation's token lines, each model's ratio of billed to expected per UTC day:
+//! `list_amount / expected` and `amount / list_amount` from the Analytics API, `reported /
+//! expected` from cost_report. A day's ratio is the one most of its lines share (at least two in
+//! three; a planted or one-off error stays a discrepancy, it does not move the card). Runs of days
+//! at one ratio become suggestions:
+//! - a list ratio equal to the card's US-only multiplier ⇒ the model takes US-only pricing the
+//!   card does not know (`geo_eligible`);
+//! - any other list ratio ≠ 1 (or, from cost_report, a ratio above 1) ⇒ a list-price change from
+//!   the run's first day;
+//! - a net ratio below 1 (or, from cost_report, a ratio below 1) ⇒ a negotiated discount for the
+//!   run's days.
+//!
+//! The output is an overlay for `--rates` whose every entry carries its evidence as comments.
+//! Ratios are rounded to 6 decimals before they are compared: billed amounts are exact, but a
+//! real bill may round a line, and a suggestion is a proposal a person reviews, not a price.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::rates::{Discount, RateCard};
+use crate::reconcile::{Reconciliation, Source};
+
+/// What a suggestion changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SuggestionKind {
+    PriceChange,
+    GeoEligible,
+    Discount,
+}
+
+impl SuggestionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuggestionKind::PriceChange => "price_change",
+            SuggestionKind::GeoEligible => "geo_eligible",
+            SuggestionKind::Discount => "discount",
+        }
+    }
+}
+
+/// One proposed change with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub kind: SuggestionKind,
+    pub model: String,
+    pub from: NaiveDate,
+    /// Exclusive; `None`: still in effect on the last day of history.
+    pub to: Option<NaiveDate>,
+    /// Price factor (price change, geo) or billed share of list (discount: 1 − discount).
+    pub ratio: Decimal,
+    pub lines: usize,
+    pub evidence: String,
+}
+
+/// All suggestions of one history.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    pub source: Source,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// (model, day) → ratio → lines.
+type Days = BTreeMap<String, BTreeMap<NaiveDate, BTreeMap<Decimal, usize>>>;
+
+fn ratio(num: i128, den: i128) -> Option<Decimal> {
+    let (n, d) = (Decimal::try_from_i128_with_scale(num, 12).ok()?, Decimal::try_from_i128_with_scale(den, 12).ok()?);
+    Some(n.checked_div(d)?.round_dp(6).normalize())
+}
+
+/// The suggestions a reconciliation's history supports, relative to `card` (the card it used).
+pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
+    let df = &rec.lines;
+    let source = rec.summary.source;
+    let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+    let money = |c: &str| -> Result<Int128Chunked> { Ok(df.column(c)?.decimal()?.physical().clone()) };
+    let (model, ctype, status) = (text("model")?, text("cost_type")?, text("status")?);
+    let expected = money("expected_usd")?;
+    let reported = money("reported_usd")?;
+    let list = if source == Source::Analytics { Some(money("list_usd")?) } else { None };
+    let dates = df.column("date")?.cast(&DataType::Int32)?;
+    let dates = dates.i32()?;
+    let (mut price, mut net): (Days, Days) = Default::default();
+    for i in 0..df.height() {
+        let (Some(m), Some("tokens"), Some("match" | "mismatch")) = (model.get(i), ctype.get(i), status.get(i)) else {
+            continue;
+        };
+        let Some(e) = expected.get(i).filter(|e| *e > 0) else { continue };
+        let day =
+            NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(dates.get(i).unwrap_or(0) as i64);
+        let id = card.resolve(m).map_or_else(|| m.to_owned(), |x| x.id.get_ref().clone());
+        let billed = list.as_ref().map_or_else(|| reported.get(i), |l| l.get(i));
+        if let Some(r) = billed.and_then(|b| ratio(b, e)) {
+            *price.entry(id.clone()).or_default().entry(day).or_default().entry(r).or_default() += 1;
+        }
+        if let (Some(l), Some(n)) = (list.as_ref().and_then(|l| l.get(i)).filter(|l| *l > 0), reported.get(i))
+            && let Some(r) = ratio(n, l)
+        {
+            *net.entry(id).or_default().entry(day).or_default().entry(r).or_default() += 1;
+        }
+    }
+    let geo = card.modifier("inference_geo", "us").and_then(|m| m.factor);
+    let mut suggestions = Vec::new();
+    let what = if source == Source::Analytics { "list_amount / card price" } else { "cost_report / card price" };
+    for (m, days) in &price {
+        for run in runs(days) {
+            if run.ratio == Decimal::ONE {
+                continue;
+            }
+            let kind = if Some(run.ratio) == geo && source == Source::Analytics {
+                SuggestionKind::GeoEligible
+            } else if source == Source::CostReport && run.ratio < Decimal::ONE {
+                SuggestionKind::Discount
+            } else {
+                SuggestionKind::PriceChange
+            };
+            suggestions.push(run.suggestion(kind, m, what, days));
+        }
+    }
+    for (m, days) in &net {
+        for run in runs(days).into_iter().filter(|r| r.ratio < Decimal::ONE) {
+            suggestions.push(run.suggestion(SuggestionKind::Discount, m, "amount / list_amount", days));
+        }
+    }
+    suggestions.sort_by(|a, b| (&a.model, a.kind, a.from).cmp(&(&b.model, b.kind, b.from)));
+    let all_days = price.values().flat_map(|d| d.keys().copied());
+    Ok(Calibration { source, first: all_days.clone().min(), last: all_days.max(), suggestions })
+}
+
+/// Consecutive days (in the history) at one ratio.
+struct Run {
+    ratio: Decimal,
+    first: NaiveDate,
+    last: NaiveDate,
+    days: usize,
+    lines: usize,
+    /// The next day of history, when the run ends before the history does.
+    until: Option<NaiveDate>,
+}
+
+/// A day's ratio: the one at least two in three of its lines share.
+fn day_ratio(ratios: &BTreeMap<Decimal, usize>) -> Option<(Decimal, usize)> {
+    let total: usize = ratios.values().sum();
+    let (r, n) = ratios.iter().max_by_key(|(_, n)| **n)?;
+    (3 * n >= 2 * total).then_some((*r, *n))
+}
+
+fn runs(days: &BTreeMap<NaiveDate, BTreeMap<Decimal, usize>>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for (day, ratios) in days {
+        let Some((r, n)) = day_ratio(ratios) else { continue };
+        match out.last_mut() {
+            Some(run) if run.ratio == r => {
+                run.last = *day;
+                run.days += 1;
+                run.lines += n;
+            }
+            Some(run) => {
+                run.until = Some(*day);
+                out.push(Run { ratio: r, first: *day, last: *day, days: 1, lines: n, until: None });
+            }
+            None => out.push(Run { ratio: r, first: *day, last: *day, days: 1, lines: n, until: None }),
+        }
+    }
+    out
+}
+
+impl Run {
+    fn suggestion(
+        &self,
+        kind: SuggestionKind,
+        model: &str,
+        what: &str,
+        days: &BTreeMap<NaiveDate, BTreeMap<Decimal, usize>>,
+    ) -> Suggestion {
+        let first_day = days.keys().next().copied();
+        let since = if Some(self.first) == first_day { " (already on the first day of history)" } else { "" };
+        let evidence = format!(
+            "{model}: {what} = {} on {} lines over {} days, {} to {}{since}",
+            self.ratio, self.lines, self.days, self.first, self.last
+        );
+        Suggestion {
+            kind,
+            model: model.to_owned(),
+            from: self.first,
+            to: self.until,
+            ratio: self.ratio,
+            lines: self.lines,
+            evidence,
+        }
+    }
+}
+
+impl Calibration {
+    /// `card` with every suggestion applied.
+    pub fn apply(&self, card: &RateCard) -> Result<RateCard> {
+        let mut out = card.clone();
+        for s in &self.suggestions {
+            out = match s.kind {
+                SuggestionKind::PriceChange => {
+                    let mut c = out.with_price_change(&s.model, s.from, s.ratio)?;
+                    if let Some(to) = s.to {
+                        c = c.with_price_change(&s.model, to, Decimal::ONE / s.ratio)?;
+                    }
+                    c
+                }
+                SuggestionKind::GeoEligible => out.with_geo_eligible(&s.model)?,
+                SuggestionKind::Discount => out.with_discount(self.discount(s))?,
+            };
+        }
+        Ok(out)
+    }
+
+    fn discount(&self, s: &Suggestion) -> Discount {
+        Discount {
+            model: s.model.clone(),
+            valid_from: s.from,
+            valid_to: s.to,
+            discount: (Decimal::ONE - s.ratio).normalize(),
+            source: Some(format!("counterfoil rates --suggest: {}", s.evidence)),
+        }
+    }
+
+    /// The overlay for `--rates`: each changed model's whole entry (an overlay replaces a model
+    /// by id) and each discount, every one under comments giving its evidence.
+    pub fn overlay_toml(&self, card: &RateCard) -> Result<String> {
+        let revised = self.apply(card)?;
+        let span = match (self.first, self.last) {
+            (Some(a), Some(b)) => format!("{a} to {b}"),
+            _ => "no priced token lines".into(),
+        };
+        let mut out = format!(
+            "# Rate-card overlay suggested by `counterfoil rates --suggest` from {} history, {span}.\n\
+             # Review every entry: each one says what it rests on. Use with --rates FILE.\n\
+             schema = \"counterfoil.ratecard/1\"\n",
+            self.source.as_str()
+        );
+        if self.suggestions.is_empty() {
+            out.push_str("# Nothing to suggest: every model's billed amounts agree with the card.\n");
+            return Ok(out);
+        }
+        let mut models: BTreeMap<&str, Vec<&Suggestion>> = BTreeMap::new();
+        for s in self.suggestions.iter().filter(|s| s.kind != SuggestionKind::Discount) {
+            models.entry(&s.model).or_default().push(s);
+        }
+        let ser = |e: toml::ser::Error| Error::Internal(format!("cannot write the overlay: {e}"));
+        for (m, found) in models {
+            out.push('\n');
+            for s in found {
+                out.push_str(&format!("# {}: {}\n", s.kind.as_str(), s.evidence));
+            }
+            let entry = revised.resolve(m).ok_or_else(|| Error::Internal(format!("{m} vanished from the card")))?;
+            let mut table = toml::Table::new();
+            table.insert("model".into(), toml::Value::try_from(vec![entry]).map_err(ser)?);
+            out.push_str(&toml::to_string(&table).map_err(ser)?);
+        }
+        for s in self.suggestions.iter().filter(|s| s.kind == SuggestionKind::Discount) {
+            out.push_str(&format!("\n# discount: {}\n", s.evidence));
+            let mut table = toml::Table::new();
+            table.insert("discount".into(), toml::Value::try_from(vec![self.discount(s)]).map_err(ser)?);
+            out.push_str(&toml::to_string(&table).map_err(ser)?);
+        }
+        RateCard::from_toml(&out, "suggested overlay")?; // what we print must load as it is
+        Ok(out)
+    }
+
+    /// The suggestions as a frame: kind, model, from, to, ratio, lines, evidence.
+    pub fn frame(&self) -> Result<DataFrame> {
+        use crate::frames::columns::{date, money, text};
+        let s = &self.suggestions;
+        let columns = vec![
+            text("kind", s.iter().map(|x| Some(x.kind.as_str().to_owned())).collect()),
+            text("model", s.iter().map(|x| Some(x.model.clone())).collect()),
+            date("from", s.iter().map(|x| Some(x.from)).collect()),
+            date("to", s.iter().map(|x| x.to).collect()),
+            money("ratio", s.iter().map(|x| crate::money::to_mantissa(x.ratio).ok()).collect())?,
+            Int64Chunked::from_iter_values("lines".into(), s.iter().map(|x| x.lines as i64)).into_column(),
+            text("evidence", s.iter().map(|x| Some(x.evidence.clone())).collect()),
+        ];
+        Ok(DataFrame::new(s.len(), columns)?)
+    }
+}
