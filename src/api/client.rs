@@ -274,11 +274,11 @@ impl AdminClient {
                 529 => "overloaded",
                 _ => "server error",
             },
-            error: self.classify(failure, location),
+            error: self.classify(failure, location, path),
         })
     }
 
-    fn classify(&self, mut f: ApiFailure, location: Option<String>) -> Error {
+    fn classify(&self, mut f: ApiFailure, location: Option<String>, path: &str) -> Error {
         match f.status {
             300..=399 => {
                 f.message = format!("redirect to {}", location.as_deref().unwrap_or("(no location)"));
@@ -290,6 +290,13 @@ impl AdminClient {
             401 => {
                 f.hint = Some(self.key.refusal_hint());
                 Error::Authentication(f)
+            }
+            403 if path.starts_with("/v1/organizations/analytics/") => {
+                f.hint = Some(format!(
+                    "the Analytics API takes an Admin key or an API key with the read:analytics scope; {}",
+                    self.key.refusal_hint()
+                ));
+                Error::PermissionDenied(f)
             }
             403 => {
                 f.hint = Some(self.key.refusal_hint());

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::money::{cents_usd, exact_usd, group_thousands, signed_cents_usd};
 use crate::reconcile::Reconciliation;
 use crate::reconcile::labels::type_label;
-use crate::reconcile::summary::{Rollup, SIGN_CONVENTION};
+use crate::reconcile::summary::{Rollup, SIGN_CONVENTION, SIGN_CONVENTION_ANALYTICS};
 
 const STYLE: &str = r#"
 :root { --ink: #1d2330; --muted: #5d6678; --over: #c0392b; --under: #2e6fb7; --ok: #1e7b34; --line: #d9dde6; }
@@ -140,16 +140,41 @@ pub fn html(rec: &Reconciliation, title: &str) -> Result<String> {
             esc(&v)
         )
     };
-    h += &card("billed", s.reported_all, "", false);
-    h += &card("over-billed", s.overbilled, if s.overbilled > 0 { "over" } else { "good" }, false);
-    h += &card("under-billed", s.underbilled, if s.underbilled > 0 { "under" } else { "good" }, false);
+    let analytics = s.source == crate::reconcile::Source::Analytics;
+    let (over, under) = if analytics { ("over list", "under list") } else { ("over-billed", "under-billed") };
+    if analytics {
+        h += &card("billed", s.net_all, "", false);
+        h += &card("at list", s.reported_all, "", false);
+    } else {
+        h += &card("billed", s.reported_all, "", false);
+    }
+    h += &card(over, s.overbilled, if s.overbilled > 0 { "over" } else { "good" }, false);
+    h += &card(under, s.underbilled, if s.underbilled > 0 { "under" } else { "good" }, false);
     h += &card("unchecked", s.unchecked, if s.unchecked > 0 { "over" } else { "good" }, false);
     h += &card("net delta", s.delta(), "", true);
     h += "</section>";
     h += &format!(
         "<p class=muted>{}. Over-billed, under-billed and unchecked are shown apart because a net delta hides offsetting errors; the net delta is over the lines whose two sides are compared. Money is exact to 12 decimal places of a dollar: hover an amount to see every digit.</p>",
-        esc(&SIGN_CONVENTION[..1].to_uppercase()) + &esc(&SIGN_CONVENTION[1..]),
+        {
+            let c = if analytics { SIGN_CONVENTION_ANALYTICS } else { SIGN_CONVENTION };
+            esc(&c[..1].to_uppercase()) + &esc(&c[1..])
+        },
     );
+    let discounted: Vec<_> = s.discount_by_model.iter().filter(|m| m.discount().is_some_and(|d| d != 0)).collect();
+    if !discounted.is_empty() {
+        h += "<h2>Negotiated discounts</h2><table><thead><tr><th>model</th><th class=n>at list</th><th class=n>billed</th><th class=n>discount</th></tr></thead><tbody>";
+        for m in discounted {
+            let pct = crate::money::format_mantissa(m.discount().unwrap_or(0) * 100);
+            h += &format!(
+                "<tr><td>{}</td>{}{}<td class=n title=\"{pct} %\">{} %</td></tr>",
+                esc(m.model.as_deref().unwrap_or("(no model)")),
+                money_td(m.list, false),
+                money_td(m.net, false),
+                esc(&pct.parse::<rust_decimal::Decimal>().map(|d| d.round_dp(2).normalize().to_string()).unwrap_or(pct.clone())),
+            );
+        }
+        h += "</tbody></table>";
+    }
 
     let n_bad = s.discrepancies();
     h += &format!("<h2 id=findings>Findings ({})</h2>", rec.findings.len());
@@ -229,10 +254,18 @@ pub fn html(rec: &Reconciliation, title: &str) -> Result<String> {
         money_td(s.priority_expected, false)
     );
     for (k, (_, r)) in s.non_token.iter().filter(|(k, _)| *k != "web_search") {
+        let hours = match (&s.session_runtime, k.as_str()) {
+            (Some(rt), "session_usage") => match (rt.hours(), rt.usd_per_hour) {
+                (Some(h), Some(p)) => format!("{} session-hours at ${}/h; ", h.round_dp(2), p.normalize()),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
         h += &format!(
-            "<tr><td>{}</td>{}<td>billed; no usage counterpart by design</td></tr>",
+            "<tr><td>{}</td>{}<td>billed; {}no usage counterpart by design</td></tr>",
             esc(&type_label(None, k)),
-            money_td(*r, false)
+            money_td(*r, false),
+            esc(&hours)
         );
     }
     h += &format!(
@@ -240,7 +273,8 @@ pub fn html(rec: &Reconciliation, title: &str) -> Result<String> {
         money_td(s.unchecked, false)
     );
     h += &format!(
-        "<tr><th>Total billed in cost_report</th><th></th><th class=n title=\"{}\">{}</th></tr></tbody></table>",
+        "<tr><th>Total billed in {}</th><th></th><th class=n title=\"{}\">{}</th></tr></tbody></table>",
+        if analytics { "the analytics cost, at list" } else { "cost_report" },
         esc(&exact_usd(s.reported_all)),
         esc(&cents_usd(s.reported_all))
     );

@@ -138,6 +138,36 @@ fn body(s: &Shared, headers: &HeaderMap, raw: Option<&str>, endpoint: AnalyticsE
         .map(|k| (filter_dim(k), p.all(k)))
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    let key = format!("{endpoint:?}|{}|{now}|{:p}", without_page(raw), Arc::as_ptr(&org));
+    let all = s.analytics_rows_cached(&key, || {
+        rows_of(&org, now, cost, &group, &groups, width, start, end, &wanted, &s.analytics_spelling())
+    });
+    let offset = match p.one("page") {
+        None => 0,
+        Some(token) => {
+            decode_row(token).filter(|o| *o < all.len()).ok_or_else(|| invalid("page: invalid page token".into()))?
+        }
+    };
+    let next = offset + limit as usize;
+    let page: Vec<&Value> = all.iter().skip(offset).take(limit as usize).collect();
+    let more = next < all.len();
+    Ok(json!({"data": page, "has_more": more, "next_page": more.then(|| encode_row(next))}))
+}
+
+/// Every row of one query, in order (bucket, then group values).
+#[allow(clippy::too_many_arguments)]
+fn rows_of(
+    org: &Organization,
+    now: DateTime<Utc>,
+    cost: bool,
+    group: &[String],
+    groups: &[&str],
+    width: Option<Duration>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    wanted: &[(String, Vec<String>)],
+    spelling: &AnalyticsSpelling,
+) -> Vec<Value> {
     let bucket = |t: DateTime<Utc>| match width {
         Some(w) => t.duration_trunc(w).unwrap_or(t),
         None => start,
@@ -205,11 +235,10 @@ fn body(s: &Shared, headers: &HeaderMap, raw: Option<&str>, endpoint: AnalyticsE
         }
     }
     if cost {
-        runtime_rows(&org, start, end, now, &keep, &key_of, &mut rows);
+        runtime_rows(org, start, end, now, &keep, &key_of, &mut rows);
     }
     let split = group.iter().any(|g| g == "cost_type" || g == "token_type");
-    let spelling = s.analytics_spelling();
-    let all: Vec<Value> = rows
+    rows
         .into_iter()
         .map(|((t, dims), a)| {
             let mut g: Map<String, Value> = groups.iter().map(|d| ((*d).to_owned(), Value::Null)).collect();
@@ -220,20 +249,15 @@ fn body(s: &Shared, headers: &HeaderMap, raw: Option<&str>, endpoint: AnalyticsE
             };
             let mut row = json!({"starting_at": fmt_rfc3339(s0), "ending_at": fmt_rfc3339(e0), "group": g});
             row[if cost { "cost" } else { "usage" }] =
-                if cost { cost_metrics(&a, split, &spelling) } else { usage_metrics(&a, &spelling) };
+                if cost { cost_metrics(&a, split, spelling) } else { usage_metrics(&a, spelling) };
             row
         })
-        .collect();
-    let offset = match p.one("page") {
-        None => 0,
-        Some(token) => {
-            decode_row(token).filter(|o| *o < all.len()).ok_or_else(|| invalid("page: invalid page token".into()))?
-        }
-    };
-    let next = offset + limit as usize;
-    let page: Vec<Value> = all.iter().skip(offset).take(limit as usize).cloned().collect();
-    let more = next < all.len();
-    Ok(json!({"data": page, "has_more": more, "next_page": more.then(|| encode_row(next))}))
+        .collect()
+}
+
+/// The query without its `page`, to find a cached result.
+fn without_page(raw: Option<&str>) -> String {
+    raw.unwrap_or("").split('&').filter(|kv| !kv.starts_with("page=")).collect::<Vec<_>>().join("&")
 }
 
 /// Code execution and session runtime: billed per day and workspace, at list, no usage behind.

@@ -55,6 +55,8 @@ pub(super) struct Shared {
     counter: AtomicU64,
     log: Mutex<Vec<RequestLog>>,
     spelling: Mutex<super::analytics::AnalyticsSpelling>,
+    /// The rows of the last analytics query (paging asks for the same rows page after page).
+    analytics_cache: Mutex<Vec<(String, Arc<Vec<Value>>)>>,
 }
 
 impl Shared {
@@ -66,6 +68,21 @@ impl Shared {
     /// How the analytics endpoints spell what the reference leaves unconfirmed.
     pub(super) fn analytics_spelling(&self) -> super::analytics::AnalyticsSpelling {
         self.spelling.lock().expect("spelling lock").clone()
+    }
+
+    /// The rows of the analytics query `key`, computed once for all its pages.
+    pub(super) fn analytics_rows_cached(&self, key: &str, compute: impl FnOnce() -> Vec<Value>) -> Arc<Vec<Value>> {
+        let spelled = format!("{key}|{:?}", self.analytics_spelling());
+        let mut cache = self.analytics_cache.lock().expect("cache lock");
+        if let Some((_, rows)) = cache.iter().find(|(k, _)| *k == spelled) {
+            return rows.clone();
+        }
+        let rows = Arc::new(compute());
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((spelled, rows.clone()));
+        rows
     }
 
     /// The simulated present: buckets after it do not exist yet.
@@ -96,6 +113,7 @@ impl FakeAdminApi {
             counter: AtomicU64::new(0),
             log: Mutex::new(vec![]),
             spelling: Mutex::new(Default::default()),
+            analytics_cache: Mutex::new(Vec::new()),
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
