@@ -5,8 +5,9 @@
 //! expected` from cost_report. A day's ratio is the one most of its lines share (at least two in
 //! three; a planted or one-off error stays a discrepancy, it does not move the card). Runs of days
 //! at one ratio become suggestions:
-//! - a list ratio equal to the card's US-only multiplier ⇒ the model takes US-only pricing the
-//!   card does not know (`geo_eligible`);
+//! - `inference_geo = us` lines the card cannot price (the model is not US-eligible on the card)
+//!   are priced at the global rate; billed at exactly the card's US multiplier × that, the model
+//!   takes US-only pricing the card does not know (`geo_eligible`);
 //! - any other list ratio ≠ 1 (or, from cost_report, a ratio above 1) ⇒ a list-price change from
 //!   the run's first day;
 //! - a net ratio below 1 (or, from cost_report, a ratio below 1) ⇒ a negotiated discount for the
@@ -82,13 +83,28 @@ pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
     let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
     let money = |c: &str| -> Result<Int128Chunked> { Ok(df.column(c)?.decimal()?.physical().clone()) };
     let (model, ctype, status) = (text("model")?, text("cost_type")?, text("status")?);
+    let (geo_col, tier, window, ttype) =
+        (text("inference_geo")?, text("service_tier")?, text("context_window")?, text("token_type")?);
+    let quantity = df.column("quantity")?.i64()?.clone();
     let expected = money("expected_usd")?;
     let reported = money("reported_usd")?;
     let list = if source == Source::Analytics { Some(money("list_usd")?) } else { None };
     let dates = df.column("date")?.cast(&DataType::Int32)?;
     let dates = dates.i32()?;
-    let (mut price, mut net): (Days, Days) = Default::default();
+    let (mut price, mut net, mut geo_days): (Days, Days, Days) = Default::default();
+    let geo = card.modifier("inference_geo", "us").and_then(|m| m.factor);
     for i in 0..df.height() {
+        // A US line the card refuses to price: what would it cost at the global rate?
+        if let (Some(m), Some("tokens"), Some("unpriced"), Some("us")) =
+            (model.get(i), ctype.get(i), status.get(i), geo_col.get(i))
+            && let Some((day, id, expected)) =
+                at_global(card, m, dates.get(i), tier.get(i), window.get(i), ttype.get(i), quantity.get(i))
+            && let Some(b) = list.as_ref().map_or_else(|| reported.get(i), |l| l.get(i))
+            && let Some(ratio) = ratio(b, expected)
+        {
+            *geo_days.entry(id).or_default().entry(day).or_default().entry(ratio).or_default() += 1;
+            continue;
+        }
         let (Some(m), Some("tokens"), Some("match" | "mismatch")) = (model.get(i), ctype.get(i), status.get(i)) else {
             continue;
         };
@@ -106,17 +122,19 @@ pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
             *net.entry(id).or_default().entry(day).or_default().entry(r).or_default() += 1;
         }
     }
-    let geo = card.modifier("inference_geo", "us").and_then(|m| m.factor);
     let mut suggestions = Vec::new();
+    for (m, days) in &geo_days {
+        for run in runs(days).into_iter().filter(|r| Some(r.ratio) == geo) {
+            suggestions.push(run.suggestion(SuggestionKind::GeoEligible, m, "billed / global price on US lines", days));
+        }
+    }
     let what = if source == Source::Analytics { "list_amount / card price" } else { "cost_report / card price" };
     for (m, days) in &price {
         for run in runs(days) {
             if run.ratio == Decimal::ONE {
                 continue;
             }
-            let kind = if Some(run.ratio) == geo && source == Source::Analytics {
-                SuggestionKind::GeoEligible
-            } else if source == Source::CostReport && run.ratio < Decimal::ONE {
+            let kind = if source == Source::CostReport && run.ratio < Decimal::ONE {
                 SuggestionKind::Discount
             } else {
                 SuggestionKind::PriceChange
@@ -132,6 +150,37 @@ pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
     suggestions.sort_by(|a, b| (&a.model, a.kind, a.from).cmp(&(&b.model, b.kind, b.from)));
     let all_days = price.values().flat_map(|d| d.keys().copied());
     Ok(Calibration { source, first: all_days.clone().min(), last: all_days.max(), suggestions })
+}
+
+/// A token line's expected amount at the global rate (standard speed), as (day, card id,
+/// scale-12 USD): `None` when the card cannot price it even so, or fast mode could apply.
+#[allow(clippy::too_many_arguments)]
+fn at_global(
+    card: &RateCard,
+    model: &str,
+    day: Option<i32>,
+    tier: Option<&str>,
+    window: Option<&str>,
+    token: Option<&str>,
+    quantity: Option<i64>,
+) -> Option<(NaiveDate, String, i128)> {
+    let day = NaiveDate::from_ymd_opt(1970, 1, 1)? + Duration::days(day? as i64);
+    let entry = card.resolve(model)?;
+    if entry.rates.iter().any(|r| r.speed == "fast" && r.valid_on(day)) {
+        return None;
+    }
+    let q = crate::rates::PriceQuery {
+        model,
+        day,
+        service_tier: tier,
+        context_window: window,
+        inference_geo: Some("global"),
+        speed: Some("standard"),
+    };
+    let p = card.price(&q).ok()?;
+    let t = crate::rates::TokenType::from_api_name(token?)?;
+    let usd = Decimal::from(quantity?).checked_mul(p.rate(t))? / Decimal::from(1_000_000);
+    Some((day, entry.id.get_ref().clone(), crate::money::to_mantissa(usd).ok()?))
 }
 
 /// Consecutive days (in the history) at one ratio.

@@ -142,7 +142,10 @@ fn long_windows_are_split_and_rows_paged() {
     assert_eq!(df.column("cache_read_input_tokens").unwrap().i64().unwrap().get(0), Some(t[3] as i64));
     let log = api.requests();
     assert_eq!(log.len(), 2, "45 days = a 31-day piece and a 14-day piece (the fake refuses more than 31)");
-    assert!(log.iter().all(|r| r.beta.as_deref() == Some(counterfoil::api::ANALYTICS_BETA)), "beta header on every request");
+    assert!(
+        log.iter().all(|r| r.beta.as_deref() == Some(counterfoil::api::ANALYTICS_BETA)),
+        "beta header on every request"
+    );
     // Daily rows by model and key: far more than one page of 100 rows.
     let mut q = AnalyticsQuery::new(AnalyticsEndpoint::Cost, TimeWindow::last_days(common::today(), 20));
     q.bucket_width = Some(BucketWidth::Day);
@@ -158,7 +161,10 @@ fn long_windows_are_split_and_rows_paged() {
         .flat_map(|(_, l)| l)
         .map(|l| l.amount_cents / dec!(100))
         .sum();
-    assert_eq!(list, billed, "list amounts equal cost_report's (no contract, no plants): nothing lost or doubled in paging");
+    assert_eq!(
+        list, billed,
+        "list amounts equal cost_report's (no contract, no plants): nothing lost or doubled in paging"
+    );
     assert_eq!(df.column("requests").unwrap().null_count(), df.height(), "null when split by cost or token type");
 }
 
@@ -190,7 +196,8 @@ fn a_repeating_page_token_and_a_regular_key_are_refused() {
 
 fn analytics_rec(client: &AdminClient, w: TimeWindow, card: &RateCard, by_key: bool) -> Reconciliation {
     let f = block_on(fetch_analytics(client, w)).unwrap().unwrap();
-    let options = Options { window: Some(w), workspace_names: f.workspace_names, by_api_key: by_key, ..Options::default() };
+    let options =
+        Options { window: Some(w), workspace_names: f.workspace_names, by_api_key: by_key, ..Options::default() };
     reconcile_analytics(&f.usage, &f.cost, card, &options).unwrap()
 }
 
@@ -210,7 +217,8 @@ fn the_planted_discount_and_stale_price_are_found_and_the_overlay_fixes_them() {
     let l = &rec.lines;
     let (model, status, ctype) = (strs(l, "model"), strs(l, "status"), strs(l, "cost_type"));
     let (days, discount) = (dates(l), decimals(l, "discount"));
-    let (expected, list, reported) = (decimals(l, "expected_usd"), decimals(l, "list_usd"), decimals(l, "reported_usd"));
+    let (expected, list, reported) =
+        (decimals(l, "expected_usd"), decimals(l, "list_usd"), decimals(l, "reported_usd"));
     let haiku = "claude-haiku-4-5-20251001";
     let mut stale = 0;
     for i in 0..l.height() {
@@ -255,7 +263,10 @@ fn the_planted_discount_and_stale_price_are_found_and_the_overlay_fixes_them() {
         assert_eq!(got, want, "{name}");
         assert!(cal.suggestions.iter().all(|s| s.to.is_none()), "{name}: all still in effect");
         let overlay = cal.overlay_toml(&card).unwrap();
-        assert!(overlay.contains("# price_change: claude-haiku-4-5-20251001") && overlay.contains("2026-11-10 to"), "{overlay}");
+        assert!(
+            overlay.contains("# price_change: claude-haiku-4-5-20251001") && overlay.contains("2026-11-10 to"),
+            "{overlay}"
+        );
         let fixed = RateCard::from_toml(&overlay, "overlay").unwrap();
         assert!(analytics_rec(&client, w, &fixed, false).ok(), "{name} overlay: analytics lines all match");
         assert!(legacy_rec(&client, w, &fixed).ok(), "{name} overlay: cost_report lines all match");
@@ -320,15 +331,24 @@ fn the_claude_code_frame_matches_the_fakes_ground_truth() {
     for d in 0..4 {
         let date = w.start.date_naive() + Duration::days(d);
         for r in truth.claude_code_day(date) {
-            let who = ["email_address", "api_key_name"].iter().find_map(|k| r.actor.get(*k)?.as_str()).unwrap().to_owned();
+            let who =
+                ["email_address", "api_key_name"].iter().find_map(|k| r.actor.get(*k)?.as_str()).unwrap().to_owned();
             let accepted: i64 = r.tool_actions.values().map(|v| v["accepted"].as_i64().unwrap()).sum();
             let mut cost = Decimal::ZERO;
             for m in &r.model_breakdown {
-                let t = ["input", "output", "cache_read", "cache_creation"].map(|k| Decimal::from(m.tokens[k].as_i64().unwrap()));
+                let t = ["input", "output", "cache_read", "cache_creation"]
+                    .map(|k| Decimal::from(m.tokens[k].as_i64().unwrap()));
                 cost += t.iter().zip(price(&m.model)).map(|(n, p)| n * p).sum::<Decimal>() / dec!(1000000);
                 tokens += m.tokens["output"].as_i64().unwrap();
             }
-            want.push((date, who, r.core_metrics.num_sessions as i64, r.core_metrics.lines_of_code.added as i64, accepted, cost));
+            want.push((
+                date,
+                who,
+                r.core_metrics.num_sessions as i64,
+                r.core_metrics.lines_of_code.added as i64,
+                accepted,
+                cost,
+            ));
         }
     }
     assert_eq!(df.height(), want.len());
@@ -381,4 +401,32 @@ fn unknown_fields_and_values_are_kept_never_fatal() {
     let rows = block_on(c2.analytics_rows(&q)).unwrap().unwrap();
     let e = analytics_cost_frame(&rows, &q.group_by, true).unwrap_err();
     assert!(e.to_string().contains("refusing to guess"), "a float amount is never read: {e}");
+}
+
+#[test]
+fn a_card_that_misses_a_models_us_pricing_is_told_so() {
+    // The bundled card with Sonnet 5.5 not US-eligible: its `us` lines cannot be priced, and are
+    // billed at exactly 1.1 × the global price (pricing.md §2: US-only inference is 1.1×).
+    let text = counterfoil::rates::BUNDLED_CARD.replacen(
+        "id = \"claude-sonnet-5-5\"\nname = \"Claude Sonnet 5.5\"\nreleased = \"2026-09-28\"\ngeo_eligible = true",
+        "id = \"claude-sonnet-5-5\"\nname = \"Claude Sonnet 5.5\"\nreleased = \"2026-09-28\"\ngeo_eligible = false",
+        1,
+    );
+    let stale = RateCard::from_toml(&text, "bundled card.toml").unwrap();
+    assert!(!stale.resolve("claude-sonnet-5-5").unwrap().geo_eligible);
+    let org = common::org(5, 10);
+    let w = org.window();
+    let (_api, client) = serve(org);
+    for (name, rec) in
+        [("analytics", analytics_rec(&client, w, &stale, false)), ("legacy", legacy_rec(&client, w, &stale))]
+    {
+        assert!(!rec.ok(), "{name}: the US lines are unpriced");
+        let cal = suggest(&rec, &stale).unwrap();
+        let got: Vec<_> = cal.suggestions.iter().map(|s| (s.kind, s.model.as_str(), s.ratio)).collect();
+        assert_eq!(got, vec![(SuggestionKind::GeoEligible, "claude-sonnet-5-5", dec!(1.1))], "{name}");
+        let fixed = RateCard::from_toml(&cal.overlay_toml(&stale).unwrap(), "overlay").unwrap();
+        let again =
+            if name == "analytics" { analytics_rec(&client, w, &fixed, false) } else { legacy_rec(&client, w, &fixed) };
+        assert!(again.ok(), "{name}: with the overlay every line matches");
+    }
 }

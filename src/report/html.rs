@@ -170,7 +170,10 @@ pub fn html(rec: &Reconciliation, title: &str) -> Result<String> {
                 esc(m.model.as_deref().unwrap_or("(no model)")),
                 money_td(m.list, false),
                 money_td(m.net, false),
-                esc(&pct.parse::<rust_decimal::Decimal>().map(|d| d.round_dp(2).normalize().to_string()).unwrap_or(pct.clone())),
+                esc(&pct
+                    .parse::<rust_decimal::Decimal>()
+                    .map(|d| d.round_dp(2).normalize().to_string())
+                    .unwrap_or(pct.clone())),
             );
         }
         h += "</tbody></table>";

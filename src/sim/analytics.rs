@@ -189,7 +189,7 @@ fn rows_of(
     };
     for r in org.records_at(start, end, now) {
         let day = r.minute.date_naive();
-        let base = |d: &str| record_dim(&org, r, d);
+        let base = |d: &str| record_dim(org, r, d);
         if !cost {
             if !keep(&base) {
                 continue;
@@ -238,8 +238,7 @@ fn rows_of(
         runtime_rows(org, start, end, now, &keep, &key_of, &mut rows);
     }
     let split = group.iter().any(|g| g == "cost_type" || g == "token_type");
-    rows
-        .into_iter()
+    rows.into_iter()
         .map(|((t, dims), a)| {
             let mut g: Map<String, Value> = groups.iter().map(|d| ((*d).to_owned(), Value::Null)).collect();
             g.extend(dims.into_iter().map(|(k, v)| (k, serde_json::from_str(&v).unwrap_or(Value::Null))));

@@ -41,7 +41,16 @@ def world() -> dict[str, object]:
 def connection(world: dict[str, object]) -> list[str]:
     api = world["api"]
     assert isinstance(api, cf.FakeAdminApi)
-    return ["--start", str(world["start"]), "--end", str(world["end"]), "--api-key", api.api_key, "--base-url", api.base_url]
+    return [
+        "--start",
+        str(world["start"]),
+        "--end",
+        str(world["end"]),
+        "--api-key",
+        api.api_key,
+        "--base-url",
+        api.base_url,
+    ]
 
 
 def rec_of(world: dict[str, object], card: cf.RateCard | None = None, by_api_key: bool = False) -> cf.Reconciliation:

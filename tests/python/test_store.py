@@ -196,6 +196,8 @@ def check_whole(root: Path) -> None:
 def test_watch_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
     org = cf.simulate.Organization(seed=21, days=3)
     with cf.FakeAdminApi(org) as api:
+        # A still clock: otherwise a minute boundary between the two runs adds today's usage.
+        api.set_now(dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0))
         cmd = [sys.executable, "-m", "counterfoil", "sync", "--store", str(tmp_path / "s"), "--api-key", api.api_key]
         cmd += ["--base-url", api.base_url, "--backfill-days", "2", "--watch", "--interval", "1s", "--format", "json"]
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
