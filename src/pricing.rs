@@ -106,8 +106,11 @@ fn contiguous(c: &Int64Chunked) -> Result<&[i64]> {
 /// Prices a usage frame (DESIGN §3 columns) with `card`: one row per usage row × token type with
 /// tokens, plus one row per usage row with web searches. Zero quantities are left out.
 pub fn price(usage: &UsageFrame, card: &RateCard) -> Result<DataFrame> {
-    // A UsageFrame holds one contiguous chunk per column, so gathers and slices are cheap.
-    let usage = usage.df();
+    // One contiguous chunk per column, so gathers and slices are cheap (a copy only when the
+    // frame came in several chunks).
+    let mut usage = usage.df().clone();
+    usage.rechunk_mut_par();
+    let usage = &usage;
     let s = |n: &str| -> Result<StringChunked> { Ok(usage.column(n)?.str()?.clone()) };
     let start_us = usage.column("bucket_start")?.as_materialized_series().to_physical_repr().i64()?.clone();
     let (model, tier, ctx, geo, speed) =

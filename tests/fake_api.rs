@@ -3,7 +3,9 @@
 
 mod common;
 
-use counterfoil::sim::Faults;
+use counterfoil::runtime::block_on;
+use counterfoil::sim::{FakeAdminApi, Faults, Organization};
+use polars::prelude::ChunkAgg;
 use serde_json::Value;
 
 async fn get(base: &str, path: &str, key: Option<&str>, version: bool) -> (u16, reqwest::header::HeaderMap, Value) {
@@ -203,4 +205,24 @@ async fn workspaces_and_keys_page_by_id_cursor() {
     assert!(keys["data"].as_array().unwrap().iter().all(|k| k["status"] == "archived"));
     let (_, _, me) = get(&base, "/v1/organizations/me", Some(&key), true).await;
     assert_eq!(me["type"], "organization");
+}
+
+#[test]
+fn a_fleet_behind_one_server_answers_each_key_with_its_own_organization() {
+    let orgs: Vec<Organization> = (0..3).map(|i| common::org(500 + i, 2)).collect();
+    let truth = orgs.clone();
+    let api = FakeAdminApi::start_fleet_blocking(orgs, Faults::default(), 0).unwrap();
+    let keys = api.api_keys();
+    assert_eq!(keys.len(), 3);
+    for (key, org) in keys.iter().zip(&truth) {
+        let client = common::client_with_key(&api, key);
+        let w = org.window();
+        let fetched = block_on(counterfoil::reconcile::fetch::fetch(&client, w)).unwrap().unwrap();
+        let out: i64 = fetched.usage.df().column("output_tokens").unwrap().i64().unwrap().sum().unwrap();
+        assert_eq!(out as u64, org.usage_totals(w.start, w.end)[4], "each key sees its own organization");
+        let me = block_on(client.organization()).unwrap().unwrap();
+        assert_eq!(me.id, org.id);
+    }
+    let e = block_on(common::client_with_key(&api, "sk-ant-admin01-nobody").organization()).unwrap().unwrap_err();
+    assert_eq!(e.exit_code(), 3, "a key of no organization is refused");
 }

@@ -71,7 +71,82 @@ pub fn from_arrow(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
             "{what} must be a polars DataFrame (or any frame with __arrow_c_stream__), got {kind}{hint}"
         )));
     }
-    from_stream(obj).map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {e}")))
+    let read = |o: &Bound<'_, PyAny>| {
+        from_stream(o).map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {e}")))
+    };
+    match chunk_lengths(obj)? {
+        // Python polars exports a frame by first rechunking it in place: a copy of every column.
+        // A frame in several chunks (read from Parquet, concatenated) is exported chunk by chunk
+        // instead, each slice already one chunk, and stays in chunks here.
+        Some(lengths) if lengths.len() > 1 => {
+            let mut out: Option<DataFrame> = None;
+            let mut offset = 0usize;
+            for len in lengths {
+                let part = read(&obj.call_method1("slice", (offset, len))?)?;
+                offset += len;
+                match &mut out {
+                    None => out = Some(part),
+                    Some(acc) => {
+                        acc.vstack_mut_owned(part).map_err(|e| InputError::new_err(format!("{what}: {e}")))?;
+                    }
+                }
+            }
+            Ok(out.unwrap_or_default())
+        }
+        _ => read(obj),
+    }
+}
+
+/// The chunk lengths shared by every column of a polars DataFrame in several chunks; `None`
+/// for anything else (another library's frame, columns chunked differently).
+fn chunk_lengths(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<usize>>> {
+    let py = obj.py();
+    let Ok(polars) = py.import("polars") else { return Ok(None) };
+    if !obj.is_instance(&polars.getattr("DataFrame")?)? || obj.getattr("width")?.extract::<usize>()? == 0 {
+        return Ok(None);
+    }
+    let mut shared: Option<Vec<usize>> = None;
+    for s in obj.call_method0("get_columns")?.try_iter()? {
+        let lengths: Vec<usize> = s?.call_method0("chunk_lengths")?.extract()?;
+        match &shared {
+            None => shared = Some(lengths),
+            Some(l) if *l == lengths => {}
+            Some(_) => return Ok(None),
+        }
+    }
+    Ok(shared)
+}
+
+/// A frame, or a polars `LazyFrame` collected with only `columns` (those it has) and, given a
+/// window, only the rows whose `bucket_start` lies in it: Polars pushes both into the scan, so
+/// `pl.scan_parquet(…)` or a store reads no column and no row group it does not need.
+pub fn from_frame_or_lazy(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    columns: &[&str],
+    window: Option<counterfoil::TimeWindow>,
+) -> PyResult<DataFrame> {
+    let py = obj.py();
+    let polars = py.import("polars")?;
+    if !obj.is_instance(&polars.getattr("LazyFrame")?)? {
+        return from_arrow(obj, what);
+    }
+    let schema: Vec<String> = obj.call_method0("collect_schema")?.call_method0("names")?.extract()?;
+    let keep: Vec<&str> = columns.iter().copied().filter(|c| schema.iter().any(|s| s == c)).collect();
+    let mut lazy = obj.call_method1("select", (keep,))?;
+    if let Some(w) = window {
+        let col = polars.getattr("col")?.call1(("bucket_start",))?;
+        let lit =
+            |t: chrono::DateTime<chrono::Utc>| -> PyResult<Bound<'_, PyAny>> { polars.getattr("lit")?.call1((t,)) };
+        let inside = col
+            .call_method1("__ge__", (lit(w.start)?,))?
+            .call_method1("__and__", (col.call_method1("__lt__", (lit(w.end)?,))?,))?;
+        lazy = lazy.call_method1("filter", (inside,))?;
+    }
+    let df = lazy
+        .call_method0("collect")
+        .map_err(|e| InputError::new_err(format!("{what}: cannot collect the LazyFrame: {e}")))?;
+    from_arrow(&df, what)
 }
 
 fn from_stream(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {

@@ -242,6 +242,54 @@ impl PyAdminClient {
         to_polars(py, df)
     }
 
+    /// Fetches and reconciles `[start, end)` (whole UTC days) exactly as `counterfoil reconcile`
+    /// does: the same queries, the same rules. `source="analytics"` reads the Analytics API.
+    #[pyo3(signature = (start, end, card=None, *, abs_tol=None, rel_tol=None, source="legacy", by_api_key=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn reconcile(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        card: Option<&crate::rates::PyRateCard>,
+        abs_tol: Option<&Bound<'_, PyAny>>,
+        rel_tol: Option<&Bound<'_, PyAny>>,
+        source: &str,
+        by_api_key: bool,
+    ) -> PyResult<crate::reconcile::PyReconciliation> {
+        use counterfoil::reconcile::fetch::{fetch, fetch_analytics};
+        use counterfoil::reconcile::{Options, reconcile, reconcile_analytics};
+        let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
+        let card = card.map(|c| c.inner.clone()).unwrap_or_else(counterfoil::rates::RateCard::bundled);
+        let tolerance = crate::convert::tolerance(abs_tol, rel_tol)?;
+        let client = self.inner.clone();
+        let inner = match source {
+            "legacy" => {
+                if by_api_key {
+                    return Err(InputError::new_err(
+                        "by_api_key needs source=\"analytics\": cost_report has no API key",
+                    ));
+                }
+                wait(py, async move {
+                    let f = fetch(&client, window).await?;
+                    let options =
+                        Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
+                    reconcile(&f.usage, &f.cost, &card, &options)
+                })?
+            }
+            "analytics" => wait(py, async move {
+                let f = fetch_analytics(&client, window).await?;
+                let options =
+                    Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
+                reconcile_analytics(&f.usage, &f.cost, &card, &options)
+            })?,
+            other => {
+                return Err(InputError::new_err(format!("source must be \"legacy\" or \"analytics\", not {other:?}")));
+            }
+        };
+        Ok(crate::reconcile::PyReconciliation { inner })
+    }
+
     /// Every workspace, archived ones included (the default workspace is the null id).
     fn workspaces(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let client = self.inner.clone();

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use counterfoil::frames::{AnalyticsCostFrame, CostFrame, UsageFrame};
+use counterfoil::frames::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::{
     Options, Reconciliation, reconcile as core_reconcile, reconcile_analytics as core_reconcile_analytics,
@@ -12,7 +12,7 @@ use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::arrow::{from_arrow, to_polars};
+use crate::arrow::{from_arrow, from_frame_or_lazy, to_polars};
 use crate::convert::{instant, tolerance};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::PyRateCard;
@@ -145,6 +145,25 @@ impl PyReconciliation {
     }
 }
 
+/// The usage columns a reconciliation reads (a LazyFrame is collected with only these).
+const USAGE_READ: [&str; 15] = [
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "uncached_input_tokens",
+    "cache_creation_5m_input_tokens",
+    "cache_creation_1h_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+    "web_search_requests",
+];
+
 /// `workspace_id` → `name` from a workspaces frame (`AdminClient.workspaces()`).
 fn workspace_names(workspaces: Option<&Bound<'_, PyAny>>) -> PyResult<BTreeMap<String, String>> {
     let mut names = BTreeMap::new();
@@ -191,12 +210,13 @@ pub fn reconcile(
     end: Option<&Bound<'_, PyAny>>,
     workspaces: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconciliation> {
-    let usage = from_arrow(usage, "usage")?;
-    let cost = from_arrow(cost, "cost")?;
+    let window = window(start, end)?;
+    let usage = from_frame_or_lazy(usage, "usage", &USAGE_READ, window)?;
+    let cost = from_frame_or_lazy(cost, "cost", &COST_COLUMNS, window)?;
     let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
     let options = Options {
         tolerance: tolerance(abs_tol, rel_tol)?,
-        window: window(start, end)?,
+        window,
         workspace_names: workspace_names(workspaces)?,
         by_api_key: false,
     };
@@ -223,12 +243,13 @@ pub fn reconcile_analytics(
     workspaces: Option<&Bound<'_, PyAny>>,
     by_api_key: bool,
 ) -> PyResult<PyReconciliation> {
-    let usage = from_arrow(usage, "usage")?;
-    let cost = from_arrow(cost, "cost")?;
+    let window = window(start, end)?;
+    let usage = from_frame_or_lazy(usage, "usage", &USAGE_READ, window)?;
+    let cost = from_frame_or_lazy(cost, "cost", &ANALYTICS_COST_COLUMNS, window)?;
     let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
     let options = Options {
         tolerance: tolerance(abs_tol, rel_tol)?,
-        window: window(start, end)?,
+        window,
         workspace_names: workspace_names(workspaces)?,
         by_api_key,
     };

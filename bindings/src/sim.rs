@@ -106,12 +106,14 @@ impl PyOrganization {
     }
 }
 
-/// The fake Admin API serving an organization on loopback; a context manager.
+/// The fake Admin API serving an organization (or a list of them, each chosen by its Admin key:
+/// a fleet) on loopback; a context manager.
 #[pyclass(name = "FakeAdminApi", module = "counterfoil", frozen)]
 pub struct PyFakeAdminApi {
     api: Mutex<Option<FakeAdminApi>>,
     base_url: String,
     api_key: String,
+    api_keys: Vec<String>,
 }
 
 impl PyFakeAdminApi {
@@ -129,7 +131,7 @@ impl PyFakeAdminApi {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        organization: Option<&PyOrganization>,
+        organization: Option<&Bound<'_, PyAny>>,
         port: u16,
         latency_ms: u64,
         rate_limit_every: u32,
@@ -140,9 +142,17 @@ impl PyFakeAdminApi {
         if !matches!(error_status, 500 | 529) {
             return Err(InputError::new_err("error_status must be 500 or 529"));
         }
-        let org = match organization {
-            Some(o) => o.inner.clone(),
-            None => Organization::generate(OrgConfig::recent(7, 14)),
+        let orgs: Vec<Organization> = match organization {
+            None => vec![Organization::generate(OrgConfig::recent(7, 14))],
+            Some(o) => match o.cast::<PyOrganization>() {
+                Ok(one) => vec![one.get().inner.clone()],
+                Err(_) => {
+                    let many: Vec<PyRef<PyOrganization>> = o.extract().map_err(|_| {
+                        InputError::new_err("organization must be a simulate.Organization or a list of them")
+                    })?;
+                    many.iter().map(|x| x.inner.clone()).collect()
+                }
+            },
         };
         let faults = Faults {
             latency: std::time::Duration::from_millis(latency_ms),
@@ -151,8 +161,13 @@ impl PyFakeAdminApi {
             error_every,
             error_status,
         };
-        let api = py.detach(|| FakeAdminApi::start_blocking(org, faults, port)).map_err(to_py)?;
-        Ok(PyFakeAdminApi { base_url: api.base_url(), api_key: api.api_key().to_owned(), api: Mutex::new(Some(api)) })
+        let api = py.detach(|| FakeAdminApi::start_fleet_blocking(orgs, faults, port)).map_err(to_py)?;
+        Ok(PyFakeAdminApi {
+            base_url: api.base_url(),
+            api_key: api.api_key().to_owned(),
+            api_keys: api.api_keys(),
+            api: Mutex::new(Some(api)),
+        })
     }
 
     /// e.g. `http://127.0.0.1:40123`
@@ -165,6 +180,12 @@ impl PyFakeAdminApi {
     #[getter]
     fn api_key(&self) -> &str {
         &self.api_key
+    }
+
+    /// The Admin key of each organization served, in order (a fleet's keys).
+    #[getter]
+    fn api_keys(&self) -> Vec<String> {
+        self.api_keys.clone()
     }
 
     /// How many requests the fake has answered.

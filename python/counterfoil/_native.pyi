@@ -62,6 +62,17 @@ class AdminClient:
         **filters: str | list[str],
     ) -> pl.DataFrame: ...
     def claude_code(self, start: _When, end: _When, *, by_model: bool = False) -> pl.DataFrame: ...
+    def reconcile(
+        self,
+        start: _When,
+        end: _When,
+        card: RateCard | None = None,
+        *,
+        abs_tol: Decimal | str | int | float | None = None,
+        rel_tol: Decimal | str | int | float | None = None,
+        source: str = "legacy",
+        by_api_key: bool = False,
+    ) -> Reconciliation: ...
     def workspaces(self) -> pl.DataFrame: ...
     def api_keys(self) -> pl.DataFrame: ...
     def organization(self) -> dict[str, Any]: ...
@@ -94,7 +105,7 @@ class Organization:
 class FakeAdminApi:
     def __new__(
         cls,
-        organization: Organization | None = None,
+        organization: Organization | list[Organization] | None = None,
         *,
         port: int = 0,
         latency_ms: int = 0,
@@ -107,6 +118,8 @@ class FakeAdminApi:
     def base_url(self) -> str: ...
     @property
     def api_key(self) -> str: ...
+    @property
+    def api_keys(self) -> list[str]: ...
     @property
     def request_count(self) -> int: ...
     @property

@@ -45,6 +45,17 @@ pub enum Command {
     Rates(Box<RatesArgs>),
     /// Fetch the Claude Code usage report: per day and developer, sessions, lines, commits, PRs, estimated cost.
     ClaudeCode(Box<super::analytics::ClaudeCodeArgs>),
+    /// Many organizations on Dask: `fleet sync|reconcile --fleet fleet.toml` (needs counterfoil[dask]).
+    Fleet(FleetArgs),
+}
+
+/// `counterfoil fleet` runs in the Python package (it submits Dask tasks); this stub only
+/// explains that when the Rust CLI is reached without it.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// sync or reconcile, then their options (see `counterfoil fleet --help` from the Python package).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 /// Which endpoints to read: the legacy usage_report / cost_report, or the Usage and Cost

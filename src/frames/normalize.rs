@@ -3,8 +3,9 @@
 //! Whatever a caller hands over (a frame from the API, from Parquet or a store, from pandas, or
 //! built by hand) becomes a [`UsageFrame`] or a [`CostFrame`] here, or an `InputError` naming the
 //! column and the first offending row. Afterwards every timestamp is `Datetime(us, UTC)`, every
-//! count a non-null, non-negative `Int64` (in one contiguous chunk), every amount a non-null `Decimal(38, 12)` and every
-//! dimension a `String` (all null when the frame was not grouped by it). Nothing downstream
+//! count a non-null, non-negative `Int64`, every amount a non-null `Decimal(38, 12)` and every
+//! dimension a `String` (all null when the frame was not grouped by it); chunks stay as they
+//! came. Nothing downstream
 //! converts, clamps, rounds or guesses, and every entry point (CLI, Python, store, cost model)
 //! takes these types, so the rules cannot be skipped.
 //!
@@ -54,13 +55,18 @@ impl UsageFrame {
                 n => dimension(df, n, "usage")?,
             });
         }
-        let mut df = DataFrame::new(df.height(), columns)?;
-        df.rechunk_mut_par(); // one chunk per column: a no-op for frames already contiguous
-        Ok(UsageFrame { df })
+        // Chunks are kept as they came (record batches, store partitions): aggregation reads them
+        // in place, and a copy of ten million rows is the slowest thing reconcile could do.
+        Ok(UsageFrame { df: DataFrame::new(df.height(), columns)? })
     }
 
     pub fn df(&self) -> &DataFrame {
         &self.df
+    }
+
+    /// Rows of a frame that passed [`UsageFrame::new`] (filtered or sliced, contiguous again).
+    pub(crate) fn from_valid(df: DataFrame) -> UsageFrame {
+        UsageFrame { df }
     }
 
     pub fn into_df(self) -> DataFrame {
@@ -92,6 +98,11 @@ impl CostFrame {
 
     pub fn df(&self) -> &DataFrame {
         &self.df
+    }
+
+    /// Rows of a frame that passed [`CostFrame::new`].
+    pub(crate) fn from_valid(df: DataFrame) -> CostFrame {
+        CostFrame { df }
     }
 
     pub fn into_df(self) -> DataFrame {
@@ -144,6 +155,10 @@ impl AnalyticsCostFrame {
 
     pub fn df(&self) -> &DataFrame {
         &self.df
+    }
+
+    pub(crate) fn from_valid(df: DataFrame) -> AnalyticsCostFrame {
+        AnalyticsCostFrame { df }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use polars::prelude::*;
 
-use super::columns::{datetime, int, micros, text, token_count};
+use super::columns::{datetime, int, micros, token_count};
 use crate::api::wire::{Bucket, UsageResult};
 use crate::error::{Error, Result};
 
@@ -59,26 +59,12 @@ pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
     let n: usize = buckets.iter().map(|b| b.results.len()).sum();
     let mut start = Vec::with_capacity(n);
     let mut end = Vec::with_capacity(n);
-    let mut dims: [Vec<Option<String>>; 9] = Default::default();
-    let mut toks: [Vec<i64>; 6] = Default::default();
+    let mut toks: [Vec<i64>; 6] = std::array::from_fn(|_| Vec::with_capacity(n));
     for b in buckets {
         let (s, e) = (micros(b.starting_at), micros(b.ending_at));
         for r in &b.results {
             start.push(Some(s));
             end.push(Some(e));
-            for (col, v) in dims.iter_mut().zip([
-                &r.workspace_id,
-                &r.api_key_id,
-                &r.model,
-                &r.service_tier,
-                &r.context_window,
-                &r.inference_geo,
-                &r.speed,
-                &r.account_id,
-                &r.service_account_id,
-            ]) {
-                col.push(v.clone());
-            }
             for ((col, v), name) in toks.iter_mut().zip(counts_of(r)).zip(&USAGE_COLUMNS[9..15]) {
                 col.push(token_count(v).ok_or_else(|| Error::ApiResponse {
                     endpoint: "usage_report".into(),
@@ -90,26 +76,30 @@ pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
             }
         }
     }
-    let [ws, key, model, tier, ctx, geo, speed, acct, svac] = dims;
+    // Dimension columns straight from the results, one pass each, without copying a String.
+    let rows = || buckets.iter().flat_map(|b| b.results.iter());
+    let dim = |name: &str, f: fn(&UsageResult) -> Option<&str>| {
+        StringChunked::from_iter_options(name.into(), rows().map(f)).into_column()
+    };
     let [unc, c5, c1, cr, out, web] = toks;
     let columns = vec![
         datetime(USAGE_COLUMNS[0], start),
         datetime(USAGE_COLUMNS[1], end),
-        text(USAGE_COLUMNS[2], ws),
-        text(USAGE_COLUMNS[3], key),
-        text(USAGE_COLUMNS[4], model),
-        text(USAGE_COLUMNS[5], tier),
-        text(USAGE_COLUMNS[6], ctx),
-        text(USAGE_COLUMNS[7], geo),
-        text(USAGE_COLUMNS[8], speed),
+        dim(USAGE_COLUMNS[2], |r| r.workspace_id.as_deref()),
+        dim(USAGE_COLUMNS[3], |r| r.api_key_id.as_deref()),
+        dim(USAGE_COLUMNS[4], |r| r.model.as_deref()),
+        dim(USAGE_COLUMNS[5], |r| r.service_tier.as_deref()),
+        dim(USAGE_COLUMNS[6], |r| r.context_window.as_deref()),
+        dim(USAGE_COLUMNS[7], |r| r.inference_geo.as_deref()),
+        dim(USAGE_COLUMNS[8], |r| r.speed.as_deref()),
         int(USAGE_COLUMNS[9], unc),
         int(USAGE_COLUMNS[10], c5),
         int(USAGE_COLUMNS[11], c1),
         int(USAGE_COLUMNS[12], cr),
         int(USAGE_COLUMNS[13], out),
         int(USAGE_COLUMNS[14], web),
-        text(USAGE_COLUMNS[15], acct),
-        text(USAGE_COLUMNS[16], svac),
+        dim(USAGE_COLUMNS[15], |r| r.account_id.as_deref()),
+        dim(USAGE_COLUMNS[16], |r| r.service_account_id.as_deref()),
     ];
     Ok(DataFrame::new(n, columns)?)
 }

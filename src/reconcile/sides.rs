@@ -21,22 +21,34 @@ fn starts(df: &DataFrame) -> Result<Int64Chunked> {
     Ok(df.column("bucket_start")?.as_materialized_series().to_physical_repr().i64()?.clone())
 }
 
-/// Rows whose bucket starts inside `window` (normalised frames: `bucket_start` is µs UTC).
-fn clip(df: &DataFrame, window: Option<TimeWindow>) -> Result<DataFrame> {
+/// Rows whose bucket starts inside `window` (normalised frames: `bucket_start` is µs UTC);
+/// `None` when every row already does (nothing to copy).
+fn clip(df: &DataFrame, window: Option<TimeWindow>) -> Result<Option<DataFrame>> {
     let Some(w) = window else {
-        return Ok(df.clone());
+        return Ok(None);
     };
     let (s, e) = (w.start.timestamp_micros(), w.end.timestamp_micros());
-    let mask: BooleanChunked = starts(df)?.iter().map(|t| t.is_some_and(|t| t >= s && t < e)).collect();
-    Ok(df.filter(&mask)?)
+    let t = starts(df)?;
+    if t.null_count() == 0 && t.min().is_none_or(|m| m >= s) && t.max().is_none_or(|m| m < e) {
+        return Ok(None);
+    }
+    let mask: BooleanChunked = t.iter().map(|t| t.is_some_and(|t| t >= s && t < e)).collect();
+    Ok(Some(df.filter(&mask)?))
 }
 
+/// The rows of `u` inside `window`. A filtered valid frame is still valid: not validated again.
 pub fn clip_usage(u: &UsageFrame, window: Option<TimeWindow>) -> Result<UsageFrame> {
-    UsageFrame::new(&clip(u.df(), window)?)
+    Ok(match clip(u.df(), window)? {
+        None => u.clone(),
+        Some(df) => UsageFrame::from_valid(df),
+    })
 }
 
 pub fn clip_cost(c: &CostFrame, window: Option<TimeWindow>) -> Result<CostFrame> {
-    CostFrame::new(&clip(c.df(), window)?)
+    Ok(match clip(c.df(), window)? {
+        None => c.clone(),
+        Some(df) => CostFrame::from_valid(df),
+    })
 }
 
 /// Cost rows summed to the line key. Needs cost grouped by description (structured fields).
@@ -118,7 +130,10 @@ pub fn usage_side(
 }
 
 pub fn clip_analytics_cost(c: &AnalyticsCostFrame, window: Option<TimeWindow>) -> Result<AnalyticsCostFrame> {
-    AnalyticsCostFrame::new(&clip(c.df(), window)?)
+    Ok(match clip(c.df(), window)? {
+        None => c.clone(),
+        Some(df) => AnalyticsCostFrame::from_valid(df),
+    })
 }
 
 /// Analytics cost rows summed to the line key: `list_amount` is what the line is checked on

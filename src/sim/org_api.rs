@@ -12,8 +12,10 @@ use super::params::Params;
 use super::server::{ApiError, Shared, invalid, respond};
 
 pub(super) async fn me(State(s): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    let org = s.org();
-    let body = || Ok(json!({"id": org.id, "name": org.name, "type": "organization"}));
+    let body = || {
+        let org = s.org();
+        Ok(json!({"id": org.id, "name": org.name, "type": "organization"}))
+    };
     respond(&s, "/v1/organizations/me", &headers, raw.clone(), body).await
 }
 

@@ -47,8 +47,16 @@ pub struct RequestLog {
     pub beta: Option<String>,
 }
 
+thread_local! {
+    /// The organization the request being answered belongs to (chosen by its key), set by
+    /// `respond` around the synchronous handler body.
+    static CURRENT: std::cell::RefCell<Option<Arc<Organization>>> = const { std::cell::RefCell::new(None) };
+}
+
 pub(super) struct Shared {
     org: RwLock<Arc<Organization>>,
+    /// More organizations behind the same server (a fleet), each chosen by its Admin key.
+    others: Vec<Arc<Organization>>,
     /// The simulated "now"; `None`: [`Organization::default_now`].
     now: Mutex<Option<DateTime<Utc>>>,
     pub(super) faults: Faults,
@@ -60,9 +68,23 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    /// The organization as it is now (restatements included).
+    /// The organization of the request being answered (the first one outside a request), as it
+    /// is now (restatements included).
     pub(super) fn org(&self) -> Arc<Organization> {
+        CURRENT.with(|c| c.borrow().clone()).unwrap_or_else(|| self.primary())
+    }
+
+    fn primary(&self) -> Arc<Organization> {
         self.org.read().expect("org lock").clone()
+    }
+
+    /// The organization whose Admin key this is.
+    fn org_of_key(&self, key: &str) -> Option<Arc<Organization>> {
+        let first = self.primary();
+        if first.admin_key == key {
+            return Some(first);
+        }
+        self.others.iter().find(|o| o.admin_key == key).cloned()
     }
 
     /// How the analytics endpoints spell what the reference leaves unconfirmed.
@@ -102,12 +124,22 @@ pub struct FakeAdminApi {
 impl FakeAdminApi {
     /// Serves `org` on `127.0.0.1:port` (0 picks a free port) on the current tokio runtime.
     pub async fn start(org: Organization, faults: Faults, port: u16) -> Result<FakeAdminApi> {
+        FakeAdminApi::start_fleet(vec![org], faults, port).await
+    }
+
+    /// Serves several organizations behind one server, each chosen by its Admin key (a fleet).
+    /// `set_now` and `restate` act on the first.
+    pub async fn start_fleet(orgs: Vec<Organization>, faults: Faults, port: u16) -> Result<FakeAdminApi> {
+        let mut orgs = orgs.into_iter();
+        let org = orgs.next().ok_or_else(|| Error::input("a fake API needs at least one organization"))?;
+        let others: Vec<Arc<Organization>> = orgs.map(Arc::new).collect();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|e| Error::input(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
         let addr = listener.local_addr().map_err(|e| Error::input(e.to_string()))?;
         let shared = Arc::new(Shared {
             org: RwLock::new(Arc::new(org)),
+            others,
             now: Mutex::new(None),
             faults,
             counter: AtomicU64::new(0),
@@ -142,6 +174,19 @@ impl FakeAdminApi {
     /// [`FakeAdminApi::start`] on the shared runtime, for blocking callers (CLI, Python).
     pub fn start_blocking(org: Organization, faults: Faults, port: u16) -> Result<FakeAdminApi> {
         crate::runtime::runtime()?.block_on(FakeAdminApi::start(org, faults, port))
+    }
+
+    /// [`FakeAdminApi::start_fleet`] for blocking callers.
+    pub fn start_fleet_blocking(orgs: Vec<Organization>, faults: Faults, port: u16) -> Result<FakeAdminApi> {
+        crate::runtime::runtime()?.block_on(FakeAdminApi::start_fleet(orgs, faults, port))
+    }
+
+    /// The Admin key of every organization served, in order.
+    pub fn api_keys(&self) -> Vec<String> {
+        std::iter::once(self.shared.primary())
+            .chain(self.shared.others.iter().cloned())
+            .map(|o| o.admin_key.clone())
+            .collect()
     }
 
     pub fn base_url(&self) -> String {
@@ -230,7 +275,12 @@ pub(super) async fn respond(
     if !s.faults.latency.is_zero() {
         tokio::time::sleep(s.faults.latency).await;
     }
-    let outcome = check(s, headers, n).and_then(|_| body());
+    let outcome = check(s, headers, n).and_then(|org| {
+        CURRENT.with(|c| *c.borrow_mut() = Some(org));
+        let out = body();
+        CURRENT.with(|c| *c.borrow_mut() = None);
+        out
+    });
     let beta = headers.get("anthropic-beta").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut response = match outcome {
         Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
@@ -256,7 +306,7 @@ pub(super) async fn respond(
     response
 }
 
-fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
+fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<Arc<Organization>, ApiError> {
     let f = &s.faults;
     if f.rate_limit_every > 0 && n.is_multiple_of(f.rate_limit_every as u64) {
         return Err(ApiError(
@@ -275,7 +325,7 @@ fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
         .or_else(|| headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")));
-    match key {
+    let org = match key {
         None => {
             return Err(ApiError(
                 StatusCode::UNAUTHORIZED,
@@ -283,20 +333,22 @@ fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<(), ApiError> {
                 "x-api-key header is required".into(),
             ));
         }
-        Some(k) if k == s.org().admin_key => {}
-        Some(k) if k.starts_with("sk-ant-api") => {
-            return Err(ApiError(
-                StatusCode::FORBIDDEN,
-                "permission_error",
-                "This API key does not have permission to access organization usage reports.".into(),
-            ));
-        }
-        Some(_) => {
-            return Err(ApiError(StatusCode::UNAUTHORIZED, "authentication_error", "invalid x-api-key".into()));
-        }
-    }
+        Some(k) => match s.org_of_key(k) {
+            Some(org) => org,
+            None if k.starts_with("sk-ant-api") => {
+                return Err(ApiError(
+                    StatusCode::FORBIDDEN,
+                    "permission_error",
+                    "This API key does not have permission to access organization usage reports.".into(),
+                ));
+            }
+            None => {
+                return Err(ApiError(StatusCode::UNAUTHORIZED, "authentication_error", "invalid x-api-key".into()));
+            }
+        },
+    };
     if headers.get("anthropic-version").is_none() {
         return Err(invalid("anthropic-version: header is required".into()));
     }
-    Ok(())
+    Ok(org)
 }

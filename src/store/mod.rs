@@ -36,6 +36,24 @@ use crate::rates::RateCard;
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::window::TimeWindow;
 
+/// The usage columns `reconcile` reads from a store: the day, the price dimensions, the counts.
+const RECONCILE_USAGE_COLUMNS: [&str; 14] = [
+    "bucket_start",
+    "bucket_end",
+    "workspace_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "uncached_input_tokens",
+    "cache_creation_5m_input_tokens",
+    "cache_creation_1h_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+    "web_search_requests",
+];
+
 /// The two datasets of a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dataset {
@@ -176,15 +194,26 @@ impl Store {
     }
 
     /// The stored rows of `dataset` over `window` (only `columns`, when given).
+    /// The days of `window` (only those partitions are opened), with only `columns` (all when
+    /// `None`) read from each file. Files are read on one thread per core; the frame keeps one
+    /// chunk per day (nothing downstream needs it contiguous).
     pub fn read(&self, dataset: Dataset, window: TimeWindow, columns: Option<&[&str]>) -> Result<DataFrame> {
         let files = self.partition_files(dataset, Some(window))?;
+        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(files.len()).max(1);
+        let per = files.len().div_ceil(threads).max(1);
+        let parts: Vec<Result<Vec<DataFrame>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(per)
+                .map(|fs| s.spawn(move || fs.iter().map(|f| partition::read(f, columns)).collect::<Result<Vec<_>>>()))
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("reading a partition does not panic")).collect()
+        });
         let mut out: Option<DataFrame> = None;
-        for f in files {
-            let df = partition::read(&f, columns)?;
+        for (df, f) in parts.into_iter().collect::<Result<Vec<_>>>()?.into_iter().flatten().zip(&files) {
             match &mut out {
                 Some(acc) => {
-                    acc.vstack_mut(&df)
-                        .map_err(|e| store_err(&f, format!("does not match the other partitions: {e}")))?;
+                    acc.vstack_mut_owned(df)
+                        .map_err(|e| store_err(f, format!("does not match the other partitions: {e}")))?;
                 }
                 None => out = Some(df),
             }
@@ -234,7 +263,9 @@ impl Store {
     ) -> Result<(Reconciliation, bool)> {
         let options =
             Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
-        let mut rec = reconcile(&self.usage(window)?, &self.cost(window)?, card, &options)?;
+        // Only the columns a reconciliation reads (not the API key or account columns).
+        let usage = self.read(Dataset::Usage, window, Some(&RECONCILE_USAGE_COLUMNS))?;
+        let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
         let first_seen =
             findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
         let new = first_seen.contains(&Some(now));

@@ -1,0 +1,332 @@
+"""Many organizations on Dask: one task per organization, results in one place.
+
+A fleet is a table of organizations: a name, where its Admin key is (an environment variable
+name or a secrets file path, read in the worker; never the key itself), an optional base URL and
+an optional store directory. ``reconcile`` and ``sync`` submit one task per organization to a
+``dask.distributed.Client`` (a ``LocalCluster`` of one single-threaded worker process per core
+when none is given); each task runs the same Rust code as ``counterfoil reconcile`` / ``sync``,
+with the GIL released. A task writes its organization's results as Hive-partitioned Parquet under
+``OUT/{lines,findings,summaries}/org=NAME/part-0.parquet`` and returns one summary row; one
+organization's failure (a bad key, an API that is down) is its row's ``error``, never the fleet's.
+
+    fleet = cf.fleet.load("fleet.toml")
+    summary = cf.fleet.reconcile(fleet, "2026-11-01", "2026-11-15", out="results")
+
+The unit of work, one organization × window, maps onto Spark as it is: ``mapInArrow`` over a
+table of organizations, calling ``AdminClient(...).reconcile(...)`` per row (see the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import tomllib
+
+from counterfoil._native import AdminClient, RateCard, Store
+from counterfoil.exceptions import CounterfoilError, InputError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_FIELDS = {"name", "key_env", "key_file", "base_url", "store"}
+_MONEY = pl.Decimal(38, 12)
+
+#: The summary frame's columns, one row per organization.
+SUMMARY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "org": pl.String,
+    "ok": pl.Boolean,
+    "exit_code": pl.Int32,
+    "lines": pl.Int64,
+    "discrepancies": pl.Int64,
+    "billed_usd": _MONEY,
+    "overbilled_usd": _MONEY,
+    "underbilled_usd": _MONEY,
+    "unchecked_usd": _MONEY,
+    "days_written": pl.Int64,
+    "error_type": pl.String,
+    "error": pl.String,
+    "seconds": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Org:
+    """One organization of a fleet. The key is looked up where the task runs."""
+
+    name: str
+    key_env: str | None = None
+    key_file: str | None = None
+    base_url: str | None = None
+    store: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise InputError(f"fleet: organization name {self.name!r} must be letters, digits, '.', '_' or '-'")
+        if (self.key_env is None) == (self.key_file is None):
+            raise InputError(f"fleet: organization {self.name!r} needs exactly one of key_env and key_file")
+
+    def api_key(self) -> str:
+        """The Admin key, from the environment variable or the secrets file."""
+        if self.key_env is not None:
+            key = os.environ.get(self.key_env)
+            if not key:
+                raise InputError(f"environment variable {self.key_env} (the key of {self.name!r}) is not set")
+            return key.strip()
+        assert self.key_file is not None
+        try:
+            return Path(self.key_file).read_text().strip()
+        except OSError as e:
+            raise InputError(f"cannot read the key file of {self.name!r}: {e}") from None
+
+    def client(self) -> AdminClient:
+        return AdminClient(api_key=self.api_key(), base_url=self.base_url)
+
+
+def load(path: str | os.PathLike[str]) -> list[Org]:
+    """A fleet from a TOML file of ``[[org]]`` tables (name, key_env or key_file, base_url, store)."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise InputError(f"cannot read the fleet file {path}: {e}") from None
+    return from_records(data.get("org", []), str(path))
+
+
+def from_records(records: Iterable[dict[str, Any]] | pl.DataFrame, where: str = "fleet") -> list[Org]:
+    """A fleet from dicts or a frame with the same columns; names must be unique."""
+    rows = records.to_dicts() if isinstance(records, pl.DataFrame) else list(records)
+    orgs: list[Org] = []
+    for i, r in enumerate(rows):
+        extra = set(r) - _FIELDS
+        if "api_key" in extra:
+            raise InputError(f"{where}: org {i + 1} holds an api_key; give key_env or key_file, never the key itself")
+        if extra:
+            raise InputError(f"{where}: org {i + 1} has unknown fields {sorted(extra)}; allowed: {sorted(_FIELDS)}")
+        if "name" not in r:
+            raise InputError(f"{where}: org {i + 1} has no name")
+        text = {k: (str(v) if v is not None else None) for k, v in r.items()}
+        orgs.append(
+            Org(str(r["name"]), text.get("key_env"), text.get("key_file"), text.get("base_url"), text.get("store"))
+        )
+    names = [o.name for o in orgs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"{where}: organization names must be unique; repeated: {dupes}")
+    if not orgs:
+        raise InputError(f"{where}: the fleet has no organizations ([[org]] tables)")
+    return orgs
+
+
+def _write(df: pl.DataFrame, out: Path, dataset: str, org: str) -> None:
+    """``OUT/dataset/org=NAME/part-0.parquet``, replaced atomically."""
+    d = out / dataset / f"org={org}"
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = d / f".part-0.parquet.{os.getpid()}.tmp"
+    df.write_parquet(tmp)
+    os.replace(tmp, d / "part-0.parquet")
+
+
+def _failure(org: str, e: BaseException, started: float) -> dict[str, Any]:
+    """A failed organization's row, with the exit code the CLI would give it."""
+    refused = type(e).__name__ in ("AuthenticationError", "PermissionDeniedError")
+    code = 2 if isinstance(e, InputError) else 3 if refused else 4
+    if not isinstance(e, CounterfoilError):
+        code = 70  # not one of ours: a bug, as in the CLI
+    return {"org": org, "ok": None, "exit_code": code, "error_type": type(e).__name__, "error": str(e),
+            "seconds": time.perf_counter() - started}  # fmt: skip
+
+
+def reconcile_one(
+    org: Org,
+    start: str,
+    end: str,
+    out: str,
+    card_toml: str | None = None,
+    abs_tol: str | None = None,
+    rel_tol: str | None = None,
+    source: str = "legacy",
+) -> dict[str, Any]:
+    """One organization's reconciliation (a fleet task): results written under ``out``, a summary
+    row returned. Never raises for the organization's own failures."""
+    started = time.perf_counter()
+    try:
+        card = RateCard.from_toml(card_toml, "fleet card") if card_toml else None
+        if source == "store":
+            if not org.store:
+                raise InputError(f"{org.name!r} has no store; give one in the fleet or reconcile from the API")
+            rec = Store(org.store).reconcile(start, end, card, abs_tol=abs_tol, rel_tol=rel_tol)
+        else:
+            rec = org.client().reconcile(start, end, card, abs_tol=abs_tol, rel_tol=rel_tol, source=source)
+        base = Path(out)
+        _write(rec.lines, base, "lines", org.name)  # `org` comes from the Hive partition
+        _write(rec.findings, base, "findings", org.name)
+        s = rec.summary
+        row = {
+            "org": org.name,
+            "ok": rec.ok,
+            "exit_code": 0 if rec.ok else 1,
+            "lines": s["lines"],
+            "discrepancies": s["discrepancies"],
+            "billed_usd": s["reported_all_usd"],
+            "overbilled_usd": s["overbilled_usd"],
+            "underbilled_usd": s["underbilled_usd"],
+            "unchecked_usd": s["unchecked_usd"],
+            "seconds": time.perf_counter() - started,
+        }
+    except Exception as e:  # one organization's failure is its row, never the fleet's
+        row = _failure(org.name, e, started)
+    _write(summary_frame([row]).drop("org"), Path(out), "summaries", org.name)
+    return row
+
+
+def sync_one(org: Org, backfill_days: int = 14, restate_days: int = 3) -> dict[str, Any]:
+    """One organization's store sync (a fleet task); never raises for its own failures."""
+    started = time.perf_counter()
+    try:
+        if not org.store:
+            raise InputError(f"{org.name!r} has no store directory in the fleet")
+        s = Store(org.store).sync(org.client(), backfill_days=backfill_days, restate_days=restate_days)
+        return {"org": org.name, "ok": True, "exit_code": 0, "days_written": s["days_written"],
+                "seconds": time.perf_counter() - started}  # fmt: skip
+    except Exception as e:
+        return _failure(org.name, e, started)
+
+
+def summary_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """Rows (dicts) as the summary frame, every column present and typed."""
+    full = [{k: r.get(k) for k in SUMMARY_SCHEMA} for r in rows]
+    for r in full:
+        for k in ("billed_usd", "overbilled_usd", "underbilled_usd", "unchecked_usd"):
+            v = r[k]
+            if v is not None:
+                r[k] = Decimal(str(v))
+    return pl.DataFrame(full, schema=SUMMARY_SCHEMA, orient="row").sort("org")
+
+
+def _client(client: Client | str | None) -> tuple[Client, bool]:
+    try:
+        from distributed import Client, LocalCluster  # untyped: calls below are checked by tests
+    except ImportError:
+        raise ModuleNotFoundError(
+            "counterfoil.fleet runs on Dask: pip install 'counterfoil[dask]'", name="distributed"
+        ) from None
+    if isinstance(client, Client):
+        return client, False
+    if isinstance(client, str):
+        return Client(client), True  # type: ignore[no-untyped-call]
+    cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True)  # type: ignore[no-untyped-call]
+    return Client(cluster), True  # type: ignore[no-untyped-call]
+
+
+def _run(client: Client | str | None, fn: Any, orgs: Sequence[Org], *args: Any) -> pl.DataFrame:
+    c, own = _client(client)
+    try:
+        futures = [c.submit(fn, o, *args, key=f"counterfoil-{fn.__name__}-{o.name}-{time.time_ns()}", pure=False)
+                   for o in orgs]  # fmt: skip
+        rows = []
+        for o, f in zip(orgs, futures, strict=True):
+            try:
+                rows.append(f.result())
+            except Exception as e:  # a worker that died under the task
+                rows.append(_failure(o.name, e, time.perf_counter()))
+        return summary_frame(rows)
+    finally:
+        if own:
+            cluster = c.cluster
+            c.close()  # type: ignore[no-untyped-call]
+            if cluster is not None:
+                cluster.close()
+
+
+def reconcile(
+    fleet: Sequence[Org] | str | os.PathLike[str],
+    start: str,
+    end: str,
+    client: Client | str | None = None,
+    *,
+    out: str | os.PathLike[str],
+    card: RateCard | None = None,
+    abs_tol: Decimal | str | None = None,
+    rel_tol: Decimal | str | None = None,
+    source: str = "legacy",
+) -> pl.DataFrame:
+    """Reconciles every organization of ``fleet`` over ``[start, end)``: one Dask task each.
+    ``source``: ``legacy`` or ``analytics`` (from the API) or ``store`` (from each org's store).
+    Returns the summary frame (also under ``OUT/summaries``)."""
+    orgs = load(fleet) if isinstance(fleet, (str, os.PathLike)) else list(fleet)
+    if source not in ("legacy", "analytics", "store"):
+        raise InputError(f"source must be legacy, analytics or store, not {source!r}")
+    text = card.to_toml() if card is not None else None
+    tol = (None if abs_tol is None else str(abs_tol), None if rel_tol is None else str(rel_tol))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    return _run(client, reconcile_one, orgs, str(start), str(end), str(Path(out).resolve()), text, *tol, source)
+
+
+def sync(
+    fleet: Sequence[Org] | str | os.PathLike[str],
+    client: Client | str | None = None,
+    *,
+    backfill_days: int = 14,
+    restate_days: int = 3,
+) -> pl.DataFrame:
+    """Brings every organization's store up to date: one Dask task each."""
+    orgs = load(fleet) if isinstance(fleet, (str, os.PathLike)) else list(fleet)
+    return _run(client, sync_one, orgs, backfill_days, restate_days)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``counterfoil fleet sync|reconcile``: exit 0 all clean, 1 any discrepancies, 4 any failed."""
+    p = argparse.ArgumentParser(prog="counterfoil fleet", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--fleet", required=True, help="the fleet file ([[org]] tables)")
+    common.add_argument("--scheduler", help="a Dask scheduler address [default: a local cluster, a worker per core]")
+    r = sub.add_parser("reconcile", parents=[common], help="reconcile every organization over a window")
+    r.add_argument("--start", required=True, help="first UTC day, inclusive")
+    r.add_argument("--end", required=True, help="end UTC day, exclusive")
+    r.add_argument("--out", required=True, help="results directory (lines, findings, summaries by org)")
+    r.add_argument("--source", choices=["legacy", "analytics", "store"], default="legacy", help="where to read")
+    r.add_argument("--rates", help="a rate card layered over the bundled one")
+    r.add_argument("--abs-tol", help="absolute tolerance per line, USD [default: 0.01]")
+    r.add_argument("--rel-tol", help="relative tolerance per line [default: 0]")
+    s = sub.add_parser("sync", parents=[common], help="bring every organization's store up to date")
+    s.add_argument("--backfill-days", type=int, default=14, help="full UTC days the first run fetches")
+    s.add_argument("--restate-days", type=int, default=3, help="days re-read once per UTC day")
+    a = p.parse_args(argv)
+    try:
+        if a.command == "reconcile":
+            card = RateCard.load(a.rates) if a.rates else None
+            summary = reconcile(a.fleet, a.start, a.end, a.scheduler, out=a.out, card=card,
+                                abs_tol=a.abs_tol, rel_tol=a.rel_tol, source=a.source)  # fmt: skip
+        else:
+            summary = sync(a.fleet, a.scheduler, backfill_days=a.backfill_days, restate_days=a.restate_days)
+    except CounterfoilError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    with pl.Config(tbl_rows=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=100):
+        cols = [c for c in ("org", "ok", "discrepancies", "overbilled_usd", "underbilled_usd", "days_written", "error")
+                if summary[c].null_count() < summary.height]  # fmt: skip
+        print(summary.select(cols))
+    failed = summary.filter(pl.col("error").is_not_null()).height
+    dirty = summary.filter(pl.col("ok") == False).height  # noqa: E712
+    print(f"{summary.height} organizations: {summary.height - failed - dirty} clean, {dirty} with discrepancies, "
+          f"{failed} failed", file=sys.stderr)  # fmt: skip
+    return 4 if failed else 1 if dirty else 0
+
+
+def as_dicts(orgs: Sequence[Org]) -> list[dict[str, Any]]:
+    """The fleet as plain dicts (for a frame, or to write it back)."""
+    return [asdict(o) for o in orgs]
