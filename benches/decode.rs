@@ -70,6 +70,13 @@ fn main() {
     }
     let secs = t0.elapsed().as_secs_f64();
     let mb = (bytes * rounds) as f64 / 1e6;
+    let pages: Vec<ReportPage<UsageResult>> = bodies.iter().map(|b| decode("usage", b).unwrap()).collect();
+    let buckets: Vec<_> = pages.into_iter().flat_map(|p| p.data).collect();
+    let t1 = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(usage_frame(&buckets).unwrap());
+    }
+    println!("of which the frame builder alone: {:.3} s", t1.elapsed().as_secs_f64());
     println!(
         "decode + frame: {:.1} MB of JSON ({} pages, {} rows) x {rounds} in {secs:.2} s = {:.0} MB/s on one thread",
         bytes as f64 / 1e6,

@@ -34,6 +34,15 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// A hostile server answering every request with `page`, and a client for it.
+fn hostile(page: String) -> (common::hostile::Hostile, AdminClient) {
+    let h = common::hostile::Hostile::start("127.0.0.1", move |_, _, _| common::hostile::Reply::json(page.clone()));
+    let key = counterfoil::ApiKey::new("sk-ant-admin01-test").unwrap();
+    let client =
+        AdminClient::new(key, counterfoil::BaseUrl::parse(&h.base_url).unwrap(), common::config(0, 1)).unwrap();
+    (h, client)
+}
+
 fn serve(org: Organization) -> (FakeAdminApi, AdminClient) {
     let api = FakeAdminApi::start_blocking(org, Faults::default(), 0).unwrap();
     let client = common::client_for(&api, common::config(0, 4));
@@ -173,13 +182,7 @@ fn a_repeating_page_token_and_a_regular_key_are_refused() {
     let page = r#"{"data":[{"starting_at":"2026-11-01T00:00:00Z","ending_at":"2026-11-02T00:00:00Z","group":{},
         "usage":{"uncached_input_tokens":1,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},
         "cache_read_input_tokens":0,"output_tokens":1,"requests":1}}],"has_more":true,"next_page":"page_same"}"#;
-    let h = common::hostile::Hostile::start("127.0.0.1", move |_, _, _| common::hostile::Reply::json(page));
-    let client = AdminClient::new(
-        counterfoil::ApiKey::new("sk-ant-admin01-test").unwrap(),
-        counterfoil::BaseUrl::parse(&h.base_url).unwrap(),
-        common::config(0, 1),
-    )
-    .unwrap();
+    let (h, client) = hostile(page.to_owned());
     let mut q = AnalyticsQuery::new(AnalyticsEndpoint::Usage, TimeWindow::parse("2026-11-01", "2026-11-02").unwrap());
     q.bucket_width = Some(BucketWidth::Day);
     let e = block_on(client.analytics_rows(&q)).unwrap().unwrap_err();
@@ -374,13 +377,7 @@ fn unknown_fields_and_values_are_kept_never_fatal() {
         "group":{"model":"claude-opus-7","service_tier":"flex_discount","galaxy":"andromeda"},
         "cost":{"amount":"150.5","list_amount":"200","currency":"USD","request_count":3,"carbon_grams":12}}],
         "has_more":false,"next_page":null,"new_envelope_field":{"x":1}}"#;
-    let h = common::hostile::Hostile::start("127.0.0.1", move |_, _, _| common::hostile::Reply::json(page));
-    let client = AdminClient::new(
-        counterfoil::ApiKey::new("sk-ant-admin01-test").unwrap(),
-        counterfoil::BaseUrl::parse(&h.base_url).unwrap(),
-        common::config(0, 1),
-    )
-    .unwrap();
+    let (_h, client) = hostile(page.to_owned());
     let mut q = AnalyticsQuery::new(AnalyticsEndpoint::Cost, TimeWindow::parse("2026-11-01", "2026-11-02").unwrap());
     q.bucket_width = Some(BucketWidth::Day);
     q.group_by = vec!["model".into(), "service_tier".into()];
@@ -391,13 +388,7 @@ fn unknown_fields_and_values_are_kept_never_fatal() {
     assert_eq!(decimals(&df, "list_amount_usd"), vec![Some(dec!(2))]);
     assert_eq!(df.column("requests").unwrap().i64().unwrap().get(0), Some(3), "request_count is read too");
     let float = page.replace(r#""amount":"150.5""#, r#""amount":150.5"#);
-    let h2 = common::hostile::Hostile::start("127.0.0.1", move |_, _, _| common::hostile::Reply::json(float.clone()));
-    let c2 = AdminClient::new(
-        counterfoil::ApiKey::new("sk-ant-admin01-test").unwrap(),
-        counterfoil::BaseUrl::parse(&h2.base_url).unwrap(),
-        common::config(0, 1),
-    )
-    .unwrap();
+    let (_h2, c2) = hostile(float);
     let rows = block_on(c2.analytics_rows(&q)).unwrap().unwrap();
     let e = analytics_cost_frame(&rows, &q.group_by, true).unwrap_err();
     assert!(e.to_string().contains("refusing to guess"), "a float amount is never read: {e}");

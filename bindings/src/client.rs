@@ -53,6 +53,21 @@ pub struct PyAdminClient {
     pub(crate) inner: AdminClient,
 }
 
+impl PyAdminClient {
+    /// Every row of an analytics query as its frame (usage or cost, by the query's endpoint).
+    fn analytics_frame(&self, py: Python<'_>, q: AnalyticsQuery) -> PyResult<Py<PyAny>> {
+        let client = self.inner.clone();
+        let df = wait(py, async move {
+            let rows = client.analytics_rows(&q).await?;
+            match q.endpoint {
+                AnalyticsEndpoint::Usage => analytics_usage_frame(&rows, &q.group_by, q.bucket_width.is_some()),
+                AnalyticsEndpoint::Cost => analytics_cost_frame(&rows, &q.group_by, q.bucket_width.is_some()),
+            }
+        })?;
+        to_polars(py, df)
+    }
+}
+
 fn parse<T: std::str::FromStr<Err = counterfoil::Error>>(items: Vec<String>) -> PyResult<Vec<T>> {
     items.iter().map(|s| s.parse().map_err(to_py)).collect()
 }
@@ -185,12 +200,7 @@ impl PyAdminClient {
             exclude_deleted_users,
             filters,
         )?;
-        let client = self.inner.clone();
-        let df = wait(py, async move {
-            let rows = client.analytics_rows(&q).await?;
-            analytics_usage_frame(&rows, &q.group_by, q.bucket_width.is_some())
-        })?;
-        to_polars(py, df)
+        self.analytics_frame(py, q)
     }
 
     /// Cost from the Analytics API: the dimensions, `amount_usd` (after negotiated discounts),
@@ -217,12 +227,7 @@ impl PyAdminClient {
             exclude_deleted_users,
             filters,
         )?;
-        let client = self.inner.clone();
-        let df = wait(py, async move {
-            let rows = client.analytics_rows(&q).await?;
-            analytics_cost_frame(&rows, &q.group_by, q.bucket_width.is_some())
-        })?;
-        to_polars(py, df)
+        self.analytics_frame(py, q)
     }
 
     /// The Claude Code usage report, day by day: per day and developer (sessions, lines added

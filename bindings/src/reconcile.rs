@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use counterfoil::frames::usage::reconcile_columns;
 use counterfoil::frames::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::{
@@ -145,25 +146,6 @@ impl PyReconciliation {
     }
 }
 
-/// The usage columns a reconciliation reads (a LazyFrame is collected with only these).
-const USAGE_READ: [&str; 15] = [
-    "bucket_start",
-    "bucket_end",
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "uncached_input_tokens",
-    "cache_creation_5m_input_tokens",
-    "cache_creation_1h_input_tokens",
-    "cache_read_input_tokens",
-    "output_tokens",
-    "web_search_requests",
-];
-
 /// `workspace_id` → `name` from a workspaces frame (`AdminClient.workspaces()`).
 fn workspace_names(workspaces: Option<&Bound<'_, PyAny>>) -> PyResult<BTreeMap<String, String>> {
     let mut names = BTreeMap::new();
@@ -211,7 +193,7 @@ pub fn reconcile(
     workspaces: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconciliation> {
     let window = window(start, end)?;
-    let usage = from_frame_or_lazy(usage, "usage", &USAGE_READ, window)?;
+    let usage = from_frame_or_lazy(usage, "usage", &reconcile_columns(false), window)?;
     let cost = from_frame_or_lazy(cost, "cost", &COST_COLUMNS, window)?;
     let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
     let options = Options {
@@ -244,7 +226,7 @@ pub fn reconcile_analytics(
     by_api_key: bool,
 ) -> PyResult<PyReconciliation> {
     let window = window(start, end)?;
-    let usage = from_frame_or_lazy(usage, "usage", &USAGE_READ, window)?;
+    let usage = from_frame_or_lazy(usage, "usage", &reconcile_columns(by_api_key), window)?;
     let cost = from_frame_or_lazy(cost, "cost", &ANALYTICS_COST_COLUMNS, window)?;
     let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
     let options = Options {

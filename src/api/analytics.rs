@@ -244,20 +244,10 @@ impl AdminClient {
                 }
                 let n = p.data.len();
                 out.extend(p.data);
-                if !p.has_more {
+                let Some(next) = super::client::next_cursor(path, p.has_more, p.next_page, n, &mut seen)? else {
                     break;
-                }
-                if n == 0 {
-                    return Err(fail("an empty page says has_more; stopping instead of paging forever".into()));
-                }
+                };
                 self.progress_len(1);
-                let next = p
-                    .next_page
-                    .filter(|t| !t.is_empty())
-                    .ok_or_else(|| fail("has_more is true but next_page is missing".into()))?;
-                if !seen.insert(next.clone()) {
-                    return Err(fail(format!("page token {next:?} repeated; stopping instead of looping forever")));
-                }
                 page = Some(next);
             }
         }

@@ -35,17 +35,10 @@ impl AdminClient {
                 }
                 let n = p.data.len();
                 out.extend(p.data);
-                if !p.has_more {
+                let Some(next) = super::client::next_cursor(CLAUDE_CODE_PATH, p.has_more, p.next_page, n, &mut seen)?
+                else {
                     break;
-                }
-                if n == 0 {
-                    return Err(fail("an empty page says has_more; stopping instead of paging forever".into()));
-                }
-                let next =
-                    p.next_page.filter(|t| !t.is_empty()).ok_or_else(|| fail("has_more without next_page".into()))?;
-                if !seen.insert(next.clone()) {
-                    return Err(fail(format!("page token {next:?} repeated")));
-                }
+                };
                 self.progress_len(1);
                 page = Some(next);
             }

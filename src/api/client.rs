@@ -335,21 +335,13 @@ impl AdminClient {
             if out.len() > max_buckets {
                 return Err(fail(format!("more buckets than the window holds ({max_buckets})")));
             }
-            if !p.has_more {
-                return Ok(out);
+            match next_cursor(path, p.has_more, p.next_page, n, &mut seen)? {
+                None => return Ok(out),
+                Some(next) => {
+                    self.progress.inc_length(1);
+                    page = Some(next);
+                }
             }
-            if n == 0 {
-                return Err(fail("an empty page says has_more; stopping instead of paging forever".into()));
-            }
-            self.progress.inc_length(1);
-            let next = p
-                .next_page
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| fail("has_more is true but next_page is missing".into()))?;
-            if !seen.insert(next.clone()) {
-                return Err(fail(format!("page token {next:?} repeated; stopping instead of looping forever")));
-            }
-            page = Some(next);
         }
     }
 
@@ -387,6 +379,31 @@ impl AdminClient {
 ///
 /// Path tracking halves decode throughput, so bodies are decoded plainly and only a body that
 /// fails is decoded again with `serde_path_to_error` to say where.
+/// The cursor of the next page, or `None` after the last: the one paging rule of every cursor
+/// endpoint. An empty page that says `has_more`, a missing token or a token seen before stops
+/// the loop with an error instead of paging forever.
+pub(crate) fn next_cursor(
+    path: &str,
+    has_more: bool,
+    next_page: Option<String>,
+    rows: usize,
+    seen: &mut HashSet<String>,
+) -> Result<Option<String>> {
+    let fail = |message: String| Error::ApiResponse { endpoint: path.into(), message };
+    if !has_more {
+        return Ok(None);
+    }
+    if rows == 0 {
+        return Err(fail("an empty page says has_more; stopping instead of paging forever".into()));
+    }
+    let next =
+        next_page.filter(|t| !t.is_empty()).ok_or_else(|| fail("has_more is true but next_page is missing".into()))?;
+    if !seen.insert(next.clone()) {
+        return Err(fail(format!("page token {next:?} repeated; stopping instead of looping forever")));
+    }
+    Ok(Some(next))
+}
+
 pub fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|plain| {
         let de = &mut serde_json::Deserializer::from_slice(body);

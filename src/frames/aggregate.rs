@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Below this many rows per thread, splitting costs more than it saves.
 const MIN_ROWS_PER_THREAD: usize = 200_000;
-/// Views remembered per column and thread (distinct views beyond this go to the string map).
-const MAX_VIEWS: usize = 1 << 16;
+/// Views remembered per column and array (a deduplicated column has one per distinct value).
+const MAX_VIEWS: usize = 256;
 
 /// One key of the aggregate: a UTC day (days since the epoch) and one value per dimension.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +58,9 @@ impl<'a> Interner<'a> {
     }
 
     /// The code of a non-null value with Arrow view `view` (within one array, equal views are
-    /// equal strings).
+    /// equal strings). Views are remembered only while there are few of them: a column whose
+    /// equal values share a view (Parquet dictionary pages) never hashes a string again; one
+    /// where they do not fills the small map at once and goes by string from then on.
     #[inline]
     fn code(&mut self, view: u128, value: impl FnOnce() -> &'a str) -> u32 {
         if let Some((v, c)) = self.last
@@ -66,21 +68,19 @@ impl<'a> Interner<'a> {
         {
             return c;
         }
-        let c = match self.views.get(&view) {
-            Some(&c) => c,
-            None => {
-                let s = value();
-                let values = &mut self.values;
-                let c = *self.strings.entry(s).or_insert_with(|| {
-                    values.push(Some(s));
-                    (values.len() - 1) as u32
-                });
-                if self.views.len() < MAX_VIEWS {
-                    self.views.insert(view, c);
-                }
-                c
-            }
-        };
+        if let Some(&c) = self.views.get(&view) {
+            self.last = Some((view, c));
+            return c;
+        }
+        let s = value();
+        let values = &mut self.values;
+        let c = *self.strings.entry(s).or_insert_with(|| {
+            values.push(Some(s));
+            (values.len() - 1) as u32
+        });
+        if self.views.len() < MAX_VIEWS {
+            self.views.insert(view, c);
+        }
         self.last = Some((view, c));
         c
     }
@@ -125,6 +125,14 @@ fn one<T: PolarsDataType>(ca: &ChunkedArray<T>) -> &T::Array {
     ca.downcast_iter().next().expect("a segment is one array")
 }
 
+/// `len` rows from `a` as one array. A segment lies inside one chunk of every column, so this
+/// is a view; only empty chunks around it (a filter can leave them) make it copy, and then just
+/// the segment.
+fn segment<T: PolarsDataType>(ca: &ChunkedArray<T>, a: usize, len: usize) -> ChunkedArray<T> {
+    let s = ca.slice(a as i64, len);
+    if s.chunks().len() == 1 { s } else { s.rechunk().into_owned() }
+}
+
 fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)]) -> Result<Partial> {
     let k = dims.len();
     let internal = |e: PolarsError| Error::Internal(format!("usage columns: {e}"));
@@ -135,7 +143,7 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
         COUNT_COLUMNS.iter().map(|c| Ok(usage.column(c)?.i64()?.clone())).collect::<Result<_>>()?;
     // Every segment's slices, kept for the interners' borrowed strings.
     let sliced: Vec<Vec<StringChunked>> =
-        segs.iter().map(|&(a, b)| strings.iter().map(|ca| ca.slice(a as i64, b - a)).collect()).collect();
+        segs.iter().map(|&(a, b)| strings.iter().map(|ca| segment(ca, a, b - a)).collect()).collect();
     let mut interners: Vec<Interner> = (0..k).map(|_| Interner::new()).collect();
     let day = |t: i64| i32::try_from(t.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MIN);
     let mut packed: PlHashMap<u128, usize> = PlHashMap::default();
@@ -146,9 +154,9 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
     let first_day = segs.first().and_then(|&(a, _)| start.get(a)).map_or(0, day);
     for (&(a, b), strs) in segs.iter().zip(&sliced) {
         let len = b - a;
-        let st = start.slice(a as i64, len);
+        let st = segment(&start, a, len);
         let st = st.cont_slice().map_err(internal)?;
-        let cs: Vec<Int64Chunked> = counts.iter().map(|c| c.slice(a as i64, len)).collect();
+        let cs: Vec<Int64Chunked> = counts.iter().map(|c| segment(c, a, len)).collect();
         let cs: Vec<&[i64]> = cs.iter().map(|c| c.cont_slice().map_err(internal)).collect::<Result<_>>()?;
         let arrays: Vec<_> = strs.iter().map(one).collect();
         interners.iter_mut().for_each(Interner::next_array);
@@ -286,6 +294,25 @@ mod tests {
         g.sort_by_key(|g| g.dims[0].clone());
         let got: Vec<(Option<&str>, i64)> = g.iter().map(|g| (g.dims[0].as_deref(), g.counts[4])).collect();
         assert_eq!(got, vec![(Some("claude-model-number-one"), 11), (Some("claude-model-number-two"), 4)]);
+    }
+
+    #[test]
+    fn empty_chunks_left_by_a_filter_are_read_past() {
+        let h = 3_600_000_000;
+        let a = frame(&[(0, Some("a"), 1), (h, Some("b"), 2)]);
+        let mut df = a.df().clone();
+        for _ in 0..2 {
+            df.vstack_mut(a.df()).unwrap();
+        }
+        // Drop the middle chunk's rows: the filter leaves an empty chunk between two others.
+        let keep = BooleanChunked::from_slice("keep".into(), &[true, true, false, false, true, true]);
+        let df = df.filter(&keep).unwrap();
+        let chunks: Vec<usize> = df.column("model").unwrap().as_materialized_series().chunk_lengths().collect();
+        let u = UsageFrame::new(&df).unwrap();
+        let mut g = sum_by_day(&u, &["model"]).unwrap();
+        g.sort_by_key(|g| g.dims[0].clone());
+        let got: Vec<i64> = g.iter().map(|g| g.counts[4]).collect();
+        assert_eq!(got, vec![2, 4], "chunks {chunks:?}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use polars::prelude::*;
 
-use super::columns::{datetime, int, micros, token_count};
+use super::columns::{int, micros, token_count};
 use crate::api::wire::{Bucket, UsageResult};
 use crate::error::{Error, Result};
 
@@ -26,6 +26,12 @@ pub const USAGE_COLUMNS: [&str; 17] = [
     "account_id",
     "service_account_id",
 ];
+
+/// The usage columns a reconciliation reads (the day, the price dimensions, the counts; the API
+/// key only when lines are split by it): what a store or a LazyFrame is asked for, no more.
+pub fn reconcile_columns(by_key: bool) -> Vec<&'static str> {
+    USAGE_COLUMNS[..15].iter().copied().filter(|c| by_key || *c != "api_key_id").collect()
+}
 
 /// The dimension columns of the usage frame: every column but the counts.
 pub fn usage_dimensions() -> impl Iterator<Item = &'static str> {
@@ -53,6 +59,10 @@ fn counts_of(r: &UsageResult) -> [u64; 6] {
     ]
 }
 
+fn instants(name: &str, micros: Vec<i64>) -> Column {
+    Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
+}
+
 /// Builds the usage frame. Empty buckets contribute no rows; a count beyond Int64 is an
 /// `ApiResponse` error (exit 4), never clamped.
 pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
@@ -63,8 +73,8 @@ pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
     for b in buckets {
         let (s, e) = (micros(b.starting_at), micros(b.ending_at));
         for r in &b.results {
-            start.push(Some(s));
-            end.push(Some(e));
+            start.push(s);
+            end.push(e);
             for ((col, v), name) in toks.iter_mut().zip(counts_of(r)).zip(&USAGE_COLUMNS[9..15]) {
                 col.push(token_count(v).ok_or_else(|| Error::ApiResponse {
                     endpoint: "usage_report".into(),
@@ -78,28 +88,28 @@ pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
     }
     // Dimension columns straight from the results, one pass each, without copying a String.
     let rows = || buckets.iter().flat_map(|b| b.results.iter());
-    let dim = |name: &str, f: fn(&UsageResult) -> Option<&str>| {
-        StringChunked::from_iter_options(name.into(), rows().map(f)).into_column()
+    let dim = |name: &str, f: fn(&UsageResult) -> Option<&str>| -> Result<Column> {
+        Ok(StringChunked::from_iter_options(name.into(), rows().map(f)).into_column())
     };
     let [unc, c5, c1, cr, out, web] = toks;
     let columns = vec![
-        datetime(USAGE_COLUMNS[0], start),
-        datetime(USAGE_COLUMNS[1], end),
-        dim(USAGE_COLUMNS[2], |r| r.workspace_id.as_deref()),
-        dim(USAGE_COLUMNS[3], |r| r.api_key_id.as_deref()),
-        dim(USAGE_COLUMNS[4], |r| r.model.as_deref()),
-        dim(USAGE_COLUMNS[5], |r| r.service_tier.as_deref()),
-        dim(USAGE_COLUMNS[6], |r| r.context_window.as_deref()),
-        dim(USAGE_COLUMNS[7], |r| r.inference_geo.as_deref()),
-        dim(USAGE_COLUMNS[8], |r| r.speed.as_deref()),
+        instants(USAGE_COLUMNS[0], start),
+        instants(USAGE_COLUMNS[1], end),
+        dim(USAGE_COLUMNS[2], |r| r.workspace_id.as_deref())?,
+        dim(USAGE_COLUMNS[3], |r| r.api_key_id.as_deref())?,
+        dim(USAGE_COLUMNS[4], |r| r.model.as_deref())?,
+        dim(USAGE_COLUMNS[5], |r| r.service_tier.as_deref())?,
+        dim(USAGE_COLUMNS[6], |r| r.context_window.as_deref())?,
+        dim(USAGE_COLUMNS[7], |r| r.inference_geo.as_deref())?,
+        dim(USAGE_COLUMNS[8], |r| r.speed.as_deref())?,
         int(USAGE_COLUMNS[9], unc),
         int(USAGE_COLUMNS[10], c5),
         int(USAGE_COLUMNS[11], c1),
         int(USAGE_COLUMNS[12], cr),
         int(USAGE_COLUMNS[13], out),
         int(USAGE_COLUMNS[14], web),
-        dim(USAGE_COLUMNS[15], |r| r.account_id.as_deref()),
-        dim(USAGE_COLUMNS[16], |r| r.service_account_id.as_deref()),
+        dim(USAGE_COLUMNS[15], |r| r.account_id.as_deref())?,
+        dim(USAGE_COLUMNS[16], |r| r.service_account_id.as_deref())?,
     ];
     Ok(DataFrame::new(n, columns)?)
 }

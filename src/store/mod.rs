@@ -36,24 +36,6 @@ use crate::rates::RateCard;
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::window::TimeWindow;
 
-/// The usage columns `reconcile` reads from a store: the day, the price dimensions, the counts.
-const RECONCILE_USAGE_COLUMNS: [&str; 14] = [
-    "bucket_start",
-    "bucket_end",
-    "workspace_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "uncached_input_tokens",
-    "cache_creation_5m_input_tokens",
-    "cache_creation_1h_input_tokens",
-    "cache_read_input_tokens",
-    "output_tokens",
-    "web_search_requests",
-];
-
 /// The two datasets of a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dataset {
@@ -264,7 +246,7 @@ impl Store {
         let options =
             Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
         // Only the columns a reconciliation reads (not the API key or account columns).
-        let usage = self.read(Dataset::Usage, window, Some(&RECONCILE_USAGE_COLUMNS))?;
+        let usage = self.read(Dataset::Usage, window, Some(&crate::frames::usage::reconcile_columns(false)))?;
         let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
         let first_seen =
             findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
