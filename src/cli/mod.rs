@@ -8,6 +8,7 @@ mod analytics;
 mod args;
 mod commands;
 mod model;
+mod model_args;
 mod reconcile;
 mod sync;
 
