@@ -316,15 +316,35 @@ def main(argv: Sequence[str]) -> int:
     except ModuleNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    with pl.Config(tbl_rows=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=100):
-        cols = [c for c in ("org", "ok", "discrepancies", "overbilled_usd", "underbilled_usd", "days_written", "error")
-                if summary[c].null_count() < summary.height]  # fmt: skip
-        print(summary.select(cols))
+    print(_table(summary))
     failed = summary.filter(pl.col("error").is_not_null()).height
     dirty = summary.filter(pl.col("ok") == False).height  # noqa: E712
     print(f"{summary.height} organizations: {summary.height - failed - dirty} clean, {dirty} with discrepancies, "
           f"{failed} failed", file=sys.stderr)  # fmt: skip
     return 4 if failed else 1 if dirty else 0
+
+
+def _cents(v: Decimal | None) -> str:
+    return "" if v is None else f"${v.quantize(Decimal('0.01')):,}"
+
+
+def _table(summary: pl.DataFrame) -> str:
+    """The summary for an 80-column terminal, money in cents (exact values: OUT/summaries);
+    a failed organization's error on the line below it."""
+    width = max(12, *(len(o) for o in summary["org"]))
+    head = f"{'org':<{width}}  {'status':<9}{'issues':>6}  {'over':>10}  {'under':>10}  {'unchecked':>10}"
+    out = [head, "-" * len(head)]
+    for r in summary.iter_rows(named=True):
+        status = "failed" if r["error"] is not None else "ok" if r["ok"] else "issues"
+        issues = "" if r["discrepancies"] is None else str(r["discrepancies"])
+        out.append(
+            f"{r['org']:<{width}}  {status:<9}{issues:>6}  {_cents(r['overbilled_usd']):>10}  "
+            f"{_cents(r['underbilled_usd']):>10}  {_cents(r['unchecked_usd']):>10}"
+        )
+        if r["error"] is not None:
+            text = f"{r['error_type']}: {r['error']}"
+            out.append(f"  {text[:76]}" + ("…" if len(text) > 76 else ""))
+    return "\n".join(line.rstrip() for line in out)
 
 
 def as_dicts(orgs: Sequence[Org]) -> list[dict[str, Any]]:
