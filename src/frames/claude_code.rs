@@ -105,20 +105,21 @@ pub fn claude_code_frame(records: &[ClaudeCodeRecord], by_model: bool) -> Result
     let to_i64 = |v: u64| i64::try_from(v).map_err(|_| bad("a count is beyond Int64".into()));
     let metric =
         |f: &dyn Fn(&ClaudeCodeRecord) -> u64| -> Result<Vec<i64>> { records.iter().map(|r| to_i64(f(r))).collect() };
+    // The numbers first (an 80-column terminal shows the leading columns), the labels after.
     let columns = vec![
         date("date", records.iter().map(|r| Some(r.date.date_naive())).collect()),
-        text("actor_type", records.iter().map(|r| actor(r).0).collect()),
         text("actor", records.iter().map(|r| actor(r).1).collect()),
-        text("customer_type", records.iter().map(|r| r.customer_type.clone()).collect()),
-        text("terminal_type", records.iter().map(|r| r.terminal_type.clone()).collect()),
         int("sessions", metric(&|r| r.core_metrics.num_sessions)?),
         int("lines_added", metric(&|r| r.core_metrics.lines_of_code.added)?),
         int("lines_removed", metric(&|r| r.core_metrics.lines_of_code.removed)?),
         int("commits", metric(&|r| r.core_metrics.commits_by_claude_code)?),
         int("pull_requests", metric(&|r| r.core_metrics.pull_requests_by_claude_code)?),
+        money("estimated_cost_usd", cost)?,
         int("tool_actions_accepted", accepted),
         int("tool_actions_rejected", rejected),
-        money("estimated_cost_usd", cost)?,
+        text("actor_type", records.iter().map(|r| actor(r).0).collect()),
+        text("customer_type", records.iter().map(|r| r.customer_type.clone()).collect()),
+        text("terminal_type", records.iter().map(|r| r.terminal_type.clone()).collect()),
     ];
     Ok(DataFrame::new(n, columns)?)
 }

@@ -38,7 +38,7 @@ pub fn write_frame_file(df: &mut DataFrame, format: Format, out: &Path, default_
 pub fn write_frame(df: &mut DataFrame, format: Format, w: &mut dyn Write, default_workspace: bool) -> Result<()> {
     let io = io_err("<output>");
     match format {
-        Format::Table => writeln!(w, "{}", table(df, default_workspace)).map_err(io),
+        Format::Table => writeln!(w, "{}", table_text(df, default_workspace)).map_err(io),
         Format::Csv => write_csv(df, w),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &records(df)?)
@@ -127,6 +127,52 @@ pub fn cell_text(v: &AnyValue<'_>) -> Option<String> {
         }
         other => other.to_string(),
     })
+}
+
+/// The table for `--format table`: on a terminal, only the leading columns that fit its width,
+/// and a line naming the others (piped, every column, for tools that read it).
+fn table_text(df: &DataFrame, default_workspace: bool) -> String {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return table(df, default_workspace).to_string();
+    }
+    let width = super::wrap::terminal_width();
+    // Columns with no value at all (dimensions not grouped by) are named, not drawn.
+    let (empty, full): (Vec<&Column>, Vec<&Column>) =
+        df.columns().iter().partition(|c| c.null_count() == df.height() && df.height() > 0);
+    let text = |c: &Column, i: usize| cell_text(&c.get(i).unwrap_or(AnyValue::Null)).map_or(0, |s| s.chars().count());
+    let mut used = 1;
+    let mut keep = 0;
+    for c in &full {
+        let w = (0..df.height()).map(|i| text(c, i)).max().unwrap_or(0).max(c.name().chars().count()) + 3;
+        if used + w > width && keep > 0 {
+            break;
+        }
+        used += w;
+        keep += 1;
+    }
+    let names: Vec<PlSmallStr> = full.iter().take(keep).map(|c| c.name().clone()).collect();
+    let shown = df.select(names).unwrap_or_else(|_| df.clone());
+    let mut out = table(&shown, default_workspace).to_string();
+    let rest: Vec<&str> = full.iter().skip(keep).map(|c| c.name().as_str()).collect();
+    let mut notes = Vec::new();
+    if !rest.is_empty() {
+        notes.push(format!(
+            "{} more column{}: {}",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" },
+            rest.join(", ")
+        ));
+    }
+    if !empty.is_empty() {
+        let names: Vec<&str> = empty.iter().map(|c| c.name().as_str()).collect();
+        notes.push(format!("empty: {}", names.join(", ")));
+    }
+    if !notes.is_empty() {
+        let note = format!("{}. --format csv or json shows every column.", notes.join("; "));
+        out.push('\n');
+        out.push_str(super::wrap::hanging("", 0, &note, width).trim_end());
+    }
+    out
 }
 
 /// A human table of the whole frame.
