@@ -9,6 +9,7 @@
 //! expected amount with `allocated_usd` null.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -46,7 +47,8 @@ pub const COLUMNS: [&str; 17] = [
 ];
 
 /// The usage detail of one attribution row within its line.
-type Detail = (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+/// (API key, model, tier, context window, geo): shared strings, cloned per contribution for free.
+type Detail = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>);
 /// Per line, per detail: tokens and expected USD (or why unpriced).
 type Parts = BTreeMap<LineKey, BTreeMap<Detail, (i64, Result<i128, Unpriceable>)>>;
 
@@ -77,10 +79,15 @@ pub fn attribute(
     let mut parts: Parts = BTreeMap::new();
     for c in contributions(&usage, card, &coarse, &["api_key_id"], false)? {
         let g = &c.group.dims;
-        let s = |j: usize| g[j].as_deref().map(str::to_owned);
+        let s = |j: usize| g[j].clone();
         let detail: Detail =
             if c.token.is_some() { (s(6), s(1), s(2), s(3), s(4)) } else { (s(6), None, None, None, None) };
-        let entry = parts.entry(c.line.clone()).or_default().entry(detail).or_insert((0, Ok(0)));
+        // The line key is cloned once per line, not once per contribution.
+        if !parts.contains_key(&c.line) {
+            parts.insert(c.line.clone(), BTreeMap::new());
+        }
+        let details = parts.get_mut(&c.line).expect("inserted above");
+        let entry = details.entry(detail).or_insert((0, Ok(0)));
         entry.0 = entry.0.checked_add(c.quantity).ok_or_else(|| Error::input("a quantity is beyond Int64"))?;
         entry.1 = match (&entry.1, &c.expected) {
             (Ok(a), Ok(b)) => Ok(crate::money::add(*a, *b, "an expected amount")?),
@@ -133,23 +140,24 @@ pub fn attribute(
 fn frame(rows: &[Row], labels: &Labels) -> Result<DataFrame> {
     let d =
         |f: &dyn Fn(&Detail) -> Option<String>| rows.iter().map(|r| r.detail.as_ref().and_then(f)).collect::<Vec<_>>();
-    let key_of = |r: &Row| r.detail.as_ref().and_then(|d| d.0.clone());
+    let owned = |v: &Option<Arc<str>>| v.as_deref().map(str::to_owned);
+    let key_of = |r: &Row| r.detail.as_ref().and_then(|d| owned(&d.0));
     let columns = vec![
         date("date", rows.iter().map(|r| Some(r.line.date)).collect()),
         text("workspace_id", rows.iter().map(|r| r.line.workspace_id.clone()).collect()),
         text("api_key_id", rows.iter().map(key_of).collect()),
         text(
             "model",
-            rows.iter().map(|r| r.detail.as_ref().and_then(|d| d.1.clone()).or_else(|| r.line.model.clone())).collect(),
+            rows.iter().map(|r| r.detail.as_ref().and_then(|d| owned(&d.1)).or_else(|| r.line.model.clone())).collect(),
         ),
         text(
             "service_tier",
             rows.iter()
-                .map(|r| r.detail.as_ref().and_then(|d| d.2.clone()).or_else(|| r.line.service_tier.clone()))
+                .map(|r| r.detail.as_ref().and_then(|d| owned(&d.2)).or_else(|| r.line.service_tier.clone()))
                 .collect(),
         ),
-        text("context_window", d(&|d| d.3.clone())),
-        text("inference_geo", d(&|d| d.4.clone())),
+        text("context_window", d(&|d| owned(&d.3))),
+        text("inference_geo", d(&|d| owned(&d.4))),
         text("cost_type", rows.iter().map(|r| Some(r.line.cost_type.clone())).collect()),
         text("token_type", rows.iter().map(|r| r.line.token_type.clone()).collect()),
         Int64Chunked::from_iter_options("quantity".into(), rows.iter().map(|r| r.quantity)).into_column(),
