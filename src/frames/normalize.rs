@@ -5,9 +5,8 @@
 //! column and the first offending row. Afterwards every timestamp is `Datetime(us, UTC)`, every
 //! count a non-null, non-negative `Int64`, every amount a non-null `Decimal(38, 12)` and every
 //! dimension a `String` (all null when the frame was not grouped by it); chunks stay as they
-//! came. Nothing downstream
-//! converts, clamps, rounds or guesses, and every entry point (CLI, Python, store, cost model)
-//! takes these types, so the rules cannot be skipped.
+//! came. Nothing downstream converts, clamps, rounds or guesses, and every entry point (CLI,
+//! Python, store, cost model) takes these types, so the rules cannot be skipped.
 //!
 //! Why refuse instead of coerce: a null count read as 0, a nanosecond timestamp compared with a
 //! microsecond bound, or a float dollar rounded to cents each turn into a wrong number that looks

@@ -63,7 +63,7 @@ pub(super) struct Shared {
     counter: AtomicU64,
     log: Mutex<Vec<RequestLog>>,
     spelling: Mutex<super::analytics::AnalyticsSpelling>,
-    /// The rows of the last analytics query (paging asks for the same rows page after page).
+    /// The rows of the last few analytics queries (paging asks for the same rows page after page).
     analytics_cache: Mutex<Vec<(String, Arc<Vec<Value>>)>>,
 }
 
