@@ -41,9 +41,15 @@ pub const MAX_UNIT_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 
 pub const MAX_FACTOR: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
 
 impl RateCard {
-    /// The card shipped with counterfoil.
+    /// The card shipped with counterfoil: parsed and validated once per process, then cloned
+    /// (every reconcile, price and fleet task asks for it).
     pub fn bundled() -> RateCard {
-        RateCard::from_toml(BUNDLED_CARD, "bundled card.toml").expect("the bundled rate card is valid")
+        static BUNDLED: std::sync::OnceLock<RateCard> = std::sync::OnceLock::new();
+        BUNDLED
+            .get_or_init(|| {
+                RateCard::from_toml(BUNDLED_CARD, "bundled card.toml").expect("the bundled rate card is valid")
+            })
+            .clone()
     }
 
     /// Parses a standalone card (no layering).
