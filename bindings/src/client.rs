@@ -262,36 +262,21 @@ impl PyAdminClient {
         source: &str,
         by_api_key: bool,
     ) -> PyResult<crate::reconcile::PyReconciliation> {
-        use counterfoil::reconcile::fetch::{fetch, fetch_analytics};
-        use counterfoil::reconcile::{Options, reconcile, reconcile_analytics};
+        use counterfoil::reconcile::Source;
+        use counterfoil::reconcile::fetch::fetch_and_reconcile;
         let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let card = card.map(|c| c.inner.clone()).unwrap_or_else(counterfoil::rates::RateCard::bundled);
         let tolerance = crate::convert::tolerance(abs_tol, rel_tol)?;
-        let client = self.inner.clone();
-        let inner = match source {
-            "legacy" => {
-                if by_api_key {
-                    return Err(InputError::new_err(
-                        "by_api_key needs source=\"analytics\": cost_report has no API key",
-                    ));
-                }
-                wait(py, async move {
-                    let f = fetch(&client, window).await?;
-                    let options =
-                        Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
-                    reconcile(&f.usage, &f.cost, &card, &options)
-                })?
-            }
-            "analytics" => wait(py, async move {
-                let f = fetch_analytics(&client, window).await?;
-                let options =
-                    Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
-                reconcile_analytics(&f.usage, &f.cost, &card, &options)
-            })?,
+        let source = match source {
+            "legacy" => Source::CostReport,
+            "analytics" => Source::Analytics,
             other => {
                 return Err(InputError::new_err(format!("source must be \"legacy\" or \"analytics\", not {other:?}")));
             }
         };
+        let client = self.inner.clone();
+        let inner =
+            wait(py, async move { fetch_and_reconcile(&client, window, &card, tolerance, by_api_key, source).await })?;
         Ok(crate::reconcile::PyReconciliation { inner })
     }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::args::{Connection, CostArgs, DataSource, Output, RatesArgs, UsageArgs, Window};
+use super::args::{Connection, CostArgs, Output, RatesArgs, UsageArgs, Window};
 use super::commands::{client, load_card, output};
 use crate::api::BucketWidth;
 use crate::api::analytics::{AnalyticsEndpoint, AnalyticsQuery};
@@ -14,8 +14,8 @@ use crate::calibrate::suggest;
 use crate::error::{Error, Result, io_err};
 use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use crate::frames::claude_code::claude_code_frame;
-use crate::reconcile::fetch::{fetch, fetch_analytics};
-use crate::reconcile::{Options, reconcile, reconcile_analytics};
+use crate::reconcile::Tolerance;
+use crate::reconcile::fetch::fetch_and_reconcile;
 use crate::runtime::block_on;
 use crate::window::TimeWindow;
 
@@ -123,18 +123,7 @@ pub fn suggest_cmd(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     let window = TimeWindow::parse(start, end)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
     let c = client(&a.connection, "history")?;
-    let rec = match a.source {
-        DataSource::Analytics => {
-            let f = block_on(fetch_analytics(&c, window))??;
-            let options = Options { window: Some(window), workspace_names: f.workspace_names, ..Options::default() };
-            reconcile_analytics(&f.usage, &f.cost, &card, &options)?
-        }
-        DataSource::Legacy => {
-            let f = block_on(fetch(&c, window))??;
-            let options = Options { window: Some(window), workspace_names: f.workspace_names, ..Options::default() };
-            reconcile(&f.usage, &f.cost, &card, &options)?
-        }
-    };
+    let rec = block_on(fetch_and_reconcile(&c, window, &card, Tolerance::default(), false, a.source.into()))??;
     let cal = suggest(&rec, &card)?;
     let text = cal.overlay_toml(&card)?;
     match &a.output.out {

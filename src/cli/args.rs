@@ -58,6 +58,15 @@ pub struct FleetArgs {
     pub args: Vec<String>,
 }
 
+impl From<DataSource> for crate::reconcile::Source {
+    fn from(d: DataSource) -> Self {
+        match d {
+            DataSource::Legacy => crate::reconcile::Source::CostReport,
+            DataSource::Analytics => crate::reconcile::Source::Analytics,
+        }
+    }
+}
+
 /// Which endpoints to read: the legacy usage_report / cost_report, or the Usage and Cost
 /// Analytics API (beta since 2026-10-29; from 2026-01-01, at most 365 days back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

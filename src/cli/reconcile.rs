@@ -5,13 +5,13 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use super::args::{DataSource, DemoArgs, ReconcileArgs, ReportFormat};
+use super::args::{DemoArgs, ReconcileArgs, ReportFormat};
 use super::commands::{client, load_card, organization};
 use super::progress_bar;
 use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
 use crate::error::{Error, Result, io_err};
-use crate::reconcile::fetch::{fetch, fetch_analytics};
-use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile, reconcile_analytics};
+use crate::reconcile::fetch::{fetch, fetch_and_reconcile};
+use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::report;
 use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::runtime::block_on;
@@ -70,26 +70,7 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     }
     warn_recent(window, chrono::Utc::now(), stderr);
     let client = client(&a.connection, "reconcile")?;
-    let rec = match a.source {
-        DataSource::Analytics => {
-            let f = block_on(fetch_analytics(&client, window))??;
-            let options =
-                Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key: a.by_key };
-            reconcile_analytics(&f.usage, &f.cost, &card, &options)?
-        }
-        DataSource::Legacy => {
-            if a.by_key {
-                return Err(Error::input_hint(
-                    "cost_report has no API key: --by-key needs --source analytics",
-                    "add --source analytics",
-                ));
-            }
-            let f = block_on(fetch(&client, window))??;
-            let options =
-                Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key: false };
-            reconcile(&f.usage, &f.cost, &card, &options)?
-        }
-    };
+    let rec = block_on(fetch_and_reconcile(&client, window, &card, tolerance, a.by_key, a.source.into()))??;
     write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
     if let Some(p) = &a.out {
         let _ = writeln!(stderr, "wrote {}", p.display());

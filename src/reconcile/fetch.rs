@@ -11,7 +11,10 @@ use crate::api::{AdminClient, AnalyticsEndpoint, AnalyticsQuery, BucketWidth, Co
 use crate::error::Result;
 use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame, usage_frame};
+use crate::rates::RateCard;
 use crate::window::TimeWindow;
+
+use super::{Options, Reconciliation, Source, Tolerance, reconcile, reconcile_analytics};
 
 /// The frames and labels a reconciliation of `window` needs.
 pub struct Fetched {
@@ -74,4 +77,32 @@ pub async fn fetch_analytics(client: &AdminClient, window: TimeWindow) -> Result
         cost: AnalyticsCostFrame::new(&analytics_cost_frame(&cost, &cq.group_by, true)?)?,
         workspace_names: workspaces.into_iter().map(|w| (w.id, w.name)).collect(),
     })
+}
+
+/// Fetches `window` from `source` and reconciles it with `card`: the one path of `counterfoil
+/// reconcile`, `rates --suggest` and `AdminClient.reconcile`. A split by API key is checked
+/// before anything is fetched (only the Analytics API has one).
+pub async fn fetch_and_reconcile(
+    client: &AdminClient,
+    window: TimeWindow,
+    card: &RateCard,
+    tolerance: Tolerance,
+    by_api_key: bool,
+    source: Source,
+) -> Result<Reconciliation> {
+    if by_api_key && source == Source::CostReport {
+        return Err(super::by_key_needs_analytics());
+    }
+    match source {
+        Source::CostReport => {
+            let f = fetch(client, window).await?;
+            let options = Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
+            reconcile(&f.usage, &f.cost, card, &options)
+        }
+        Source::Analytics => {
+            let f = fetch_analytics(client, window).await?;
+            let options = Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
+            reconcile_analytics(&f.usage, &f.cost, card, &options)
+        }
+    }
 }

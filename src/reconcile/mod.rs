@@ -173,16 +173,20 @@ pub struct Options {
 /// Reconciles a usage frame against a cost frame (both validated, DESIGN §3) with a rate card.
 pub fn reconcile(usage: &UsageFrame, cost: &CostFrame, card: &RateCard, options: &Options) -> Result<Reconciliation> {
     if options.by_api_key {
-        return Err(Error::input_hint(
-            "cost_report has no api_key_id: only an analytics reconciliation can split lines by API key",
-            "use --source analytics (Python: reconcile_analytics)",
-        ));
+        return Err(by_key_needs_analytics());
     }
     if let Some(w) = options.window {
         w.check_whole_days()?;
     }
     let costs = sides::cost_side(&sides::clip_cost(cost, options.window)?)?;
     run(usage, costs, card, options, Source::CostReport)
+}
+
+fn by_key_needs_analytics() -> Error {
+    Error::input_hint(
+        "cost_report has no api_key_id: only an analytics reconciliation can split lines by API key",
+        "use --source analytics (Python: reconcile_analytics, or source=\"analytics\")",
+    )
 }
 
 /// Reconciles usage against the Analytics API's cost rows (DESIGN §11): each line's
