@@ -1,6 +1,7 @@
 //! Argument conversions: Python dates, datetimes and strings to the core's types.
 
 use chrono::{DateTime, Utc};
+use counterfoil::TimeWindow;
 use counterfoil::reconcile::Tolerance;
 use counterfoil::window::parse_instant;
 use pyo3::prelude::*;
@@ -25,6 +26,18 @@ pub fn instant(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
     }
     let iso: String = obj.call_method0("isoformat")?.extract()?;
     parse_instant(&iso, what).map_err(to_py)
+}
+
+/// `[start, end)` when both are given, nothing when neither is; one alone is an `InputError`.
+pub fn optional_window(
+    start: Option<&Bound<'_, PyAny>>,
+    end: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<TimeWindow>> {
+    match (start, end) {
+        (None, None) => Ok(None),
+        (Some(s), Some(e)) => Ok(Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?)),
+        _ => Err(InputError::new_err("give both start and end, or neither")),
+    }
 }
 
 pub fn strings(v: Option<Vec<String>>) -> Vec<String> {

@@ -10,21 +10,13 @@ use counterfoil::reconcile::sides::{clip_cost, clip_usage};
 use pyo3::prelude::*;
 
 use crate::arrow::{from_arrow, to_polars};
-use crate::convert::instant;
+use crate::convert::{instant, optional_window as window};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::PyRateCard;
 use crate::reconcile::to_python;
 
 fn card_of(card: Option<&PyRateCard>) -> RateCard {
     card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled)
-}
-
-fn window(start: Option<&Bound<'_, PyAny>>, end: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeWindow>> {
-    match (start, end) {
-        (Some(s), Some(e)) => Ok(Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?)),
-        (None, None) => Ok(None),
-        _ => Err(InputError::new_err("give both start and end, or neither")),
-    }
 }
 
 fn labels(workspaces: Option<&Bound<'_, PyAny>>, api_keys: Option<&Bound<'_, PyAny>>) -> PyResult<Labels> {

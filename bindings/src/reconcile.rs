@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use counterfoil::Error;
 use counterfoil::frames::usage::reconcile_columns;
 use counterfoil::frames::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, UsageFrame};
 use counterfoil::rates::RateCard;
@@ -9,12 +10,11 @@ use counterfoil::reconcile::{
     Options, Reconciliation, reconcile as core_reconcile, reconcile_analytics as core_reconcile_analytics,
 };
 use counterfoil::report::formats::{Format, write_frame_file};
-use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::arrow::{from_arrow, from_frame_or_lazy, to_polars};
-use crate::convert::{instant, tolerance};
+use crate::convert::{optional_window as window, tolerance};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::PyRateCard;
 
@@ -169,11 +169,41 @@ fn workspace_names(workspaces: Option<&Bound<'_, PyAny>>) -> PyResult<BTreeMap<S
     Ok(names)
 }
 
-fn window(start: Option<&Bound<'_, PyAny>>, end: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeWindow>> {
-    match (start, end) {
-        (Some(s), Some(e)) => Ok(Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?)),
-        (None, None) => Ok(None),
-        _ => Err(InputError::new_err("give both start and end, or neither")),
+type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
+
+/// What both reconcile functions take from Python: the frames (a LazyFrame collected with only
+/// the columns and window needed), the card, the tolerance, the window and the names.
+struct Inputs {
+    usage: polars::prelude::DataFrame,
+    cost: polars::prelude::DataFrame,
+    card: RateCard,
+    options: Options,
+}
+
+impl Inputs {
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        usage: &Bound<'_, PyAny>,
+        cost: &Bound<'_, PyAny>,
+        cost_columns: &[&str],
+        card: Option<&PyRateCard>,
+        (abs_tol, rel_tol): (Arg<'_, '_>, Arg<'_, '_>),
+        (start, end): (Arg<'_, '_>, Arg<'_, '_>),
+        workspaces: Arg<'_, '_>,
+        by_api_key: bool,
+    ) -> PyResult<Inputs> {
+        let window = window(start, end)?;
+        Ok(Inputs {
+            usage: from_frame_or_lazy(usage, "usage", &reconcile_columns(by_api_key), window)?,
+            cost: from_frame_or_lazy(cost, "cost", cost_columns, window)?,
+            card: card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled),
+            options: Options {
+                tolerance: tolerance(abs_tol, rel_tol)?,
+                window,
+                workspace_names: workspace_names(workspaces)?,
+                by_api_key,
+            },
+        })
     }
 }
 
@@ -192,18 +222,10 @@ pub fn reconcile(
     end: Option<&Bound<'_, PyAny>>,
     workspaces: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconciliation> {
-    let window = window(start, end)?;
-    let usage = from_frame_or_lazy(usage, "usage", &reconcile_columns(false), window)?;
-    let cost = from_frame_or_lazy(cost, "cost", &COST_COLUMNS, window)?;
-    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
-    let options = Options {
-        tolerance: tolerance(abs_tol, rel_tol)?,
-        window,
-        workspace_names: workspace_names(workspaces)?,
-        by_api_key: false,
-    };
-    let inner =
-        py.detach(|| guarded(|| core_reconcile(&UsageFrame::new(&usage)?, &CostFrame::new(&cost)?, &card, &options)))?;
+    let i = Inputs::read(usage, cost, &COST_COLUMNS, card, (abs_tol, rel_tol), (start, end), workspaces, false)?;
+    let inner = py.detach(|| {
+        guarded(|| core_reconcile(&UsageFrame::new(&i.usage)?, &CostFrame::new(&i.cost)?, &i.card, &i.options))
+    })?;
     Ok(PyReconciliation { inner })
 }
 
@@ -225,19 +247,12 @@ pub fn reconcile_analytics(
     workspaces: Option<&Bound<'_, PyAny>>,
     by_api_key: bool,
 ) -> PyResult<PyReconciliation> {
-    let window = window(start, end)?;
-    let usage = from_frame_or_lazy(usage, "usage", &reconcile_columns(by_api_key), window)?;
-    let cost = from_frame_or_lazy(cost, "cost", &ANALYTICS_COST_COLUMNS, window)?;
-    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
-    let options = Options {
-        tolerance: tolerance(abs_tol, rel_tol)?,
-        window,
-        workspace_names: workspace_names(workspaces)?,
-        by_api_key,
-    };
+    let tol = (abs_tol, rel_tol);
+    let i = Inputs::read(usage, cost, &ANALYTICS_COST_COLUMNS, card, tol, (start, end), workspaces, by_api_key)?;
     let inner = py.detach(|| {
         guarded(|| {
-            core_reconcile_analytics(&UsageFrame::new(&usage)?, &AnalyticsCostFrame::new(&cost)?, &card, &options)
+            let cost = AnalyticsCostFrame::new(&i.cost)?;
+            core_reconcile_analytics(&UsageFrame::new(&i.usage)?, &cost, &i.card, &i.options)
         })
     })?;
     Ok(PyReconciliation { inner })

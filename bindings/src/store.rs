@@ -12,7 +12,7 @@ use pyo3::types::PyDict;
 
 use crate::arrow::to_polars;
 use crate::client::PyAdminClient;
-use crate::convert::{instant, tolerance};
+use crate::convert::{instant, optional_window as window, tolerance};
 use crate::errors::{StoreError, guarded, to_py};
 use crate::gateway::wait;
 use crate::rates::PyRateCard;
@@ -22,14 +22,6 @@ use crate::reconcile::{PyReconciliation, to_python};
 #[pyclass(name = "Store", module = "counterfoil", frozen)]
 pub struct PyStore {
     root: PathBuf,
-}
-
-fn window(start: Option<&Bound<'_, PyAny>>, end: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TimeWindow>> {
-    match (start, end) {
-        (None, None) => Ok(None),
-        (Some(s), Some(e)) => Ok(Some(TimeWindow::new(instant(s, "start")?, instant(e, "end")?).map_err(to_py)?)),
-        _ => Err(crate::errors::InputError::new_err("give both start and end, or neither")),
-    }
 }
 
 impl PyStore {
