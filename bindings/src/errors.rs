@@ -43,8 +43,8 @@ create_exception!(
     "A rate card that loads but breaks a usual price relation without saying so."
 );
 
-/// The core error as the matching exception, with `status_code`, `error_type`, `request_id`,
-/// `message` and `hint` attributes where they apply.
+/// The core error as the matching exception, with `hint` and `exit_code` (what the CLI exits
+/// with for it), and `status_code`, `error_type`, `request_id`, `message` where they apply.
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
     let err = match &e {
@@ -63,6 +63,7 @@ pub fn to_py(e: Error) -> PyErr {
     Python::attach(|py| {
         let v = err.value(py);
         let _ = v.setattr("hint", e.hint());
+        let _ = v.setattr("exit_code", e.exit_code());
         if let Some(f) = e.api_failure() {
             let _ = v.setattr("status_code", f.status);
             let _ = v.setattr("error_type", f.error_type.clone());

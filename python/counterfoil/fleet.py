@@ -137,11 +137,11 @@ def _write(df: pl.DataFrame, out: Path, dataset: str, org: str) -> None:
 
 
 def _failure(org: str, e: BaseException, started: float) -> dict[str, Any]:
-    """A failed organization's row, with the exit code the CLI would give it."""
-    refused = type(e).__name__ in ("AuthenticationError", "PermissionDeniedError")
-    code = 2 if isinstance(e, InputError) else 3 if refused else 4
-    if not isinstance(e, CounterfoilError):
-        code = 70  # not one of ours: a bug, as in the CLI
+    """A failed organization's row, with the exit code the CLI would give it (the core's, carried
+    by every error it raises; 2 for the fleet's own input errors; 70 for anything else: a bug)."""
+    code = getattr(e, "exit_code", None)
+    if not isinstance(code, int):
+        code = 2 if isinstance(e, InputError) else 70
     return {"org": org, "ok": None, "exit_code": code, "error_type": type(e).__name__, "error": str(e),
             "seconds": time.perf_counter() - started}  # fmt: skip
 
