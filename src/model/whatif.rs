@@ -41,17 +41,8 @@ pub struct Scenario {
     pub r#where: BTreeMap<String, Vec<Option<String>>>,
 }
 
-const DIMS: [&str; 9] = [
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "account_id",
-    "service_account_id",
-];
+/// The usage dimensions a scenario can be limited to or grouped by (the groupable ones but `date`).
+const DIMS: &[&str] = super::GROUPABLE.split_at(1).1;
 
 /// `(numerator, decimals)` of a decimal in [0, 1] with at most six decimals.
 fn fraction(d: Decimal, what: &str) -> Result<(i128, u32)> {
