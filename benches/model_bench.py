@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from reconcile_bench import TOKENS, reset_peak, rss_kib
+from reconcile_bench import TOKENS, rate_table, reset_peak, rss_kib
 from store_bench import year_frames
 
 import counterfoil as cf
@@ -31,23 +31,6 @@ import counterfoil as cf
 DIMS = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed"]
 KEY = ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "token_type"]
 MONEY = pl.Decimal(38, 12)
-
-
-def rates_for(usage: pl.DataFrame) -> pl.DataFrame:
-    """USD per token per price key and token type, from the bundled card via cf.price on probes."""
-    keys = usage.with_columns(date=pl.col("bucket_start").dt.date()).select(DIMS[0], *DIMS[2:]).unique()
-    probe = keys.with_columns(
-        bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-        bucket_end=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-        workspace_id=pl.lit(None, pl.String),
-        api_key_id=pl.lit(None, pl.String),
-        **{t: pl.lit(1_000_000, pl.Int64) for t in TOKENS},
-        web_search_requests=pl.lit(0, pl.Int64),
-    )
-    priced = cf.price(probe).with_columns(date=pl.col("bucket_start").dt.date())
-    return priced.filter(pl.col("cost_type") == "tokens").select(
-        DIMS[0], *DIMS[2:], "token_type", rate=(pl.col("expected_usd").cast(pl.Decimal(38, 18)) / 1_000_000)
-    )
 
 
 def polars_long(usage: pl.DataFrame, rates: pl.DataFrame, by_key: bool) -> pl.LazyFrame:
@@ -130,7 +113,7 @@ def main() -> None:
         usage, cost = year_frames(a.rows)
         usage.write_parquet(data / "usage.parquet")
         cost.write_parquet(data / "cost.parquet")
-        rates_for(usage).write_parquet(data / "rates.parquet")
+        rate_table(usage).rename({"rate_per_token": "rate"}).write_parquet(data / "rates.parquet")
         billed = cost.filter(pl.col("cost_type") == "tokens").select(pl.col("amount_usd").sum()).item()
         del usage, cost
         runs: dict[str, list[dict[str, dict[str, object]]]] = {"counterfoil": [], "polars": []}

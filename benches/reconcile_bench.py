@@ -118,32 +118,30 @@ def make_usage(n: int) -> pl.DataFrame:
     )
 
 
-def make_inputs(n: int, out: Path) -> None:
+COST_SCHEMA = {
+    "bucket_start": pl.Datetime("us", "UTC"),
+    "bucket_end": pl.Datetime("us", "UTC"),
+    "workspace_id": pl.String,
+    "description": pl.String,
+    "cost_type": pl.String,
+    "model": pl.String,
+    "service_tier": pl.String,
+    "token_type": pl.String,
+    "context_window": pl.String,
+    "inference_geo": pl.String,
+    "amount_usd": MONEY,
+    "currency": pl.String,
+}
+
+
+def bill(usage: pl.DataFrame, bend_every: int | None = None) -> pl.DataFrame:
+    """A cost report for `usage`: counterfoil's own expected amount per line (Priority left out,
+    as the real report does), every `bend_every`-th line billed at 1.07 × (none when `None`)."""
     import counterfoil as cf
 
-    usage = make_usage(n)
-    usage.write_parquet(out / "usage.parquet")
-    # The cost report: counterfoil's own expected amounts per key (priority left out, as the real
-    # report does), with 1% of lines bent by 7%.
-    empty = pl.DataFrame(
-        schema={
-            "bucket_start": pl.Datetime("us", "UTC"),
-            "bucket_end": pl.Datetime("us", "UTC"),
-            "workspace_id": pl.String,
-            "description": pl.String,
-            "cost_type": pl.String,
-            "model": pl.String,
-            "service_tier": pl.String,
-            "token_type": pl.String,
-            "context_window": pl.String,
-            "inference_geo": pl.String,
-            "amount_usd": MONEY,
-            "currency": pl.String,
-        }
-    )
-    lines = cf.reconcile(usage, empty).lines.filter(pl.col("status") == "missing_cost")
-    bent = (pl.int_range(pl.len()) % 100) == 0
-    cost = lines.select(
+    lines = cf.reconcile(usage, pl.DataFrame(schema=COST_SCHEMA)).lines.filter(pl.col("status") == "missing_cost")
+    bent = (pl.int_range(pl.len()) % bend_every) == 0 if bend_every else pl.lit(False)
+    return lines.select(
         bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
         bucket_end=(pl.col("date") + pl.duration(days=1)).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
         workspace_id="workspace_id",
@@ -160,8 +158,12 @@ def make_inputs(n: int, out: Path) -> None:
         .cast(MONEY),
         currency=pl.lit("USD"),
     )
-    cost.write_parquet(out / "cost.parquet")
-    # Rates per price key and token type, USD per token (exact Decimal), from the same card.
+
+
+def rate_table(usage: pl.DataFrame) -> pl.DataFrame:
+    """USD per token (exact Decimal) per price key and token type, from the bundled card."""
+    import counterfoil as cf
+
     keys = usage.with_columns(date=pl.col("bucket_start").dt.date()).select(PRICE_KEY).unique()
     probe = keys.with_columns(
         bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
@@ -172,10 +174,16 @@ def make_inputs(n: int, out: Path) -> None:
         web_search_requests=pl.lit(1, pl.Int64),
     )
     priced = cf.price(probe).with_columns(date=pl.col("bucket_start").dt.date())
-    rates = priced.filter(pl.col("cost_type") == "tokens").select(
+    return priced.filter(pl.col("cost_type") == "tokens").select(
         *PRICE_KEY, "token_type", rate_per_token=(pl.col("expected_usd").cast(pl.Decimal(38, 18)) / 1_000_000)
     )
-    rates.write_parquet(out / "rates.parquet")
+
+
+def make_inputs(n: int, out: Path) -> None:
+    usage = make_usage(n)
+    usage.write_parquet(out / "usage.parquet")
+    bill(usage, bend_every=100).write_parquet(out / "cost.parquet")
+    rate_table(usage).write_parquet(out / "rates.parquet")
 
 
 # ---------------------------------------------------------------- implementations

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from reconcile_bench import TOKENS, reset_peak, rss_kib
+from reconcile_bench import TOKENS, bill, reset_peak, rss_kib
 
 import counterfoil as cf
 
@@ -80,31 +80,8 @@ def year_frames(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         "inference_geo", "speed", *TOKENS, "web_search_requests",
         pl.col("account_id").cast(pl.String), pl.col("service_account_id").cast(pl.String),
     )  # fmt: skip
-    # The cost report: the expected amounts per line (counterfoil's own, to make a clean bill).
-    empty = pl.DataFrame(schema=cf_cost_schema())
-    expected = cf.reconcile(usage, empty).lines.filter(pl.col("status") == "missing_cost")
-    cost = expected.select(
-        bucket_start=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-        bucket_end=(pl.col("date") + pl.duration(days=1)).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-        workspace_id="workspace_id",
-        description=pl.lit("label"),
-        cost_type="cost_type",
-        model="model",
-        service_tier="service_tier",
-        token_type="token_type",
-        context_window="context_window",
-        inference_geo="inference_geo",
-        amount_usd="expected_usd",
-        currency=pl.lit("USD"),
-    )
+    cost = bill(usage)  # a clean bill: counterfoil's own expected amount per line
     return usage, cost
-
-
-def cf_cost_schema() -> dict[str, pl.DataType]:
-    s = {c: pl.String() for c in ["workspace_id", "description", "cost_type", "model", "service_tier"]}
-    s |= {"token_type": pl.String(), "context_window": pl.String(), "inference_geo": pl.String()}
-    return {"bucket_start": pl.Datetime("us", "UTC"), "bucket_end": pl.Datetime("us", "UTC"), **s,
-            "amount_usd": pl.Decimal(38, 12), "currency": pl.String()}  # fmt: skip
 
 
 def write_store(usage: pl.DataFrame, cost: pl.DataFrame, root: Path) -> None:
