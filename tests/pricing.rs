@@ -5,7 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use counterfoil::api::wire::{Bucket, CacheCreation, ServerToolUse, UsageResult};
 use counterfoil::frames::{UsageFrame, usage_frame};
 use counterfoil::money::format_scaled;
-use counterfoil::pricing::price;
+use counterfoil::pricing::{Pricer, price};
 use counterfoil::rates::{PriceQuery, RateCard, TokenType};
 use polars::prelude::*;
 use proptest::prelude::*;
@@ -311,4 +311,38 @@ proptest! {
             }
         }
     }
+
+    /// The batches `price(..., lazy=True)` pulls are the eager frame cut into pieces: any batch
+    /// size, any projection, unpriced rows, web search and zero counts included.
+    #[test]
+    fn batches_are_the_whole_frame_in_pieces(
+        rows in proptest::collection::vec((0usize..4, 0usize..3, proptest::array::uniform5(0u64..3), 0u64..3, 0i64..40), 1..40),
+        batch in 1usize..12,
+        projection in proptest::sample::subsequence(vec!["expected_usd", "model", "token_type", "price_note", "quantity", "unit_price_usd"], 1..4),
+    ) {
+        let models = ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "not-a-model"];
+        let tiers = ["standard", "batch", "flex"];
+        let days: Vec<String> = rows.iter().map(|r| (NaiveDate::from_ymd_opt(2026, 3, 1).unwrap() + chrono::Duration::days(r.4)).to_string()).collect();
+        let rs: Vec<Row<'_>> = rows.iter().zip(&days).map(|(r, d)| Row { tier: tiers[r.1], web: r.3, ..row(d, models[r.0], r.2.map(|t| t * 1_000)) }).collect();
+        let u = usage(&rs);
+        let card = RateCard::bundled();
+        let whole = price(&u, &card).unwrap();
+        let pricer = Pricer::new(&u, card).unwrap();
+        let cols: Vec<String> = projection.iter().map(|c| c.to_string()).collect();
+        let mut pieces = pricer.price(0, 0, Some(&cols)).unwrap();
+        for offset in (0..pricer.height()).step_by(batch) {
+            pieces.vstack_mut(&pricer.price(offset, batch, Some(&cols)).unwrap()).unwrap();
+        }
+        let expected = whole.select(projection.iter().copied()).unwrap();
+        prop_assert!(pieces.equals_missing(&expected), "{pieces}\n{expected}");
+        prop_assert_eq!(pricer.columns(), whole.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn unknown_projected_column_is_refused() {
+    let pricer = Pricer::new(&usage(&[row("2026-03-01", "claude-sonnet-4-5", [1, 0, 0, 0, 1])]), RateCard::bundled()).unwrap();
+    let e = pricer.price(0, 1, Some(&["expected_usd".to_string(), "cost".to_string()])).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("\"cost\""), "{e}");
 }

@@ -36,7 +36,8 @@ impl ArrowStreamExport {
             .expect("lock")
             .take()
             .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("stream already consumed"))?;
-        df.rechunk_mut();
+        // Aligned chunks travel as one record batch each; only misaligned frames are copied.
+        df.align_chunks();
         let fields: Vec<Field> =
             df.columns().iter().map(|c| c.dtype().to_arrow_field(c.name().clone(), CompatLevel::newest())).collect();
         let dtype = ArrowDataType::Struct(fields.clone());

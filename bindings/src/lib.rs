@@ -35,7 +35,7 @@ mod _native {
     #[pymodule_export]
     use super::model::{PyScenario, attribute, cache_report, forecast, spend_report, whatif};
     #[pymodule_export]
-    use super::pricing::price;
+    use super::pricing::{PyPriceSource, price};
     #[pymodule_export]
     use super::rates::PyRateCard;
     #[pymodule_export]

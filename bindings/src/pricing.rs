@@ -1,6 +1,7 @@
-//! `counterfoil.price`.
+//! `counterfoil.price` and the batches behind `price(..., lazy=True)`.
 
 use counterfoil::frames::UsageFrame;
+use counterfoil::pricing::Pricer;
 use counterfoil::rates::RateCard;
 use pyo3::prelude::*;
 
@@ -8,12 +9,49 @@ use crate::arrow::{from_arrow, to_polars};
 use crate::errors::guarded;
 use crate::rates::PyRateCard;
 
+fn card_or_bundled(card: Option<&PyRateCard>) -> RateCard {
+    card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled)
+}
+
 /// Prices a usage frame with a rate card (the bundled one by default).
 #[pyfunction]
 #[pyo3(signature = (usage, card=None))]
 pub fn price(py: Python<'_>, usage: &Bound<'_, PyAny>, card: Option<&PyRateCard>) -> PyResult<Py<PyAny>> {
     let usage = from_arrow(usage, "usage")?;
-    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+    let card = card_or_bundled(card);
     let priced = py.detach(|| guarded(|| counterfoil::pricing::price(&UsageFrame::new(&usage)?, &card)))?;
     to_polars(py, priced)
+}
+
+/// A validated usage frame and a card; prices any range of usage rows on request. The usage is
+/// checked when this is built, so `price(..., lazy=True)` refuses bad input at once, not at
+/// `collect()`.
+#[pyclass(name = "PriceSource", module = "counterfoil._native", frozen)]
+pub struct PyPriceSource {
+    pricer: Pricer,
+}
+
+#[pymethods]
+impl PyPriceSource {
+    #[new]
+    #[pyo3(signature = (usage, card=None))]
+    fn new(py: Python<'_>, usage: &Bound<'_, PyAny>, card: Option<&PyRateCard>) -> PyResult<Self> {
+        let usage = from_arrow(usage, "usage")?;
+        let card = card_or_bundled(card);
+        let pricer = py.detach(|| guarded(|| Pricer::new(&UsageFrame::new(&usage)?, card)))?;
+        Ok(PyPriceSource { pricer })
+    }
+
+    /// Usage rows (not priced rows).
+    #[getter]
+    fn height(&self) -> usize {
+        self.pricer.height()
+    }
+
+    /// The priced rows of usage rows `offset..offset + length`, only `columns` when given.
+    #[pyo3(signature = (offset, length, columns=None))]
+    fn batch(&self, py: Python<'_>, offset: usize, length: usize, columns: Option<Vec<String>>) -> PyResult<Py<PyAny>> {
+        let df = py.detach(|| guarded(|| self.pricer.price(offset, length, columns.as_deref())))?;
+        to_polars(py, df)
+    }
 }

@@ -24,7 +24,6 @@ from counterfoil._native import (
     attribute,
     cache_report,
     forecast,
-    price,
     reconcile,
     reconcile_analytics,
     spend_report,
@@ -44,6 +43,7 @@ from counterfoil.exceptions import (
     RateLimitError,
     StoreError,
 )
+from counterfoil.pricing import price
 
 __all__ = [
     "APIConnectionError",

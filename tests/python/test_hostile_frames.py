@@ -169,6 +169,8 @@ def test_wrong_frames_are_input_errors_naming_the_column(
     if bad_cost(cost) is cost:
         with pytest.raises(cf.InputError):  # price() goes through the same rules
             cf.price(bad_usage(usage))
+        with pytest.raises(cf.InputError):  # refused at the call, not at collect()
+            cf.price(bad_usage(usage), lazy=True)
 
 
 def test_not_frames_at_all() -> None:
