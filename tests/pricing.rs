@@ -341,7 +341,8 @@ proptest! {
 
 #[test]
 fn unknown_projected_column_is_refused() {
-    let pricer = Pricer::new(&usage(&[row("2026-03-01", "claude-sonnet-4-5", [1, 0, 0, 0, 1])]), RateCard::bundled()).unwrap();
+    let pricer =
+        Pricer::new(&usage(&[row("2026-03-01", "claude-sonnet-4-5", [1, 0, 0, 0, 1])]), RateCard::bundled()).unwrap();
     let e = pricer.price(0, 1, Some(&["expected_usd".to_string(), "cost".to_string()])).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("\"cost\""), "{e}");

@@ -8,7 +8,7 @@ use counterfoil::api::{
 };
 use counterfoil::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use counterfoil::frames::claude_code::claude_code_frame;
-use counterfoil::frames::{api_keys_frame, cost_frame, usage_frame, workspaces_frame};
+use counterfoil::frames::{api_keys_frame, cost_frame, workspaces_frame};
 use counterfoil::reconcile::fetch::analytics_queries;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -152,7 +152,7 @@ impl PyAdminClient {
             speeds: strings(speeds),
         };
         let client = self.inner.clone();
-        let df = wait(py, async move { usage_frame(&client.usage_buckets(&query).await?) })?;
+        let df = wait(py, async move { client.usage(&query).await })?;
         to_polars(py, df)
     }
 

@@ -167,6 +167,11 @@ impl AdminClient {
         query: &[(String, String)],
         betas: &[&str],
     ) -> Result<T> {
+        decode(path, &self.get_body(path, query, betas).await?)
+    }
+
+    /// The body of a successful GET, after retries.
+    async fn get_body(&self, path: &str, query: &[(String, String)], betas: &[&str]) -> Result<Vec<u8>> {
         let url = self.base.join(path);
         let attempts = AtomicU32::new(0);
         let once = || async {
@@ -195,18 +200,12 @@ impl AdminClient {
             }
         };
         self.progress.set_message(self.progress_label.clone());
-        let body = match result {
-            Ok(body) => body,
-            Err(a) => {
-                return Err(match a.error {
-                    Error::RateLimit { failure, .. } => {
-                        Error::RateLimit { failure, attempts: attempts.load(Ordering::Relaxed) }
-                    }
-                    other => other,
-                });
+        result.map(Into::into).map_err(|a| match a.error {
+            Error::RateLimit { failure, .. } => {
+                Error::RateLimit { failure, attempts: attempts.load(Ordering::Relaxed) }
             }
-        };
-        decode(path, &body)
+            other => other,
+        })
     }
 
     async fn attempt(
@@ -310,32 +309,36 @@ impl AdminClient {
         }
     }
 
-    /// All buckets of one report window, following `next_page`. At most `max_buckets` may
-    /// arrive: a server that pages on with empty or surplus pages is stopped, not followed.
-    pub(crate) async fn report<R: DeserializeOwned>(
+    /// All pages of one report window, following `next_page`. At most `max_buckets` may arrive:
+    /// a server that pages on with empty or surplus pages is stopped, not followed.
+    pub(crate) async fn report<P: Page>(
         &self,
         path: &str,
         query: Vec<(String, String)>,
         betas: &[&str],
         max_buckets: usize,
-    ) -> Result<Vec<Bucket<R>>> {
+    ) -> Result<Vec<P>> {
         let mut seen = HashSet::new();
         let mut page: Option<String> = None;
         let mut out = Vec::new();
+        let mut buckets = 0;
         let fail = |message: String| Error::ApiResponse { endpoint: path.into(), message };
         loop {
             let mut q = query.clone();
             if let Some(p) = &page {
                 q.push(("page".into(), p.clone()));
             }
-            let p: ReportPage<R> = self.get_json(path, &q, betas).await?;
+            let body = self.get_body(path, &q, betas).await?;
+            let mut p = P::decode(path, &body)?;
             self.progress.inc(1);
-            let n = p.data.len();
-            out.extend(p.data);
-            if out.len() > max_buckets {
+            let n = p.bounds().len();
+            buckets += n;
+            if buckets > max_buckets {
                 return Err(fail(format!("more buckets than the window holds ({max_buckets})")));
             }
-            match next_cursor(path, p.has_more, p.next_page, n, &mut seen)? {
+            let (has_more, next_page) = p.cursor();
+            out.push(p);
+            match next_cursor(path, has_more, next_page, n, &mut seen)? {
                 None => return Ok(out),
                 Some(next) => {
                     self.progress.inc_length(1);
@@ -346,8 +349,38 @@ impl AdminClient {
     }
 
     /// A report over `window` at `step`, cut into windows of `per_page` buckets fetched with
-    /// bounded concurrency, then checked to cover the window exactly.
-    pub(crate) async fn windowed_report<R: DeserializeOwned, F>(
+    /// bounded concurrency, then checked to cover the window exactly: its pages, in order.
+    pub(crate) async fn windowed_report<P: Page, F>(
+        &self,
+        path: &str,
+        window: TimeWindow,
+        step: chrono::Duration,
+        per_page: u32,
+        query_for: F,
+        betas: &[&str],
+    ) -> Result<Vec<P>>
+    where
+        F: Fn(DateTime<Utc>, DateTime<Utc>) -> Vec<(String, String)>,
+    {
+        let windows = window.split(step, per_page);
+        self.progress.inc_length(windows.len() as u64);
+        let parts: Vec<Vec<P>> = futures::stream::iter(windows.into_iter().map(|(s, e)| {
+            let q = query_for(s, e);
+            let max = ((e - s).num_seconds() / step.num_seconds().max(1)) as usize;
+            async move { self.report::<P>(path, q, betas, max).await }
+        }))
+        .buffered(self.config.concurrency.max(1))
+        .try_collect()
+        .await?;
+        let pages: Vec<P> = parts.into_iter().flatten().collect();
+        let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+            pages.iter().flat_map(|p| p.bounds().iter().copied()).collect();
+        check_complete(path, window, step, self.config.now(), &bounds)?;
+        Ok(pages)
+    }
+
+    /// Every bucket of a legacy report over the window, in order, as wire types.
+    pub(crate) async fn buckets<R: DeserializeOwned, F>(
         &self,
         path: &str,
         window: TimeWindow,
@@ -359,26 +392,43 @@ impl AdminClient {
     where
         F: Fn(DateTime<Utc>, DateTime<Utc>) -> Vec<(String, String)>,
     {
-        let windows = window.split(step, per_page);
-        self.progress.inc_length(windows.len() as u64);
-        let parts: Vec<Vec<Bucket<R>>> = futures::stream::iter(windows.into_iter().map(|(s, e)| {
-            let q = query_for(s, e);
-            let max = ((e - s).num_seconds() / step.num_seconds().max(1)) as usize;
-            async move { self.report::<R>(path, q, betas, max).await }
-        }))
-        .buffered(self.config.concurrency.max(1))
-        .try_collect()
-        .await?;
-        let buckets: Vec<Bucket<R>> = parts.into_iter().flatten().collect();
-        check_complete(path, window, step, self.config.now(), &buckets)?;
-        Ok(buckets)
+        let pages: Vec<WirePage<R>> = self.windowed_report(path, window, step, per_page, query_for, betas).await?;
+        Ok(pages.into_iter().flat_map(|p| p.page.data).collect())
     }
 }
 
-/// Decodes a response body; a failure names the JSON path (`data[3].results[0].model`).
-///
-/// Path tracking halves decode throughput, so bodies are decoded plainly and only a body that
-/// fails is decoded again with `serde_path_to_error` to say where.
+/// A decoded page of a bucketed report: wire types ([`WirePage`]) or, for usage, columns
+/// (`usage_page::UsagePage`). The paging loop and the completeness check only need this.
+pub(crate) trait Page: Sized {
+    fn decode(endpoint: &str, body: &[u8]) -> Result<Self>;
+    /// `[starting_at, ending_at)` of each bucket, in the order they arrived.
+    fn bounds(&self) -> &[(DateTime<Utc>, DateTime<Utc>)];
+    /// `has_more` and `next_page`.
+    fn cursor(&mut self) -> (bool, Option<String>);
+}
+
+/// A page of wire types with its bucket bounds.
+pub(crate) struct WirePage<R> {
+    page: ReportPage<R>,
+    bounds: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl<R: DeserializeOwned> Page for WirePage<R> {
+    fn decode(endpoint: &str, body: &[u8]) -> Result<Self> {
+        let page: ReportPage<R> = decode(endpoint, body)?;
+        let bounds = page.data.iter().map(|b| (b.starting_at, b.ending_at)).collect();
+        Ok(WirePage { page, bounds })
+    }
+
+    fn bounds(&self) -> &[(DateTime<Utc>, DateTime<Utc>)] {
+        &self.bounds
+    }
+
+    fn cursor(&mut self) -> (bool, Option<String>) {
+        (self.page.has_more, self.page.next_page.take())
+    }
+}
+
 /// The cursor of the next page, or `None` after the last: the one paging rule of every cursor
 /// endpoint. An empty page that says `has_more`, a missing token or a token seen before stops
 /// the loop with an error instead of paging forever.
@@ -404,6 +454,10 @@ pub(crate) fn next_cursor(
     Ok(Some(next))
 }
 
+/// Decodes a response body; a failure names the JSON path (`data[3].results[0].model`).
+///
+/// Path tracking halves decode throughput, so bodies are decoded plainly and only a body that
+/// fails is decoded again with `serde_path_to_error` to say where.
 pub fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|plain| {
         let de = &mut serde_json::Deserializer::from_slice(body);
@@ -419,41 +473,36 @@ pub fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T> {
 /// missing, none extra, none outside. The legacy reports return a bucket per period, empty ones
 /// included, so a gap is data that did not arrive. Only buckets that have not ended yet by `now`
 /// may be absent at the end (the API has no data for them yet).
-pub(crate) fn check_complete<R>(
+pub(crate) fn check_complete(
     path: &str,
     window: TimeWindow,
     step: chrono::Duration,
     now: DateTime<Utc>,
-    buckets: &[Bucket<R>],
+    buckets: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> Result<()> {
     let fail = |m: String| Err(Error::ApiResponse { endpoint: path.into(), message: m });
     let t = crate::window::fmt_rfc3339;
     let mut expect = window.start;
-    for b in buckets {
-        if b.starting_at < window.start || b.ending_at > window.end {
+    for &(starting_at, ending_at) in buckets {
+        if starting_at < window.start || ending_at > window.end {
             return fail(format!(
                 "bucket {}..{} lies outside the requested window {}..{}",
-                t(b.starting_at),
-                t(b.ending_at),
+                t(starting_at),
+                t(ending_at),
                 t(window.start),
                 t(window.end)
             ));
         }
-        if b.ending_at - b.starting_at != step {
-            return fail(format!(
-                "bucket {}..{} is not one {} bucket",
-                t(b.starting_at),
-                t(b.ending_at),
-                width_name(step)
-            ));
+        if ending_at - starting_at != step {
+            return fail(format!("bucket {}..{} is not one {} bucket", t(starting_at), t(ending_at), width_name(step)));
         }
-        if b.starting_at > expect {
-            return fail(format!("bucket {} is missing (the next one starts {})", t(expect), t(b.starting_at)));
+        if starting_at > expect {
+            return fail(format!("bucket {} is missing (the next one starts {})", t(expect), t(starting_at)));
         }
-        if b.starting_at < expect {
-            return fail(format!("bucket {} arrived twice or out of order", t(b.starting_at)));
+        if starting_at < expect {
+            return fail(format!("bucket {} arrived twice or out of order", t(starting_at)));
         }
-        expect = b.ending_at;
+        expect = ending_at;
     }
     if expect < window.end && expect + step <= now {
         return fail(format!(

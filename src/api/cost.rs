@@ -83,6 +83,6 @@ impl AdminClient {
     pub async fn cost_buckets(&self, query: &CostQuery) -> Result<Vec<Bucket<CostResult>>> {
         query.window.check_aligned(BucketWidth::Day)?;
         let day = BucketWidth::Day.duration();
-        self.windowed_report(COST_PATH, query.window, day, COST_PAGE_LIMIT, |s, e| query.to_query(s, e), &[]).await
+        self.buckets(COST_PATH, query.window, day, COST_PAGE_LIMIT, |s, e| query.to_query(s, e), &[]).await
     }
 }

@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod organization;
 pub mod retry;
 pub mod usage;
+pub mod usage_page;
 pub mod wire;
 
 pub use analytics::{ANALYTICS_BETA, AnalyticsEndpoint, AnalyticsQuery};

@@ -10,9 +10,12 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, Utc};
 
 use super::client::{AdminClient, FAST_MODE_BETA};
+use super::usage_page::UsagePage;
 use super::wire::{Bucket, UsageResult};
 use crate::error::{Error, Result};
+use crate::frames::usage_frame;
 use crate::window::{TimeWindow, fmt_rfc3339};
+use polars::prelude::DataFrame;
 
 /// Path of the messages usage report.
 pub const USAGE_PATH: &str = "/v1/organizations/usage_report/messages";
@@ -226,7 +229,25 @@ impl AdminClient {
         let (_, max) = query.bucket_width.limits();
         let step = query.bucket_width.duration();
         let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };
-        self.windowed_report(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await
+        self.buckets(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await
+    }
+
+    /// The usage frame (DESIGN §3) over the query's window: the same rows as
+    /// `usage_frame(&usage_buckets(query))`, decoded straight into columns (`usage_page`), one
+    /// chunk per page.
+    pub async fn usage(&self, query: &UsageQuery) -> Result<DataFrame> {
+        query.window.check_aligned(query.bucket_width)?;
+        let (_, max) = query.bucket_width.limits();
+        let step = query.bucket_width.duration();
+        let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };
+        let pages: Vec<UsagePage> =
+            self.windowed_report(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await?;
+        let mut frames = pages.into_iter().map(|p| p.frame).filter(|f| f.height() > 0);
+        let Some(mut out) = frames.next() else { return usage_frame(&[]) };
+        for f in frames {
+            out.vstack_mut_owned(f)?;
+        }
+        Ok(out)
     }
 }
 

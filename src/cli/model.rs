@@ -14,7 +14,7 @@ use super::args::{
 use super::commands::{client, load_card, output};
 use crate::api::{BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::{Error, Result, io_err};
-use crate::frames::{CostFrame, UsageFrame, api_keys_frame, cost_frame, usage_frame, workspaces_frame};
+use crate::frames::{CostFrame, UsageFrame, api_keys_frame, cost_frame, workspaces_frame};
 use crate::model::forecast::{parse_budget, parse_month};
 use crate::model::{Labels, Scenario, attribute, cache_report, forecast, rollup, whatif};
 use crate::rates::RateCard;
@@ -50,16 +50,10 @@ fn load(src: &ModelSource, stderr: &mut dyn Write) -> Result<Loaded> {
     uq.group_by = UsageDimension::DEFAULT.to_vec();
     let cq = CostQuery::new(window);
     let (u, c, ws, keys) = block_on(async {
-        futures::try_join!(client.usage_buckets(&uq), client.cost_buckets(&cq), client.workspaces(), client.api_keys())
+        futures::try_join!(client.usage(&uq), client.cost_buckets(&cq), client.workspaces(), client.api_keys())
     })??;
     let labels = Labels::from_frames(Some(&workspaces_frame(&ws)?), Some(&api_keys_frame(&keys)?))?;
-    Ok(Loaded {
-        window,
-        usage: UsageFrame::new(&usage_frame(&u)?)?,
-        cost: CostFrame::new(&cost_frame(&c)?)?,
-        labels,
-        card,
-    })
+    Ok(Loaded { window, usage: UsageFrame::new(&u)?, cost: CostFrame::new(&cost_frame(&c)?)?, labels, card })
 }
 
 fn list(s: &str) -> Vec<&str> {

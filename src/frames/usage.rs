@@ -59,7 +59,7 @@ fn counts_of(r: &UsageResult) -> [u64; 6] {
     ]
 }
 
-fn instants(name: &str, micros: Vec<i64>) -> Column {
+pub(crate) fn instants(name: &str, micros: Vec<i64>) -> Column {
     Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
 }
 

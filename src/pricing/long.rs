@@ -115,7 +115,10 @@ impl Pricer {
     pub fn price(&self, offset: usize, len: usize, columns: Option<&[String]>) -> Result<DataFrame> {
         let all = self.columns();
         if let Some(unknown) = columns.into_iter().flatten().find(|c| !all.contains(&c.as_str())) {
-            return Err(Error::input(format!("priced frames have no column {unknown:?}; they have {}", all.join(", "))));
+            return Err(Error::input(format!(
+                "priced frames have no column {unknown:?}; they have {}",
+                all.join(", ")
+            )));
         }
         let want = |name: &str| columns.is_none_or(|c| c.iter().any(|x| x == name));
         let mut usage = self.usage.slice(offset.min(self.height()) as i64, len);
@@ -142,7 +145,9 @@ impl Pricer {
             ],
         )?;
         let kind = IdxCa::from_vec("kind".into(), rows.kind);
-        out.hstack_mut(kinds.select(["cost_type", "token_type"].into_iter().filter(|c| want(c)))?.take(&kind)?.columns())?;
+        out.hstack_mut(
+            kinds.select(["cost_type", "token_type"].into_iter().filter(|c| want(c)))?.take(&kind)?.columns(),
+        )?;
         if want("quantity") {
             out.hstack_mut(&[Int64Chunked::from_vec("quantity".into(), rows.quantity).into_column()])?;
         }
@@ -159,7 +164,9 @@ impl Pricer {
             ],
         )?;
         let sn = IdxCa::from_vec("sn".into(), rows.status_note);
-        out.hstack_mut(labels.select(["price_status", "price_note"].into_iter().filter(|c| want(c)))?.take(&sn)?.columns())?;
+        out.hstack_mut(
+            labels.select(["price_status", "price_note"].into_iter().filter(|c| want(c)))?.take(&sn)?.columns(),
+        )?;
         match columns {
             Some(c) => Ok(out.select(c.iter().map(|c| PlSmallStr::from(c.as_str())))?),
             None => Ok(out),
@@ -189,7 +196,8 @@ impl Pricer {
             let id = *index.entry((day, model, tier, ctx, geo, speed)).or_insert_with(|| {
                 let date = epoch + chrono::Duration::days(day as i64);
                 let model = model.unwrap_or("");
-                let q = PriceQuery { model, day: date, service_tier: tier, context_window: ctx, inference_geo: geo, speed };
+                let q =
+                    PriceQuery { model, day: date, service_tier: tier, context_window: ctx, inference_geo: geo, speed };
                 keys.push(key_price(&self.card, &q));
                 (keys.len() - 1) as u32
             });

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::api::{AdminClient, AnalyticsEndpoint, AnalyticsQuery, BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::Result;
 use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
-use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame, usage_frame};
+use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
@@ -35,9 +35,9 @@ pub async fn fetch(client: &AdminClient, window: TimeWindow) -> Result<Fetched> 
     let uq = usage_query(window);
     let cq = CostQuery::new(window);
     let (usage, cost, workspaces) =
-        futures::try_join!(client.usage_buckets(&uq), client.cost_buckets(&cq), client.workspaces())?;
+        futures::try_join!(client.usage(&uq), client.cost_buckets(&cq), client.workspaces())?;
     Ok(Fetched {
-        usage: UsageFrame::new(&usage_frame(&usage)?)?,
+        usage: UsageFrame::new(&usage)?,
         cost: CostFrame::new(&cost_frame(&cost)?)?,
         workspace_names: workspaces.into_iter().map(|w| (w.id, w.name)).collect(),
     })

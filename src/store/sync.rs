@@ -22,7 +22,7 @@ use super::state::{DayState, OrgIdentity, State};
 use super::{Dataset, Store, labels, store_hint};
 use crate::api::{AdminClient, BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::Result;
-use crate::frames::{CostFrame, UsageFrame, cost_frame, usage_frame};
+use crate::frames::{CostFrame, UsageFrame, cost_frame};
 use crate::window::TimeWindow;
 
 /// How a sync runs.
@@ -203,8 +203,8 @@ impl Store {
             let mut uq = UsageQuery::new(window, BucketWidth::Hour);
             uq.group_by = UsageDimension::DEFAULT.to_vec();
             let cq = CostQuery::new(window);
-            let (u, c) = futures::try_join!(client.usage_buckets(&uq), client.cost_buckets(&cq))?;
-            let usage = UsageFrame::new(&usage_frame(&u)?)?.into_df();
+            let (u, c) = futures::try_join!(client.usage(&uq), client.cost_buckets(&cq))?;
+            let usage = UsageFrame::new(&u)?.into_df();
             let cost = CostFrame::new(&cost_frame(&c)?)?.into_df();
             let mut day = first;
             while day <= last {
