@@ -378,23 +378,6 @@ impl AdminClient {
         check_complete(path, window, step, self.config.now(), &bounds)?;
         Ok(pages)
     }
-
-    /// Every bucket of a legacy report over the window, in order, as wire types.
-    pub(crate) async fn buckets<R: DeserializeOwned, F>(
-        &self,
-        path: &str,
-        window: TimeWindow,
-        step: chrono::Duration,
-        per_page: u32,
-        query_for: F,
-        betas: &[&str],
-    ) -> Result<Vec<Bucket<R>>>
-    where
-        F: Fn(DateTime<Utc>, DateTime<Utc>) -> Vec<(String, String)>,
-    {
-        let pages: Vec<WirePage<R>> = self.windowed_report(path, window, step, per_page, query_for, betas).await?;
-        Ok(pages.into_iter().flat_map(|p| p.page.data).collect())
-    }
 }
 
 /// A decoded page of a bucketed report: wire types ([`WirePage`]) or, for usage, columns
@@ -411,6 +394,13 @@ pub(crate) trait Page: Sized {
 pub(crate) struct WirePage<R> {
     page: ReportPage<R>,
     bounds: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl<R> WirePage<R> {
+    /// The buckets of pages, in order.
+    pub(crate) fn buckets(pages: Vec<WirePage<R>>) -> Vec<Bucket<R>> {
+        pages.into_iter().flat_map(|p| p.page.data).collect()
+    }
 }
 
 impl<R: DeserializeOwned> Page for WirePage<R> {

@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use super::client::AdminClient;
+use super::client::{AdminClient, WirePage};
 use super::usage::BucketWidth;
 use super::wire::{Bucket, CostResult};
 use crate::error::{Error, Result};
@@ -83,6 +83,9 @@ impl AdminClient {
     pub async fn cost_buckets(&self, query: &CostQuery) -> Result<Vec<Bucket<CostResult>>> {
         query.window.check_aligned(BucketWidth::Day)?;
         let day = BucketWidth::Day.duration();
-        self.buckets(COST_PATH, query.window, day, COST_PAGE_LIMIT, |s, e| query.to_query(s, e), &[]).await
+        let pages: Vec<WirePage<CostResult>> = self
+            .windowed_report(COST_PATH, query.window, day, COST_PAGE_LIMIT, |s, e| query.to_query(s, e), &[])
+            .await?;
+        Ok(WirePage::buckets(pages))
     }
 }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::client::{AdminClient, FAST_MODE_BETA};
+use super::client::{AdminClient, FAST_MODE_BETA, Page, WirePage};
 use super::usage_page::UsagePage;
 use super::wire::{Bucket, UsageResult};
 use crate::error::{Error, Result};
@@ -223,25 +223,25 @@ impl UsageQuery {
 }
 
 impl AdminClient {
-    /// Every bucket of the usage report over the query's window, in order.
-    pub async fn usage_buckets(&self, query: &UsageQuery) -> Result<Vec<Bucket<UsageResult>>> {
+    /// The usage report's pages over the query's window, in order, checked complete.
+    async fn usage_pages<P: Page>(&self, query: &UsageQuery) -> Result<Vec<P>> {
         query.window.check_aligned(query.bucket_width)?;
         let (_, max) = query.bucket_width.limits();
         let step = query.bucket_width.duration();
         let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };
-        self.buckets(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await
+        self.windowed_report(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await
+    }
+
+    /// Every bucket of the usage report over the query's window, in order, as wire types.
+    pub async fn usage_buckets(&self, query: &UsageQuery) -> Result<Vec<Bucket<UsageResult>>> {
+        Ok(WirePage::buckets(self.usage_pages(query).await?))
     }
 
     /// The usage frame (DESIGN §3) over the query's window: the same rows as
     /// `usage_frame(&usage_buckets(query))`, decoded straight into columns (`usage_page`), one
     /// chunk per page.
     pub async fn usage(&self, query: &UsageQuery) -> Result<DataFrame> {
-        query.window.check_aligned(query.bucket_width)?;
-        let (_, max) = query.bucket_width.limits();
-        let step = query.bucket_width.duration();
-        let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };
-        let pages: Vec<UsagePage> =
-            self.windowed_report(USAGE_PATH, query.window, step, max, |s, e| query.to_query(s, e, max), betas).await?;
+        let pages: Vec<UsagePage> = self.usage_pages(query).await?;
         let mut frames = pages.into_iter().map(|p| p.frame).filter(|f| f.height() > 0);
         let Some(mut out) = frames.next() else { return usage_frame(&[]) };
         for f in frames {

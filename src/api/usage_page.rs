@@ -78,18 +78,6 @@ impl Page for UsagePage {
     }
 }
 
-/// The dimension fields of a result, in the order of their columns in [`USAGE_COLUMNS`].
-const DIMENSIONS: [&str; 9] = [
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "account_id",
-    "service_account_id",
-];
 const NULL: u32 = u32::MAX;
 
 /// One dimension column: a code per row (`NULL` for null) into `values`.

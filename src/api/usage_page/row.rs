@@ -1,28 +1,20 @@
 //! One result of a usage bucket, read into the page's columns.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::{Columns, DIMENSIONS, Dimension, Key, NULL, count, once, require};
+use super::{Columns, Dimension, Key, NULL, count, once, require};
+use crate::frames::usage::usage_dimensions;
 
-/// The fields of a result: the counts and their objects (required), then [`DIMENSIONS`].
-const ROW: &[&str] = &[
-    "uncached_input_tokens",
-    "cache_creation",
-    "cache_read_input_tokens",
-    "output_tokens",
-    "server_tool_use",
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "account_id",
-    "service_account_id",
-];
+/// The fields of a result: the counts and their objects (required), then the dimensions, named
+/// as their frame columns and in their order (`usage_dimensions` after the two bucket bounds).
+static ROW: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let counts =
+        ["uncached_input_tokens", "cache_creation", "cache_read_input_tokens", "output_tokens", "server_tool_use"];
+    counts.into_iter().chain(usage_dimensions().skip(2)).collect()
+});
 const CACHE_CREATION: &[&str] = &["ephemeral_1h_input_tokens", "ephemeral_5m_input_tokens"];
 const SERVER_TOOL_USE: &[&str] = &["web_search_requests"];
 
@@ -42,17 +34,16 @@ impl<'de> Visitor<'de> for Row<'_> {
         f.write_str("a usage result")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        debug_assert_eq!(&ROW[5..], DIMENSIONS);
         let c = self.0;
         let mut counts = [0i64; 6];
         let mut codes = [NULL; 9];
         let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(ROW))? {
+        while let Some(key) = map.next_key_seed(Key(ROW.as_slice()))? {
             let Some(i) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            once(&mut seen, i, ROW)?;
+            once(&mut seen, i, &ROW)?;
             match i {
                 0 => counts[0] = count(map.next_value()?)?,
                 1 => {
@@ -65,7 +56,7 @@ impl<'de> Visitor<'de> for Row<'_> {
                 d => codes[d - 5] = map.next_value_seed(Value(&mut c.dims[d - 5]))?,
             }
         }
-        require(seen, 0b11111, ROW)?;
+        require(seen, 0b11111, &ROW)?;
         for (column, v) in c.counts.iter_mut().zip(counts) {
             column.push(v);
         }
