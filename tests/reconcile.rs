@@ -36,7 +36,7 @@ fn run(org: Organization, options: Options) -> (Reconciliation, Organization) {
 /// (key, status) of every line that is not match / not_in_cost_report / cost_only.
 fn flagged(rec: &Reconciliation) -> BTreeSet<(LineKey, String)> {
     let l = &rec.lines;
-    let s = |c: &str, i: usize| l.column(c).unwrap().str().unwrap().get(i).map(str::to_owned);
+    let s = |c: &str, i: usize| l.column(c).unwrap().str().unwrap().get(i).map(std::sync::Arc::<str>::from);
     let dates = l.column("date").unwrap().cast(&DataType::Int32).unwrap();
     let dates = dates.i32().unwrap();
     (0..l.height())
@@ -54,7 +54,7 @@ fn flagged(rec: &Reconciliation) -> BTreeSet<(LineKey, String)> {
                 token_type: s("token_type", i),
                 api_key_id: None,
             };
-            (key, s("status", i).unwrap())
+            (key, s("status", i).unwrap().to_string())
         })
         .collect()
 }

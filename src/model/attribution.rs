@@ -8,7 +8,6 @@
 //! null key columns (`basis = no_usage`); usage with no bill (Priority, missing cost) keeps its
 //! expected amount with `allocated_usd` null.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -16,7 +15,7 @@ use polars::prelude::*;
 use super::Labels;
 use super::allocate::largest_remainder;
 use crate::error::{Error, Result};
-use crate::frames::columns::{date, money, text};
+use crate::frames::columns::{date, money};
 use crate::frames::{CostFrame, UsageFrame};
 use crate::rates::RateCard;
 use crate::rates::Unpriceable;
@@ -49,11 +48,38 @@ pub const COLUMNS: [&str; 17] = [
 /// The usage detail of one attribution row within its line.
 /// (API key, model, tier, context window, geo): shared strings, cloned per contribution for free.
 type Detail = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>);
-/// Per line, per detail: tokens and expected USD (or why unpriced).
-type Parts = BTreeMap<LineKey, BTreeMap<Detail, (i64, Result<i128, Unpriceable>)>>;
+/// Usage of one detail on one line: tokens and expected USD (or why unpriced).
+struct Part {
+    /// A line id, then (once the lines are sorted) the line's position.
+    line: u32,
+    detail: Detail,
+    quantity: i64,
+    expected: Result<i128, Unpriceable>,
+}
+
+/// Sums neighbouring parts with the same line and detail (`parts` sorted by both).
+fn merge(parts: Vec<Part>) -> Result<Vec<Part>> {
+    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match out.last_mut() {
+            Some(last) if last.line == p.line && last.detail == p.detail => {
+                last.quantity =
+                    last.quantity.checked_add(p.quantity).ok_or_else(|| Error::input("a quantity is beyond Int64"))?;
+                last.expected = match (&last.expected, p.expected) {
+                    (Ok(a), Ok(b)) => Ok(crate::money::add(*a, b, "an expected amount")?),
+                    (Err(e), _) => Err(e.clone()),
+                    (_, Err(e)) => Err(e),
+                };
+            }
+            _ => out.push(p),
+        }
+    }
+    Ok(out)
+}
 
 struct Row {
-    line: LineKey,
+    /// Index into the sorted line keys.
+    line: usize,
     detail: Option<Detail>,
     quantity: Option<i64>,
     expected: Option<i128>,
@@ -75,35 +101,54 @@ pub fn attribute(
     let cost = clip_cost(cost, window)?;
     let costs = cost_side(&cost)?;
     let coarse = coarsened_days(&costs);
-    // Usage per line, then per detail within the line (speed is summed over).
-    let mut parts: Parts = BTreeMap::new();
+    // Each contribution becomes a part (line, detail); lines get ids as they arrive (hashed,
+    // not kept in order), parts are sorted once by (line, detail) and equal ones summed (speed
+    // is summed over). Flat vectors, not a map per line: a year split by key has 100k lines.
+    let mut ids: PlHashMap<LineKey, u32> = PlHashMap::new();
+    let mut lines: Vec<LineKey> = Vec::new();
+    let mut id_of = |line: LineKey| -> u32 {
+        *ids.entry(line).or_insert_with_key(|k| {
+            lines.push(k.clone());
+            (lines.len() - 1) as u32
+        })
+    };
+    let mut parts: Vec<Part> = Vec::new();
     for c in contributions(&usage, card, &coarse, &["api_key_id"], false)? {
         let g = &c.group.dims;
         let s = |j: usize| g[j].clone();
         let detail: Detail =
             if c.token.is_some() { (s(6), s(1), s(2), s(3), s(4)) } else { (s(6), None, None, None, None) };
-        // The line key is cloned once per line, not once per contribution.
-        if !parts.contains_key(&c.line) {
-            parts.insert(c.line.clone(), BTreeMap::new());
-        }
-        let details = parts.get_mut(&c.line).expect("inserted above");
-        let entry = details.entry(detail).or_insert((0, Ok(0)));
-        entry.0 = entry.0.checked_add(c.quantity).ok_or_else(|| Error::input("a quantity is beyond Int64"))?;
-        entry.1 = match (&entry.1, &c.expected) {
-            (Ok(a), Ok(b)) => Ok(crate::money::add(*a, *b, "an expected amount")?),
-            (Err(e), _) | (_, Err(e)) => Err(e.clone()),
-        };
+        parts.push(Part { line: id_of(c.line), detail, quantity: c.quantity, expected: c.expected });
     }
-    let mut rows: Vec<Row> = Vec::new();
-    let mut keys: Vec<LineKey> = parts.keys().cloned().collect();
-    keys.extend(costs.keys().filter(|k| !parts.contains_key(*k)).cloned());
-    keys.sort();
-    for line in keys {
-        let reported = costs.get(&line).map(|c| c.reported);
-        let Some(details) = parts.get(&line) else {
+    for k in costs.keys() {
+        id_of(k.clone());
+    }
+    // Lines in key order: `rank[id]` is the position of line `id`.
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_unstable_by(|&a, &b| lines[a].cmp(&lines[b]));
+    let mut rank = vec![0u32; lines.len()];
+    for (r, &id) in order.iter().enumerate() {
+        rank[id] = r as u32;
+    }
+    for p in &mut parts {
+        p.line = rank[p.line as usize];
+    }
+    let lines: Vec<LineKey> = order.into_iter().map(|id| lines[id].clone()).collect();
+    parts.sort_unstable_by(|a, b| a.line.cmp(&b.line).then_with(|| a.detail.cmp(&b.detail)));
+    let parts = merge(parts)?;
+
+    let mut rows: Vec<Row> = Vec::with_capacity(parts.len());
+    let mut next = parts.into_iter().peekable();
+    for (i, line) in lines.iter().enumerate() {
+        let reported = costs.get(line).map(|c| c.reported);
+        let mut details = Vec::new();
+        while let Some(p) = next.next_if(|p| p.line as usize == i) {
+            details.push(p);
+        }
+        if details.is_empty() {
             // Billed with no usage behind it: kept whole, no key.
             rows.push(Row {
-                line,
+                line: i,
                 detail: None,
                 quantity: None,
                 expected: None,
@@ -112,75 +157,66 @@ pub fn attribute(
                 line_reported: reported,
             });
             continue;
-        };
-        let all_priced = details.values().all(|(_, e)| e.is_ok());
-        let weights: Vec<i128> =
-            details.values().map(|(q, e)| if all_priced { *e.as_ref().unwrap_or(&0) } else { *q as i128 }).collect();
+        }
+        let all_priced = details.iter().all(|p| p.expected.is_ok());
+        let weights: Vec<i128> = details
+            .iter()
+            .map(|p| if all_priced { *p.expected.as_ref().unwrap_or(&0) } else { p.quantity as i128 })
+            .collect();
         let split = match reported {
             Some(r) => Some(
                 largest_remainder(r, &weights).ok_or_else(|| Error::input("an allocation overflows exact money"))?,
             ),
             None => None,
         };
-        for (j, (detail, (q, e))) in details.iter().enumerate() {
+        for (j, p) in details.into_iter().enumerate() {
             rows.push(Row {
-                line: line.clone(),
-                detail: Some(detail.clone()),
-                quantity: Some(*q),
-                expected: e.as_ref().ok().copied(),
+                line: i,
+                expected: p.expected.as_ref().ok().copied(),
+                detail: Some(p.detail),
+                quantity: Some(p.quantity),
                 allocated: split.as_ref().map(|s| s[j]),
                 basis: reported.map(|_| if all_priced { "expected" } else { "quantity" }),
                 line_reported: reported,
             });
         }
     }
-    frame(&rows, labels)
+    frame(&lines, &rows, labels)
 }
 
-fn frame(rows: &[Row], labels: &Labels) -> Result<DataFrame> {
-    let d =
-        |f: &dyn Fn(&Detail) -> Option<String>| rows.iter().map(|r| r.detail.as_ref().and_then(f)).collect::<Vec<_>>();
-    let owned = |v: &Option<Arc<str>>| v.as_deref().map(str::to_owned);
-    let key_of = |r: &Row| r.detail.as_ref().and_then(|d| owned(&d.0));
+/// Field `j` of a row's detail (API key, model, tier, context window, geo).
+fn detail(r: &Row, j: usize) -> Option<&str> {
+    let d = r.detail.as_ref()?;
+    [&d.0, &d.1, &d.2, &d.3, &d.4][j].as_deref()
+}
+
+/// The attribution frame. Strings are borrowed from the keys and labels, never copied per row.
+fn frame<'a>(lines: &'a [LineKey], rows: &'a [Row], labels: &'a Labels) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&'a Row) -> Option<&'a str>| -> Column {
+        StringChunked::from_iter_options(name.into(), rows.iter().map(f)).into_column()
+    };
+    let line = |r: &Row| &lines[r.line];
+    let key_label = |r: &'a Row| detail(r, 0).and_then(|k| labels.keys.get(k));
     let columns = vec![
-        date("date", rows.iter().map(|r| Some(r.line.date)).collect()),
-        text("workspace_id", rows.iter().map(|r| r.line.workspace_id.clone()).collect()),
-        text("api_key_id", rows.iter().map(key_of).collect()),
-        text(
-            "model",
-            rows.iter().map(|r| r.detail.as_ref().and_then(|d| owned(&d.1)).or_else(|| r.line.model.clone())).collect(),
-        ),
-        text(
-            "service_tier",
-            rows.iter()
-                .map(|r| r.detail.as_ref().and_then(|d| owned(&d.2)).or_else(|| r.line.service_tier.clone()))
-                .collect(),
-        ),
-        text("context_window", d(&|d| owned(&d.3))),
-        text("inference_geo", d(&|d| owned(&d.4))),
-        text("cost_type", rows.iter().map(|r| Some(r.line.cost_type.clone())).collect()),
-        text("token_type", rows.iter().map(|r| r.line.token_type.clone()).collect()),
+        date("date", rows.iter().map(|r| Some(line(r).date)).collect()),
+        text("workspace_id", &|r| line(r).workspace_id.as_deref()),
+        text("api_key_id", &|r| detail(r, 0)),
+        text("model", &|r| detail(r, 1).or(line(r).model.as_deref())),
+        text("service_tier", &|r| detail(r, 2).or(line(r).service_tier.as_deref())),
+        text("context_window", &|r| detail(r, 3)),
+        text("inference_geo", &|r| detail(r, 4)),
+        text("cost_type", &|r| Some(&*line(r).cost_type)),
+        text("token_type", &|r| line(r).token_type.as_deref()),
         Int64Chunked::from_iter_options("quantity".into(), rows.iter().map(|r| r.quantity)).into_column(),
         money("expected_usd", rows.iter().map(|r| r.expected).collect())?,
         money("allocated_usd", rows.iter().map(|r| r.allocated).collect())?,
-        text("basis", rows.iter().map(|r| r.basis.map(str::to_owned)).collect()),
-        text(
-            "workspace_name",
-            rows.iter()
-                .map(|r| match &r.line.workspace_id {
-                    None => Some("Default".to_owned()),
-                    Some(id) => labels.workspaces.get(id).cloned(),
-                })
-                .collect(),
-        ),
-        text(
-            "api_key_name",
-            rows.iter().map(|r| key_of(r).and_then(|k| labels.keys.get(&k).map(|l| l.0.clone()))).collect(),
-        ),
-        text(
-            "created_by",
-            rows.iter().map(|r| key_of(r).and_then(|k| labels.keys.get(&k).and_then(|l| l.1.clone()))).collect(),
-        ),
+        text("basis", &|r| r.basis),
+        text("workspace_name", &|r| match &line(r).workspace_id {
+            None => Some("Default"),
+            Some(id) => labels.workspaces.get(&**id).map(String::as_str),
+        }),
+        text("api_key_name", &|r| key_label(r).map(|l| l.0.as_str())),
+        text("created_by", &|r| key_label(r).and_then(|l| l.1.as_deref())),
         money("line_reported_usd", rows.iter().map(|r| r.line_reported).collect())?,
     ];
     Ok(DataFrame::new(rows.len(), columns)?)

@@ -68,8 +68,8 @@ pub fn contributions(
         let g = Arc::new(g);
         let date = date_of(g.day);
         let d = |j: usize| g.dims[j].as_deref();
-        let (ws, model, tier, ctx, geo, speed) = (d(0), d(1), d(2), d(3), d(4), d(5));
-        let api_key = if by_key { key_at.and_then(|j| g.dims[j].as_deref().map(str::to_owned)) } else { None };
+        let (model, tier, ctx, geo, speed) = (d(1), d(2), d(3), d(4), d(5));
+        let api_key = if by_key { key_at.and_then(|j| g.dims[j].clone()) } else { None };
         let pk: Key = (g.day, [1, 2, 3, 4, 5].map(|j| g.dims[j].clone()));
         let price = prices.entry(pk).or_insert_with(|| {
             let q = PriceQuery {
@@ -84,9 +84,7 @@ pub fn contributions(
         });
         let billed = price.status != NOT_IN_COST_REPORT;
         let c = coarse.get(&date).filter(|_| billed);
-        let keep = |name: &str, v: Option<&str>| {
-            if c.is_some_and(|c| c.contains(&name)) { None } else { v.map(str::to_owned) }
-        };
+        let keep = |name: &str, j: usize| if c.is_some_and(|c| c.contains(&name)) { None } else { g.dims[j].clone() };
         for (t, tt) in TokenType::ALL.iter().enumerate() {
             let n = g.counts[t];
             if n == 0 {
@@ -94,11 +92,11 @@ pub fn contributions(
             }
             let line = LineKey {
                 date,
-                workspace_id: ws.map(str::to_owned),
-                model: keep("model", model),
-                service_tier: keep("service_tier", tier),
-                context_window: keep("context_window", ctx),
-                inference_geo: keep("inference_geo", geo),
+                workspace_id: g.dims[0].clone(),
+                model: keep("model", 1),
+                service_tier: keep("service_tier", 2),
+                context_window: keep("context_window", 3),
+                inference_geo: keep("inference_geo", 4),
                 cost_type: "tokens".into(),
                 token_type: Some(tt.api_name().into()),
                 api_key_id: api_key.clone(),
@@ -126,7 +124,7 @@ pub fn contributions(
         if w > 0 {
             let line = LineKey {
                 date,
-                workspace_id: ws.map(str::to_owned),
+                workspace_id: g.dims[0].clone(),
                 model: None,
                 service_tier: None,
                 context_window: None,

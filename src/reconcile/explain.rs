@@ -131,7 +131,7 @@ fn mismatch_cause(l: &Line, r: Option<Decimal>) -> Cause {
     if near(x, 1.6) && tt.ends_with("5m_input_tokens") {
         return Cause::FiveMinuteAtOneHour;
     }
-    if l.key.cost_type == "web_search" && x > 1.0 {
+    if &*l.key.cost_type == "web_search" && x > 1.0 {
         return Cause::WebSearchOverbilled;
     }
     for (target, cause) in KNOWN {
@@ -153,13 +153,13 @@ fn cause_of(l: &Line) -> Option<Cause> {
         Status::MissingUsage => Cause::Phantom,
         Status::Unpriced => match (l.usage.as_ref().and_then(|u| u.unpriced.clone()), cost_kind(&l.key)) {
             (Some(r), _) => Cause::Unpriced(r),
-            (None, CostKind::Unknown) if l.key.cost_type == "tokens" => {
+            (None, CostKind::Unknown) if &*l.key.cost_type == "tokens" => {
                 Cause::UnknownCharge(format!("token type {:?}", l.key.token_type.as_deref().unwrap_or("")))
             }
             (None, _) => Cause::UnknownCharge(format!("cost type {:?}", l.key.cost_type)),
         },
         Status::NotInCostReport => Cause::Priority,
-        Status::CostOnly => Cause::CostOnly(l.key.cost_type.clone()),
+        Status::CostOnly => Cause::CostOnly(l.key.cost_type.to_string()),
     })
 }
 

@@ -98,7 +98,7 @@ pub struct Finding {
 
 /// The grouping key of a discrepancy line.
 fn group(l: &Line) -> Option<(FindingKind, String)> {
-    let ws = l.key.workspace_id.clone().unwrap_or_default();
+    let ws = l.key.workspace_id.as_deref().map(str::to_owned).unwrap_or_default();
     Some(match l.cause.as_ref()? {
         Cause::Unpriced(r) => (FindingKind::Unpriced, r.group_key()),
         Cause::UnknownCharge(what) => (FindingKind::UnknownCharge, what.clone()),
@@ -158,11 +158,11 @@ fn describe(kind: FindingKind, idx: &[usize], lines: &[Line], names: &BTreeMap<S
         .iter()
         .map(|l| {
             workspace_name(l.key.workspace_id.as_deref(), names)
-                .or_else(|| l.key.workspace_id.clone())
+                .or_else(|| l.key.workspace_id.as_deref().map(str::to_owned))
                 .unwrap_or_default()
         })
         .collect();
-    let models: BTreeSet<String> = ls.iter().filter_map(|l| l.key.model.clone()).collect();
+    let models: BTreeSet<String> = ls.iter().filter_map(|l| l.key.model.as_deref().map(str::to_owned)).collect();
     let n = ls.len();
     let when = days(first_date, last_date);
     let money = cents_usd(amount);
@@ -234,7 +234,7 @@ fn describe(kind: FindingKind, idx: &[usize], lines: &[Line], names: &BTreeMap<S
             let l = ls[0];
             let what = format!(
                 "{} {}",
-                l.key.model.clone().unwrap_or_else(|| l.key.cost_type.replace('_', " ")),
+                l.key.model.as_deref().map(str::to_owned).unwrap_or_else(|| l.key.cost_type.replace('_', " ")),
                 type_label(l.key.token_type.as_deref(), &l.key.cost_type)
             );
             let title = if n == 1 {

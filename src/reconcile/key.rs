@@ -1,5 +1,7 @@
 //! The reconciliation key and the two sides that meet on it.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::contributions::Contribution;
@@ -10,18 +12,20 @@ use crate::rates::Unpriceable;
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
 /// type): DESIGN §4, plus the API key when an analytics reconciliation is asked to split by it
 /// (always `None` otherwise). `None` is a null in the frames (the default workspace, or a
-/// dimension the line does not have).
+/// dimension the line does not have). Strings are shared (`Arc<str>`): a key is built per usage
+/// group and token type, hundreds of thousands of times for a year split by API key, and
+/// cloning a shared string is a counter increment where a `String` is an allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineKey {
     pub date: NaiveDate,
-    pub workspace_id: Option<String>,
-    pub model: Option<String>,
-    pub service_tier: Option<String>,
-    pub context_window: Option<String>,
-    pub inference_geo: Option<String>,
-    pub cost_type: String,
-    pub token_type: Option<String>,
-    pub api_key_id: Option<String>,
+    pub workspace_id: Option<Arc<str>>,
+    pub model: Option<Arc<str>>,
+    pub service_tier: Option<Arc<str>>,
+    pub context_window: Option<Arc<str>>,
+    pub inference_geo: Option<Arc<str>>,
+    pub cost_type: Arc<str>,
+    pub token_type: Option<Arc<str>>,
+    pub api_key_id: Option<Arc<str>>,
 }
 
 /// What usage says about a key: tokens (or requests) and what the card says they cost.

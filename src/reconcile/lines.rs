@@ -53,7 +53,7 @@ pub enum CostKind {
 }
 
 pub fn cost_kind(key: &LineKey) -> CostKind {
-    match key.cost_type.as_str() {
+    match &*key.cost_type {
         "tokens" if key.token_type.as_deref().is_none_or(|t| TokenType::from_api_name(t).is_some()) => {
             CostKind::Checked
         }
@@ -163,19 +163,19 @@ pub fn frame(
     }
     let s = |f: &dyn Fn(&Line) -> Option<String>| lines.iter().map(f).collect::<Vec<_>>();
     let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
-    let token = |l: &Line| l.key.cost_type == "tokens";
+    let token = |l: &Line| &*l.key.cost_type == "tokens";
     let analytics = source == super::Source::Analytics;
     // Analytics: `reported_usd` is the billed amount; the line is checked on `list_usd`.
     let reported = |l: &Line| if analytics { l.cost.as_ref().and_then(|c| c.net) } else { l.reported() };
     let mut columns = vec![
         date("date", lines.iter().map(|l| Some(l.key.date)).collect()),
-        text("workspace_id", s(&|l| l.key.workspace_id.clone())),
-        text("model", s(&|l| l.key.model.clone())),
-        text("service_tier", s(&|l| l.key.service_tier.clone())),
-        text("context_window", s(&|l| l.key.context_window.clone())),
-        text("inference_geo", s(&|l| l.key.inference_geo.clone())),
-        text("cost_type", s(&|l| Some(l.key.cost_type.clone()))),
-        text("token_type", s(&|l| l.key.token_type.clone())),
+        text("workspace_id", s(&|l| l.key.workspace_id.as_deref().map(str::to_owned))),
+        text("model", s(&|l| l.key.model.as_deref().map(str::to_owned))),
+        text("service_tier", s(&|l| l.key.service_tier.as_deref().map(str::to_owned))),
+        text("context_window", s(&|l| l.key.context_window.as_deref().map(str::to_owned))),
+        text("inference_geo", s(&|l| l.key.inference_geo.as_deref().map(str::to_owned))),
+        text("cost_type", s(&|l| Some(l.key.cost_type.to_string()))),
+        text("token_type", s(&|l| l.key.token_type.as_deref().map(str::to_owned))),
         Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)))
             .into_column(),
         money(
@@ -224,7 +224,7 @@ pub fn frame(
         columns.push(money("discount", m(&|l| l.cost.as_ref().and_then(|c| discount(c.net?, c.reported))))?);
     }
     if by_key {
-        columns.push(text("api_key_id", s(&|l| l.key.api_key_id.clone())));
+        columns.push(text("api_key_id", s(&|l| l.key.api_key_id.as_deref().map(str::to_owned))));
     }
     Ok(DataFrame::new(n, columns)?)
 }

@@ -1,6 +1,7 @@
 //! The two sides of a reconciliation, each summed to the line key with checked arithmetic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -67,6 +68,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
     );
     let amount = df.column("amount_usd")?.decimal()?.physical().clone();
     let start = starts(df)?;
+    let shared = |v: Option<&str>| v.map(Arc::<str>::from);
     let owned = |v: Option<&str>| v.map(str::to_owned);
     let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
     for i in 0..df.height() {
@@ -79,13 +81,13 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
         let day = start.get(i).unwrap_or(0).div_euclid(MICROS_PER_DAY) as i32;
         let key = LineKey {
             date: date_of(day),
-            workspace_id: owned(ws.get(i)),
-            model: owned(model.get(i)),
-            service_tier: owned(tier.get(i)),
-            context_window: owned(ctx.get(i)),
-            inference_geo: owned(geo.get(i)),
-            cost_type: cost_type.to_owned(),
-            token_type: owned(ttype.get(i)),
+            workspace_id: shared(ws.get(i)),
+            model: shared(model.get(i)),
+            service_tier: shared(tier.get(i)),
+            context_window: shared(ctx.get(i)),
+            inference_geo: shared(geo.get(i)),
+            cost_type: Arc::from(cost_type),
+            token_type: shared(ttype.get(i)),
             api_key_id: None,
         };
         let side = out.entry(key).or_default();
@@ -100,7 +102,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
 /// Days on which cost_report leaves a key dimension null on every token line.
 pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate, Vec<&'static str>> {
     let mut seen: BTreeMap<NaiveDate, [bool; 4]> = BTreeMap::new(); // dimension ever non-null that day
-    for k in costs.keys().filter(|k| k.cost_type == "tokens") {
+    for k in costs.keys().filter(|k| &*k.cost_type == "tokens") {
         let e = seen.entry(k.date).or_default();
         for (flag, v) in e.iter_mut().zip([&k.model, &k.service_tier, &k.context_window, &k.inference_geo]) {
             *flag |= v.is_some();
@@ -158,7 +160,7 @@ pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BT
     let start = starts(df)?;
     let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
     for i in 0..df.height() {
-        let v = |j: usize| cols[j].get(i).map(str::to_owned);
+        let v = |j: usize| cols[j].get(i).map(Arc::<str>::from);
         let Some(cost_type) = v(5) else {
             return Err(Error::input_hint(
                 format!(
@@ -170,7 +172,7 @@ pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BT
         let day = start.get(i).unwrap_or(0).div_euclid(MICROS_PER_DAY) as i32;
         // Web search is priced per request whatever the model: usage meets it per day and
         // workspace (and key), so the model dimensions the API may attach are dropped.
-        let web = cost_type == "web_search";
+        let web = &*cost_type == "web_search";
         let dim = |j: usize| if web { None } else { v(j) };
         let key = LineKey {
             date: date_of(day),

@@ -182,16 +182,20 @@ impl Summary {
             if let Some(net) = l.cost.as_ref().and_then(|c| c.net) {
                 s.net_all = add(s.net_all, net, "the billed total")?;
                 let list = l.cost.as_ref().map_or(0, |c| c.reported);
-                match s.discount_by_model.iter_mut().find(|m| m.model == l.key.model) {
+                match s.discount_by_model.iter_mut().find(|m| m.model.as_deref() == l.key.model.as_deref()) {
                     Some(m) => {
                         m.list = add(m.list, list, "a model's list total")?;
                         m.net = add(m.net, net, "a model's billed total")?;
                     }
-                    None => s.discount_by_model.push(ModelDiscount { model: l.key.model.clone(), list, net }),
+                    None => s.discount_by_model.push(ModelDiscount {
+                        model: l.key.model.as_deref().map(str::to_owned),
+                        list,
+                        net,
+                    }),
                 }
             }
-            if l.key.cost_type != "tokens" {
-                let e = s.non_token.entry(l.key.cost_type.clone()).or_default();
+            if &*l.key.cost_type != "tokens" {
+                let e = s.non_token.entry(l.key.cost_type.to_string()).or_default();
                 e.0 = add(e.0, l.expected().unwrap_or(0), "a non-token total")?;
                 e.1 = add(e.1, l.reported().unwrap_or(0), "a non-token total")?;
             }
@@ -203,16 +207,21 @@ impl Summary {
         s.coarsened = coarse.iter().map(|(d, dims)| (*d, dims.clone())).collect();
         s.by_day = rollup(lines, |l| (Some(l.key.date.to_string()), l.key.date.to_string()))?;
         s.by_workspace = rollup(lines, |l| {
-            let id = l.key.workspace_id.clone();
+            let id = l.key.workspace_id.as_deref().map(str::to_owned);
             let label = workspace_name(id.as_deref(), names).or_else(|| id.clone()).unwrap_or_default();
             (id, label)
         })?;
         s.by_model = rollup(lines, |l| {
-            let label = l.key.model.clone().unwrap_or_else(|| format!("({})", type_label(None, &l.key.cost_type)));
-            (l.key.model.clone(), label)
+            let label = l
+                .key
+                .model
+                .as_deref()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("({})", type_label(None, &l.key.cost_type)));
+            (l.key.model.as_deref().map(str::to_owned), label)
         })?;
         s.by_token_type = rollup(lines, |l| {
-            let k = l.key.token_type.clone().unwrap_or_else(|| l.key.cost_type.clone());
+            let k = l.key.token_type.as_deref().map(str::to_owned).unwrap_or_else(|| l.key.cost_type.to_string());
             (Some(k.clone()), k)
         })?;
         Ok(s)

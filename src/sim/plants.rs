@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Timelike};
 use rand::{RngExt, SeedableRng};
@@ -116,13 +117,13 @@ pub(crate) fn inject_unknown_model(records: &[UsageRecord], rng_seed: u64) -> Ve
 fn token_key(day: NaiveDate, l: &CostLine) -> LineKey {
     LineKey {
         date: day,
-        workspace_id: l.workspace_id.clone(),
-        model: l.model.clone(),
-        service_tier: l.service_tier.clone(),
-        context_window: l.context_window.clone(),
-        inference_geo: l.inference_geo.clone(),
-        cost_type: l.cost_type.clone(),
-        token_type: l.token_type.clone(),
+        workspace_id: l.workspace_id.as_deref().map(Arc::from),
+        model: l.model.as_deref().map(Arc::from),
+        service_tier: l.service_tier.as_deref().map(Arc::from),
+        context_window: l.context_window.as_deref().map(Arc::from),
+        inference_geo: l.inference_geo.as_deref().map(Arc::from),
+        cost_type: Arc::from(l.cost_type.as_str()),
+        token_type: l.token_type.as_deref().map(Arc::from),
         api_key_id: None,
     }
 }

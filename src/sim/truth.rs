@@ -68,13 +68,13 @@ impl Organization {
         let s = |f: &dyn Fn(&super::Planted) -> Option<String>| p.iter().map(f).collect::<Vec<_>>();
         let columns = vec![
             date("date", p.iter().map(|x| Some(x.key.date)).collect()),
-            text("workspace_id", s(&|x| x.key.workspace_id.clone())),
-            text("model", s(&|x| x.key.model.clone())),
-            text("service_tier", s(&|x| x.key.service_tier.clone())),
-            text("context_window", s(&|x| x.key.context_window.clone())),
-            text("inference_geo", s(&|x| x.key.inference_geo.clone())),
-            text("cost_type", s(&|x| Some(x.key.cost_type.clone()))),
-            text("token_type", s(&|x| x.key.token_type.clone())),
+            text("workspace_id", s(&|x| x.key.workspace_id.as_deref().map(str::to_owned))),
+            text("model", s(&|x| x.key.model.as_deref().map(str::to_owned))),
+            text("service_tier", s(&|x| x.key.service_tier.as_deref().map(str::to_owned))),
+            text("context_window", s(&|x| x.key.context_window.as_deref().map(str::to_owned))),
+            text("inference_geo", s(&|x| x.key.inference_geo.as_deref().map(str::to_owned))),
+            text("cost_type", s(&|x| Some(x.key.cost_type.to_string()))),
+            text("token_type", s(&|x| x.key.token_type.as_deref().map(str::to_owned))),
             text("plant", s(&|x| Some(x.plant.as_str().to_owned()))),
             text("status", s(&|x| Some(x.status.as_str().to_owned()))),
         ];
