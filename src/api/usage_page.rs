@@ -13,15 +13,14 @@
 //! return their error naming the JSON path. So the two paths cannot disagree about which bodies
 //! are valid, and a test checks they build the same frame.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeSeed;
 
 mod row;
+mod visit;
 
-use row::Row;
+use visit::PageSeed;
 
 use super::client::{Page, decode};
 use super::wire::{ReportPage, UsageResult};
@@ -154,166 +153,5 @@ impl Columns {
         ];
         let frame = DataFrame::new(n, columns)?;
         Ok(UsagePage { bounds: self.bounds, has_more: self.has_more, next_page: self.next_page, frame })
-    }
-}
-
-/// Reads a map key as its index in `names` (`None` for a key to skip), without allocating.
-struct Key(&'static [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Option<usize>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<usize>, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for Key {
-    type Value = Option<usize>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|n| *n == v))
-    }
-}
-
-/// Marks field `i` of `seen` present; a field given twice is an error, as with derived types.
-fn once<E: de::Error>(seen: &mut u32, i: usize, names: &[&'static str]) -> std::result::Result<(), E> {
-    if *seen & (1 << i) != 0 {
-        return Err(E::duplicate_field(names[i]));
-    }
-    *seen |= 1 << i;
-    Ok(())
-}
-
-/// Fails unless every field whose bit is in `required` was seen.
-fn require<E: de::Error>(seen: u32, required: u32, names: &[&'static str]) -> std::result::Result<(), E> {
-    match (0..names.len()).find(|&i| required & (1 << i) != 0 && seen & (1 << i) == 0) {
-        Some(i) => Err(E::missing_field(names[i])),
-        None => Ok(()),
-    }
-}
-
-fn count<E: de::Error>(v: u64) -> std::result::Result<i64, E> {
-    // Beyond Int64: the wire path reports it with the bucket; this path only steps aside.
-    i64::try_from(v).map_err(|_| E::custom("count beyond Int64"))
-}
-
-/// `{data, has_more, next_page}`.
-struct PageSeed(Columns);
-const PAGE: &[&str] = &["data", "has_more", "next_page"];
-
-impl<'de> DeserializeSeed<'de> for PageSeed {
-    type Value = Columns;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Columns, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PageSeed {
-    type Value = Columns;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a usage report page")
-    }
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> std::result::Result<Columns, A::Error> {
-        let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(PAGE))? {
-            let Some(i) = key else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            once(&mut seen, i, PAGE)?;
-            match i {
-                0 => map.next_value_seed(Buckets(&mut self.0))?,
-                1 => self.0.has_more = map.next_value()?,
-                _ => self.0.next_page = map.next_value()?,
-            }
-        }
-        require(seen, 0b011, PAGE)?;
-        Ok(self.0)
-    }
-}
-
-/// `data`: the buckets.
-struct Buckets<'a>(&'a mut Columns);
-
-impl<'de> DeserializeSeed<'de> for Buckets<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Buckets<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of buckets")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while seq.next_element_seed(BucketSeed(&mut *self.0))?.is_some() {}
-        Ok(())
-    }
-}
-
-/// `{starting_at, ending_at, results}`; the bounds may come after the results.
-struct BucketSeed<'a>(&'a mut Columns);
-const BUCKET: &[&str] = &["starting_at", "ending_at", "results"];
-
-impl<'de> DeserializeSeed<'de> for BucketSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for BucketSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a bucket")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        let c = self.0;
-        let before = c.counts[0].len();
-        let (mut seen, mut start, mut end) = (0, None, None);
-        while let Some(key) = map.next_key_seed(Key(BUCKET))? {
-            let Some(i) = key else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            once(&mut seen, i, BUCKET)?;
-            match i {
-                0 => start = Some(map.next_value::<DateTime<Utc>>()?),
-                1 => end = Some(map.next_value::<DateTime<Utc>>()?),
-                _ => map.next_value_seed(Results(&mut *c))?,
-            }
-        }
-        require(seen, 0b111, BUCKET)?;
-        let (start, end) = (start.expect("required"), end.expect("required"));
-        let rows = c.counts[0].len() - before;
-        c.start.extend(std::iter::repeat_n(start.timestamp_micros(), rows));
-        c.end.extend(std::iter::repeat_n(end.timestamp_micros(), rows));
-        c.bounds.push((start, end));
-        Ok(())
-    }
-}
-
-/// `results`: the rows of a bucket.
-struct Results<'a>(&'a mut Columns);
-
-impl<'de> DeserializeSeed<'de> for Results<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Results<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of results")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while seq.next_element_seed(Row(&mut *self.0))?.is_some() {}
-        Ok(())
     }
 }

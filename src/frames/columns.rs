@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
+use polars_arrow::array::PrimitiveArray;
+use polars_arrow::bitmap::MutableBitmap;
+use polars_arrow::datatypes::ArrowDataType;
 
 use crate::error::Result;
 use crate::money::{MONEY_PRECISION, MONEY_SCALE, check_mantissa};
@@ -40,6 +43,50 @@ pub fn money(name: &str, mantissas: Vec<Option<i128>>) -> Result<Column> {
     Ok(Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
         .into_decimal_unchecked(MONEY_PRECISION, MONEY_SCALE as usize)
         .into_column())
+}
+
+/// A `Decimal(38, 12)` column under construction: mantissas and, once a null arrives, a mask.
+pub struct MoneyBuilder {
+    name: &'static str,
+    values: Vec<i128>,
+    validity: Option<MutableBitmap>,
+}
+
+impl MoneyBuilder {
+    pub fn new(name: &'static str, capacity: usize) -> MoneyBuilder {
+        MoneyBuilder { name, values: Vec::with_capacity(capacity), validity: None }
+    }
+
+    pub fn push(&mut self, v: Option<i128>) {
+        match (v, self.validity.as_mut()) {
+            (Some(m), None) => self.values.push(m),
+            (Some(m), Some(mask)) => {
+                self.values.push(m);
+                mask.push(true);
+            }
+            (None, mask) => {
+                let mask = match mask {
+                    Some(mask) => mask,
+                    None => {
+                        let mut mask = MutableBitmap::with_capacity(self.values.capacity());
+                        mask.extend_constant(self.values.len(), true);
+                        self.validity.insert(mask)
+                    }
+                };
+                mask.push(false);
+                self.values.push(0);
+            }
+        }
+    }
+
+    /// The caller vouches for the mantissas (bounds checked where they were computed, as
+    /// `pricing` does), so no check is repeated here.
+    pub fn finish(self) -> Column {
+        let array = PrimitiveArray::new(ArrowDataType::Int128, self.values.into(), self.validity.map(Into::into));
+        Int128Chunked::with_chunk(self.name.into(), array)
+            .into_decimal_unchecked(MONEY_PRECISION, MONEY_SCALE as usize)
+            .into_column()
+    }
 }
 
 pub fn text(name: &str, values: Vec<Option<String>>) -> Column {

@@ -16,15 +16,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use polars_arrow::array::PrimitiveArray;
-use polars_arrow::bitmap::MutableBitmap;
-use polars_arrow::datatypes::ArrowDataType;
 
 use super::{KeyPrice, PRICED, UNPRICED, cost_of, key_price, units_cost};
 use crate::error::{Error, Result};
 use crate::frames::UsageFrame;
+use crate::frames::columns::MoneyBuilder as Money;
 use crate::frames::usage::{TOKEN_COLUMNS, usage_dimensions};
-use crate::money::{MONEY_PRECISION, MONEY_SCALE, to_mantissa};
+use crate::money::to_mantissa;
 use crate::rates::{PriceQuery, RateCard, TokenType};
 
 /// The columns `price` adds after the usage dimensions, in order.
@@ -288,50 +286,6 @@ impl LongRows {
                 c.push(v);
             }
         }
-    }
-}
-
-/// A `Decimal(38, 12)` column under construction: mantissas and, once a null arrives, a mask.
-struct Money {
-    name: &'static str,
-    values: Vec<i128>,
-    validity: Option<MutableBitmap>,
-}
-
-impl Money {
-    fn new(name: &'static str, capacity: usize) -> Money {
-        Money { name, values: Vec::with_capacity(capacity), validity: None }
-    }
-
-    fn push(&mut self, v: Option<i128>) {
-        match (v, self.validity.as_mut()) {
-            (Some(m), None) => self.values.push(m),
-            (Some(m), Some(mask)) => {
-                self.values.push(m);
-                mask.push(true);
-            }
-            (None, mask) => {
-                let mask = match mask {
-                    Some(mask) => mask,
-                    None => {
-                        let mut mask = MutableBitmap::with_capacity(self.values.capacity());
-                        mask.extend_constant(self.values.len(), true);
-                        self.validity.insert(mask)
-                    }
-                };
-                mask.push(false);
-                self.values.push(0);
-            }
-        }
-    }
-
-    /// Mantissas come from `cost_of`/`units_cost` (bounds checked) or from card rates (bounded
-    /// by the card validator), so no check is repeated here.
-    fn finish(self) -> Column {
-        let array = PrimitiveArray::new(ArrowDataType::Int128, self.values.into(), self.validity.map(Into::into));
-        Int128Chunked::with_chunk(self.name.into(), array)
-            .into_decimal_unchecked(MONEY_PRECISION, MONEY_SCALE as usize)
-            .into_column()
     }
 }
 

@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::{Columns, Dimension, Key, NULL, count, once, require};
+use super::visit::{Key, count, once, require};
+use super::{Columns, Dimension, NULL};
 use crate::frames::usage::usage_dimensions;
 
 /// The fields of a result: the counts and their objects (required), then the dimensions, named
