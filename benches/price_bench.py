@@ -15,14 +15,13 @@ the process's VmHWM reset after loading the usage, so it is the pricing's own pl
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
-from reconcile_bench import make_usage, median, reset_peak, rss_kib
+from reconcile_bench import make_usage, measure_in_child, median, reset_peak, rss_kib
 
 import counterfoil as cf
 
@@ -86,15 +85,7 @@ def main() -> None:
         make_usage(a.rows).write_parquet(data)
         for round_ in range(a.rounds):
             for mode in modes:
-                p = subprocess.run(
-                    [sys.executable, __file__, "--measure", mode, "--data", str(data)],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if p.returncode != 0:
-                    raise SystemExit(f"{mode} failed:\n{p.stderr}")
-                r = json.loads(p.stdout.strip().splitlines()[-1])
+                r = measure_in_child(__file__, mode, data)
                 runs[mode].append(r)
                 print(
                     f"round {round_ + 1}: {mode:10} {r['seconds']:7.2f} s  peak {r['peak_mib']:7.0f} MiB",

@@ -537,6 +537,17 @@ def measure(impl: str, data: Path) -> None:
     )
 
 
+def measure_in_child(script: str, what: str, data: Path) -> dict[str, object]:
+    """Runs `script --measure WHAT --data DATA` in a fresh process; its last line of JSON."""
+    p = subprocess.run(
+        [sys.executable, script, "--measure", what, "--data", str(data)], capture_output=True, text=True, check=False
+    )
+    if p.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{p.stderr}")
+    result: dict[str, object] = json.loads(p.stdout.strip().splitlines()[-1])
+    return result
+
+
 def median(xs: list[float]) -> float:
     xs = sorted(xs)
     n = len(xs)
@@ -563,16 +574,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, object]]] = {i: [] for i in impls}
         for round_ in range(a.rounds):
             for impl in impls:
-                p = subprocess.run(
-                    [sys.executable, __file__, "--measure", impl, "--data", str(data)],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if p.returncode != 0:
-                    print(p.stderr, file=sys.stderr)
-                    raise SystemExit(f"{impl} failed")
-                r = json.loads(p.stdout.strip().splitlines()[-1])
+                r = measure_in_child(__file__, impl, data)
                 runs[impl].append(r)
                 print(
                     f"round {round_ + 1}: {impl:15} {r['seconds']:7.2f} s  peak {r['peak_rss_mib']:7.0f} MiB",
