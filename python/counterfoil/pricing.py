@@ -56,31 +56,39 @@ def price(
     schema = source.batch(0, 0).schema
 
     def batches(
-        with_columns: list[str] | None,
-        predicate: pl.Expr | None,
-        n_rows: int | None,
-        _batch_size: int | None,
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
-        columns = with_columns
-        if columns is not None and predicate is not None:
-            # The predicate may read columns the query does not return.
-            extra = [c for c in predicate.meta.root_names() if c not in columns]
-            columns = [*columns, *extra]
-        left = n_rows
-        for offset in range(0, max(source.height, 1), batch_rows):  # one empty batch if empty
-            if left is not None and left <= 0:
-                return
-            df = source.batch(offset, batch_rows, columns)
-            if predicate is not None:
-                df = df.filter(predicate)
-            if with_columns is not None and columns is not with_columns:
-                df = df.select(with_columns)
-            if left is not None:
-                df = df.head(left)
-                left -= df.height
-            yield df
+        return _batches(source, batch_rows, with_columns, predicate, n_rows)
 
     try:  # the plan then reads PYTHON[counterfoil.price] SCAN
         return register_io_source(batches, schema=schema, is_pure=True, explain_name="counterfoil.price")
     except TypeError:  # a Polars without explain_name
         return register_io_source(batches, schema=schema, is_pure=True)
+
+
+def _batches(
+    source: PriceSource,
+    batch_rows: int,
+    with_columns: list[str] | None,
+    predicate: pl.Expr | None,
+    n_rows: int | None,
+) -> Iterator[pl.DataFrame]:
+    """The priced batches Polars asked for: projected, filtered and limited."""
+    columns = with_columns
+    if columns is not None and predicate is not None:
+        # The predicate may read columns the query does not return.
+        extra = list(dict.fromkeys(c for c in predicate.meta.root_names() if c not in columns))
+        columns = [*columns, *extra]
+    left = n_rows
+    for offset in range(0, max(source.height, 1), batch_rows):  # one empty batch if empty
+        if left is not None and left <= 0:
+            return
+        df = source.batch(offset, batch_rows, columns)
+        if predicate is not None:
+            df = df.filter(predicate)
+        if with_columns is not None and columns is not with_columns:
+            df = df.select(with_columns)
+        if left is not None:
+            df = df.head(left)
+            left -= df.height
+        yield df

@@ -58,6 +58,7 @@ impl MoneyBuilder {
     }
 
     pub fn push(&mut self, v: Option<i128>) {
+        debug_assert!(v.is_none_or(|m| check_mantissa(m, self.name).is_ok()), "{} out of range", self.name);
         match (v, self.validity.as_mut()) {
             (Some(m), None) => self.values.push(m),
             (Some(m), Some(mask)) => {

@@ -81,3 +81,16 @@ def test_bad_batch_sizes_and_bad_usage_are_refused_at_the_call(usage: pl.DataFra
         cf.price(naive, lazy=True)
     future = usage.with_columns(bucket_start=pl.lit(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
     assert cf.price(future, lazy=True).collect().height == cf.price(future).height
+
+
+def test_a_predicate_on_columns_not_returned_reads_them_once(usage: pl.DataFrame) -> None:
+    # What an engine that leaves the predicate's columns out of `with_columns` would ask for;
+    # the predicate names `quantity` twice.
+    from counterfoil.pricing import _batches
+
+    source = cf._native.PriceSource(usage)
+    predicate = (pl.col("quantity") > 1_000) & (pl.col("quantity") < 10_000_000)
+    got = pl.concat(list(_batches(source, 37, ["model", "expected_usd"], predicate, 25)))
+    want = cf.price(usage).filter(predicate).select("model", "expected_usd").head(25)
+    assert got.height == 25
+    assert got.equals(want)
