@@ -72,8 +72,16 @@ pub fn from_arrow(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
             "{what} must be a polars DataFrame (or any frame with __arrow_c_stream__), got {kind}{hint}"
         )));
     }
+    let obj = &strings_for_categoricals(obj)?;
     let read = |o: &Bound<'_, PyAny>| {
-        from_stream(o).map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {e}")))
+        // Importing a dictionary-encoded column (a pyarrow dictionary, a Categorical from
+        // elsewhere) panics inside Polars without its categorical feature: refuse it instead.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| from_stream(o))) {
+            Ok(r) => r.map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {e}"))),
+            Err(_) => Err(InputError::new_err(format!(
+                "{what}: cannot read a dictionary-encoded (categorical) column; cast it to string first"
+            ))),
+        }
     };
     match chunk_lengths(obj)? {
         // Python polars exports a frame by first rechunking it in place: a copy of every column.
@@ -96,6 +104,31 @@ pub fn from_arrow(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
         }
         _ => read(obj),
     }
+}
+
+/// A polars DataFrame with its `Categorical` and `Enum` columns cast to `String` (the same
+/// values; counterfoil compares dimensions as text), or `obj` unchanged.
+fn strings_for_categoricals<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    let Ok(polars) = py.import("polars") else { return Ok(obj.clone()) };
+    if !obj.is_instance(&polars.getattr("DataFrame")?)? {
+        return Ok(obj.clone());
+    }
+    let mut names = Vec::new();
+    for item in obj.getattr("schema")?.call_method0("items")?.try_iter()? {
+        let (name, dtype): (String, Bound<'_, PyAny>) = item?.extract()?;
+        let (cat, en) = (polars.getattr("Categorical")?, polars.getattr("Enum")?);
+        if dtype.is_instance(cat.cast::<pyo3::types::PyType>()?)?
+            || dtype.is_instance(en.cast::<pyo3::types::PyType>()?)?
+        {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Ok(obj.clone());
+    }
+    let cast = polars.getattr("col")?.call1((names,))?.call_method1("cast", (polars.getattr("String")?,))?;
+    obj.call_method1("with_columns", (cast,))
 }
 
 /// The chunk lengths shared by every column of a polars DataFrame in several chunks; `None`

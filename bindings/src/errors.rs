@@ -87,6 +87,24 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("StoreError", py.get_type::<StoreError>())?;
     m.add("RateCardWarning", py.get_type::<RateCardWarning>())?;
+    // Class defaults, so an error raised without them (by the Python layer, or a frame refused
+    // at the boundary) still has `hint` and the CLI's `exit_code` for its kind.
+    let defaults: [(Bound<'_, pyo3::types::PyType>, i32); 6] = [
+        (py.get_type::<CounterfoilError>(), counterfoil::error::INTERNAL_EXIT),
+        (py.get_type::<InputError>(), 2),
+        (py.get_type::<RateCardError>(), 2),
+        (py.get_type::<StoreError>(), 2),
+        (py.get_type::<APIStatusError>(), 4),
+        (py.get_type::<AuthenticationError>(), 3),
+    ];
+    for (class, code) in defaults {
+        class.setattr("hint", py.None())?;
+        class.setattr("exit_code", code)?;
+    }
+    py.get_type::<PermissionDeniedError>().setattr("exit_code", 3)?;
+    py.get_type::<RateLimitError>().setattr("exit_code", 4)?;
+    py.get_type::<APIConnectionError>().setattr("exit_code", 4)?;
+    py.get_type::<APIResponseValidationError>().setattr("exit_code", 4)?;
     Ok(())
 }
 

@@ -15,7 +15,7 @@ from typing import Literal, overload
 import polars as pl
 from polars.io.plugins import register_io_source
 
-from counterfoil._native import PriceSource, RateCard
+from counterfoil._native import InputError, PriceSource, RateCard
 from counterfoil._native import price as _price_eager
 
 #: Usage rows priced per batch of a lazy ``price``: about a million priced rows, a few hundred
@@ -46,12 +46,10 @@ def price(
     checked before this returns either way: bad input raises ``InputError`` here, not at
     ``collect()``.
     """
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or not 1 <= batch_rows < 2**63:
+        raise InputError(f"batch_rows must be a positive integer, not {batch_rows!r}")
     if not lazy:
         return _price_eager(usage, card)
-    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
-        from counterfoil.exceptions import InputError
-
-        raise InputError(f"batch_rows must be a positive integer, not {batch_rows!r}")
     source = PriceSource(usage, card)
     schema = source.batch(0, 0).schema
 

@@ -173,6 +173,46 @@ def test_wrong_frames_are_input_errors_naming_the_column(
             cf.price(bad_usage(usage), lazy=True)
 
 
+def test_categorical_and_enum_dimensions_are_read_as_their_strings(
+    frames: tuple[pl.DataFrame, pl.DataFrame, tuple[dt.datetime, dt.datetime]], base: cf.Reconciliation
+) -> None:
+    usage, cost, (start, end) = frames
+    models = usage["model"].drop_nulls().unique().sort().to_list()
+    cat_usage = usage.with_columns(pl.col("model").cast(pl.Categorical), pl.col("service_tier").cast(pl.Categorical))
+    enum_cost = cost.with_columns(pl.col("model").cast(pl.Enum(cost["model"].drop_nulls().unique().sort())))
+    rec = cf.reconcile(cat_usage, enum_cost, start=start, end=end)
+    assert rec.lines.equals(base.lines)
+    assert cf.price(cat_usage).equals(cf.price(usage))
+    assert cf.price(cat_usage, lazy=True).collect().equals(cf.price(usage))
+    assert models  # the column had values to encode
+
+
+def test_a_dictionary_encoded_arrow_column_is_refused_not_a_panic(
+    frames: tuple[pl.DataFrame, pl.DataFrame, tuple[dt.datetime, dt.datetime]],
+) -> None:
+    pytest.importorskip("pyarrow")
+    usage, _, _ = frames
+    table = usage.to_arrow()
+    i = table.schema.get_field_index("model")
+    table = table.set_column(i, "model", table.column("model").dictionary_encode())
+    with pytest.raises(cf.InputError, match="categorical") as info:
+        cf.price(table)
+    assert info.value.exit_code == 2
+
+
+def test_errors_raised_before_the_core_still_carry_hint_and_exit_code(
+    frames: tuple[pl.DataFrame, pl.DataFrame, tuple[dt.datetime, dt.datetime]],
+) -> None:
+    usage, _, _ = frames
+    for call in (lambda: cf.price(pl.LazyFrame({"a": [1]})), lambda: cf.price(usage, batch_rows=0)):  # type: ignore[arg-type]
+        with pytest.raises(cf.InputError) as info:
+            call()
+        assert info.value.exit_code == 2
+        assert info.value.hint is None or isinstance(info.value.hint, str)
+    assert cf.AuthenticationError.exit_code == 3 and cf.APIConnectionError.exit_code == 4
+    assert cf.CounterfoilError.exit_code == 70
+
+
 def test_not_frames_at_all() -> None:
     with pytest.raises(cf.InputError, match=r"usage must be a polars DataFrame .* got NoneType"):
         cf.reconcile(None, 42)  # type: ignore[arg-type]
