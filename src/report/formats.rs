@@ -137,8 +137,11 @@ fn table_text(df: &DataFrame, default_workspace: bool) -> String {
     }
     let width = super::wrap::terminal_width();
     // Columns with no value at all (dimensions not grouped by) are named, not drawn.
-    let (empty, full): (Vec<&Column>, Vec<&Column>) =
+    let (empty, mut full): (Vec<&Column>, Vec<&Column>) =
         df.columns().iter().partition(|c| c.null_count() == df.height() && df.height() > 0);
+    // `bucket_end` is `bucket_start` plus the width: drawn last, so a narrow terminal shows the
+    // dimensions that tell rows apart before it (a stable sort keeps the rest in order).
+    full.sort_by_key(|c| c.name().as_str() == "bucket_end");
     let text = |c: &Column, i: usize| cell_text(&c.get(i).unwrap_or(AnyValue::Null)).map_or(0, |s| s.chars().count());
     let mut used = 1;
     let mut keep = 0;
@@ -150,7 +153,10 @@ fn table_text(df: &DataFrame, default_workspace: bool) -> String {
         used += w;
         keep += 1;
     }
-    let names: Vec<PlSmallStr> = full.iter().take(keep).map(|c| c.name().clone()).collect();
+    // Drawn in the frame's order; `full` only decided which fit.
+    let shown_names: Vec<&str> = full.iter().take(keep).map(|c| c.name().as_str()).collect();
+    let names: Vec<PlSmallStr> =
+        df.get_column_names().into_iter().filter(|n| shown_names.contains(&n.as_str())).cloned().collect();
     let shown = df.select(names).unwrap_or_else(|_| df.clone());
     let mut out = table(&shown, default_workspace).to_string();
     let rest: Vec<&str> = full.iter().skip(keep).map(|c| c.name().as_str()).collect();
