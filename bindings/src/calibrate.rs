@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 
 use crate::arrow::to_polars;
 use crate::errors::{guarded, to_py};
-use crate::rates::PyRateCard;
+use crate::rates::{PyRateCard, card_or_bundled};
 use crate::reconcile::PyReconciliation;
 
 /// What a billing history says the rate card should hold: `toml` (an overlay for `--rates` /
@@ -54,7 +54,7 @@ pub fn suggest_rates(
     reconciliation: &PyReconciliation,
     card: Option<&PyRateCard>,
 ) -> PyResult<PyCalibration> {
-    let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+    let card = card_or_bundled(card);
     let rec = &reconciliation.inner;
     let inner = py.detach(|| guarded(|| suggest(rec, &card)))?;
     Ok(PyCalibration { inner, card })

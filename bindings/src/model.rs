@@ -5,19 +5,14 @@ use std::collections::BTreeMap;
 use counterfoil::TimeWindow;
 use counterfoil::frames::{CostFrame, UsageFrame};
 use counterfoil::model::{self, Labels};
-use counterfoil::rates::RateCard;
 use counterfoil::reconcile::sides::{clip_cost, clip_usage};
 use pyo3::prelude::*;
 
 use crate::arrow::{from_arrow, to_polars};
 use crate::convert::{instant, optional_window as window};
 use crate::errors::{InputError, guarded, to_py};
-use crate::rates::PyRateCard;
+use crate::rates::{PyRateCard, card_or_bundled};
 use crate::reconcile::to_python;
-
-fn card_of(card: Option<&PyRateCard>) -> RateCard {
-    card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled)
-}
 
 fn labels(workspaces: Option<&Bound<'_, PyAny>>, api_keys: Option<&Bound<'_, PyAny>>) -> PyResult<Labels> {
     let ws = workspaces.map(|w| from_arrow(w, "workspaces")).transpose()?;
@@ -42,7 +37,7 @@ pub fn attribute(
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let (u, c) = (from_arrow(usage, "usage")?, from_arrow(cost, "cost")?);
-    let (card, labels, w) = (card_of(card), labels(workspaces, api_keys)?, window(start, end)?);
+    let (card, labels, w) = (card_or_bundled(card), labels(workspaces, api_keys)?, window(start, end)?);
     let df = py.detach(|| {
         guarded(|| {
             let df = model::attribute(&UsageFrame::new(&u)?, &CostFrame::new(&c)?, &card, &labels, w)?;
@@ -67,7 +62,7 @@ pub fn cache_report(
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let u = from_arrow(usage, "usage")?;
-    let (card, w) = (card_of(card), window(start, end)?);
+    let (card, w) = (card_or_bundled(card), window(start, end)?);
     let by = by.unwrap_or_else(|| vec!["workspace_id".into(), "model".into()]);
     let df = py.detach(|| {
         guarded(|| {
@@ -172,7 +167,7 @@ pub fn whatif(
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let u = from_arrow(usage, "usage")?;
-    let (card, w) = (card_of(card), window(start, end)?);
+    let (card, w) = (card_or_bundled(card), window(start, end)?);
     let by = by.unwrap_or_else(|| vec!["model".into()]);
     let s = scenario.inner.clone();
     let df = py.detach(|| {
@@ -230,7 +225,7 @@ pub fn spend_report(
 ) -> PyResult<Option<String>> {
     let (u, c) = (from_arrow(usage, "usage")?, from_arrow(cost, "cost")?);
     let w = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
-    let (card, labels) = (card_of(card), labels(workspaces, api_keys)?);
+    let (card, labels) = (card_or_bundled(card), labels(workspaces, api_keys)?);
     let budget = match budget_usd {
         Some(b) => Some(model::forecast::parse_budget(&b.str()?.extract::<String>()?).map_err(to_py)?),
         None => None,

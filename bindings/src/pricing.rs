@@ -2,16 +2,11 @@
 
 use counterfoil::frames::UsageFrame;
 use counterfoil::pricing::Pricer;
-use counterfoil::rates::RateCard;
 use pyo3::prelude::*;
 
 use crate::arrow::{from_arrow, to_polars};
 use crate::errors::guarded;
-use crate::rates::PyRateCard;
-
-fn card_or_bundled(card: Option<&PyRateCard>) -> RateCard {
-    card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled)
-}
+use crate::rates::{PyRateCard, card_or_bundled};
 
 /// Prices a usage frame with a rate card (the bundled one by default).
 #[pyfunction]

@@ -19,6 +19,11 @@ pub struct PyRateCard {
     pub(crate) inner: RateCard,
 }
 
+/// The card a function was given, or the bundled one (every `card=None` default).
+pub fn card_or_bundled(card: Option<&PyRateCard>) -> RateCard {
+    card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled)
+}
+
 #[pymethods]
 impl PyRateCard {
     /// The card bundled with counterfoil.

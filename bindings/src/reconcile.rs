@@ -16,7 +16,7 @@ use pyo3::types::{PyDict, PyList};
 use crate::arrow::{from_arrow, from_frame_or_lazy, to_polars};
 use crate::convert::{optional_window as window, tolerance};
 use crate::errors::{InputError, guarded, to_py};
-use crate::rates::PyRateCard;
+use crate::rates::{PyRateCard, card_or_bundled};
 
 /// A reconciliation: `lines`, `summary`, `discrepancies`, `ok`, and writers.
 #[pyclass(name = "Reconciliation", module = "counterfoil", frozen)]
@@ -196,7 +196,7 @@ impl Inputs {
         Ok(Inputs {
             usage: from_frame_or_lazy(usage, "usage", &reconcile_columns(by_api_key), window)?,
             cost: from_frame_or_lazy(cost, "cost", cost_columns, window)?,
-            card: card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled),
+            card: card_or_bundled(card),
             options: Options {
                 tolerance: tolerance(abs_tol, rel_tol)?,
                 window,

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use counterfoil::rates::RateCard;
 use counterfoil::store::{Dataset, Store, SyncOptions};
 use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
@@ -15,7 +14,7 @@ use crate::client::PyAdminClient;
 use crate::convert::{instant, optional_window as window, tolerance};
 use crate::errors::{StoreError, guarded, to_py};
 use crate::gateway::wait;
-use crate::rates::PyRateCard;
+use crate::rates::{PyRateCard, card_or_bundled};
 use crate::reconcile::{PyReconciliation, to_python};
 
 /// A store directory written by `sync` (Hive-partitioned Parquet; see DESIGN §7).
@@ -138,7 +137,7 @@ impl PyStore {
     ) -> PyResult<PyReconciliation> {
         let w = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let tol = tolerance(abs_tol, rel_tol)?;
-        let card = card.map(|c| c.inner.clone()).unwrap_or_else(RateCard::bundled);
+        let card = card_or_bundled(card);
         let store = self.open()?;
         let (inner, _) = py.detach(|| guarded(|| store.reconcile(w, &card, tol, chrono::Utc::now())))?;
         Ok(PyReconciliation { inner })
