@@ -74,14 +74,7 @@ pub fn from_arrow(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
     }
     let obj = &strings_for_categoricals(obj)?;
     let read = |o: &Bound<'_, PyAny>| {
-        // Importing a dictionary-encoded column (a pyarrow dictionary, a Categorical from
-        // elsewhere) panics inside Polars without its categorical feature: refuse it instead.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| from_stream(o))) {
-            Ok(r) => r.map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {e}"))),
-            Err(_) => Err(InputError::new_err(format!(
-                "{what}: cannot read a dictionary-encoded (categorical) column; cast it to string first"
-            ))),
-        }
+        from_stream(o).map_err(|e| InputError::new_err(format!("{what}: cannot read the frame: {}", e.value(o.py()))))
     };
     match chunk_lengths(obj)? {
         // Python polars exports a frame by first rechunking it in place: a copy of every column.
@@ -114,13 +107,12 @@ fn strings_for_categoricals<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
     if !obj.is_instance(&polars.getattr("DataFrame")?)? {
         return Ok(obj.clone());
     }
+    let (cat, en) = (polars.getattr("Categorical")?, polars.getattr("Enum")?);
+    let (cat, en) = (cat.cast::<pyo3::types::PyType>()?, en.cast::<pyo3::types::PyType>()?);
     let mut names = Vec::new();
     for item in obj.getattr("schema")?.call_method0("items")?.try_iter()? {
         let (name, dtype): (String, Bound<'_, PyAny>) = item?.extract()?;
-        let (cat, en) = (polars.getattr("Categorical")?, polars.getattr("Enum")?);
-        if dtype.is_instance(cat.cast::<pyo3::types::PyType>()?)?
-            || dtype.is_instance(en.cast::<pyo3::types::PyType>()?)?
-        {
+        if dtype.is_instance(cat)? || dtype.is_instance(en)? {
             names.push(name);
         }
     }
@@ -192,6 +184,16 @@ fn from_stream(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
     // Take ownership of the stream, leaving a released one behind so the capsule does not free it.
     let stream = unsafe { std::ptr::replace(ptr.as_ptr(), ffi::ArrowArrayStream::empty()) };
     let mut reader = unsafe { ffi::ArrowArrayStreamReader::try_new(Box::new(stream)) }.map_err(to_value_err)?;
+    // Polars built without its categorical feature panics on a dictionary-encoded column (a
+    // pyarrow dictionary, another library's categorical): refuse it by the schema first.
+    if let ArrowDataType::Struct(fields) = &reader.field().dtype
+        && let Some(f) = fields.iter().find(|f| matches!(f.dtype, ArrowDataType::Dictionary(..)))
+    {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "column {:?} is dictionary-encoded (categorical); cast it to string first",
+            f.name.as_str()
+        )));
+    }
     let mut out: Option<DataFrame> = None;
     while let Some(batch) = unsafe { reader.next() } {
         let batch = batch.map_err(to_value_err)?;
