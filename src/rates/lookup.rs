@@ -164,22 +164,24 @@ impl RateCard {
     }
 }
 
+/// A standard-tier, short-context, global, standard-speed query: the tests' usual row.
+#[cfg(test)]
+pub(crate) fn standard_query(model: &'static str, day: &str) -> PriceQuery<'static> {
+    PriceQuery {
+        model,
+        day: day.parse().expect("a YYYY-MM-DD day"),
+        service_tier: Some("standard"),
+        context_window: Some("0-200k"),
+        inference_geo: Some("global"),
+        speed: Some("standard"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::standard_query as q;
     use super::*;
     use rust_decimal_macros::dec;
-
-    fn q(model: &str, day: &str) -> PriceQuery<'static> {
-        let model: &'static str = Box::leak(model.to_owned().into_boxed_str());
-        PriceQuery {
-            model,
-            day: day.parse().unwrap(),
-            service_tier: Some("standard"),
-            context_window: Some("0-200k"),
-            inference_geo: Some("global"),
-            speed: Some("standard"),
-        }
-    }
 
     #[test]
     fn ids_resolve_exactly_alias_and_dated_forms() {

@@ -113,19 +113,9 @@ impl RateCard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rates::{PriceQuery, TokenType};
+    use crate::rates::TokenType;
+    use crate::rates::lookup::standard_query as q;
     use rust_decimal_macros::dec;
-
-    fn q(model: &'static str, day: &str) -> PriceQuery<'static> {
-        PriceQuery {
-            model,
-            day: day.parse().unwrap(),
-            service_tier: Some("standard"),
-            context_window: Some("0-200k"),
-            inference_geo: Some("global"),
-            speed: Some("standard"),
-        }
-    }
 
     #[test]
     fn a_price_change_splits_the_row_on_its_day() {
