@@ -4,21 +4,16 @@ overlay both ways, the overlay fixing what it found, filters, and bad input refu
 import datetime as dt
 import io
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_run import run
 
 import counterfoil as cf
 
 TODAY = dt.date(2026, 11, 20)
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "counterfoil", *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+from cli_run import run
 
 import counterfoil as cf
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "counterfoil", *args], capture_output=True, text=True, env=full, timeout=120
-    )
 
 
 def test_usage_table_and_env_credentials(api: cf.FakeAdminApi) -> None:

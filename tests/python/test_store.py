@@ -15,14 +15,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_run import run
 
 import counterfoil as cf
 
 TODAY = dt.date(2026, 11, 20)
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "counterfoil", *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
