@@ -254,7 +254,7 @@ pub fn spend_report(
     match path {
         None => Ok(Some(html)),
         Some(p) => {
-            counterfoil::fsio::write_bytes_atomic(&p, html.as_bytes()).map_err(to_py)?;
+            counterfoil::fsio::write_output_bytes(&p, html.as_bytes()).map_err(to_py)?;
             Ok(None)
         }
     }

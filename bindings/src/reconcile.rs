@@ -57,7 +57,7 @@ fn write_text(path: Option<std::path::PathBuf>, text: String) -> PyResult<Option
     match path {
         None => Ok(Some(text)),
         Some(p) => {
-            counterfoil::fsio::write_bytes_atomic(&p, text.as_bytes()).map_err(to_py)?;
+            counterfoil::fsio::write_output_bytes(&p, text.as_bytes()).map_err(to_py)?;
             Ok(None)
         }
     }

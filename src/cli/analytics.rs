@@ -128,8 +128,10 @@ pub fn suggest_cmd(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     let text = cal.overlay_toml(&card)?;
     match &a.output.out {
         Some(p) => {
-            crate::fsio::write_bytes_atomic(p, text.as_bytes())?;
-            let _ = writeln!(stderr, "wrote {}", p.display());
+            crate::fsio::write_output_bytes(p, text.as_bytes())?;
+            if let Some(line) = crate::fsio::wrote_line(p) {
+                let _ = writeln!(stderr, "{line}");
+            }
         }
         None => stdout.write_all(text.as_bytes()).map_err(io_err("<stdout>"))?,
     }

@@ -55,7 +55,9 @@ pub(crate) fn output(
     match &o.out {
         Some(path) => {
             write_frame_file(df, o.format, path, default_workspace)?;
-            let _ = writeln!(stderr, "wrote {}", path.display());
+            if let Some(line) = crate::fsio::wrote_line(path) {
+                let _ = writeln!(stderr, "{line}");
+            }
             Ok(())
         }
         None => {

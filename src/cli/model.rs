@@ -208,7 +208,9 @@ pub fn spend_report_cmd(a: SpendReportArgs, _stdout: &mut dyn Write, stderr: &mu
         budget,
         today: Utc::now().date_naive(),
     })?;
-    crate::fsio::write_bytes_atomic(&a.out, html.as_bytes())?;
-    let _ = writeln!(stderr, "wrote {}", a.out.display());
+    crate::fsio::write_output_bytes(&a.out, html.as_bytes())?;
+    if let Some(line) = crate::fsio::wrote_line(&a.out) {
+        let _ = writeln!(stderr, "{line}");
+    }
     Ok(0)
 }

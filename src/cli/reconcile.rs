@@ -46,7 +46,7 @@ pub fn write_reconciliation(
         }
     };
     match out {
-        Some(p) => crate::fsio::write_bytes_atomic(p, text.as_bytes()),
+        Some(p) => crate::fsio::write_output_bytes(p, text.as_bytes()),
         None => stdout.write_all(text.as_bytes()).map_err(io_err("<stdout>")),
     }
 }
@@ -59,8 +59,8 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         let store = Store::open(dir)?;
         let (rec, new) = store.reconcile(window, &card, tolerance, chrono::Utc::now())?;
         write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
-        if let Some(p) = &a.out {
-            let _ = writeln!(stderr, "wrote {}", p.display());
+        if let Some(line) = a.out.as_deref().and_then(crate::fsio::wrote_line) {
+            let _ = writeln!(stderr, "{line}");
         }
         if let Some(line) = report::stderr_summary(&rec) {
             let _ = writeln!(stderr, "{line}{}", if a.new_only && !new { " (none new)" } else { "" });
@@ -72,8 +72,8 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let client = client(&a.connection, "reconcile")?;
     let rec = block_on(fetch_and_reconcile(&client, window, &card, tolerance, a.by_key, a.source.into()))??;
     write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
-    if let Some(p) = &a.out {
-        let _ = writeln!(stderr, "wrote {}", p.display());
+    if let Some(line) = a.out.as_deref().and_then(crate::fsio::wrote_line) {
+        let _ = writeln!(stderr, "{line}");
     }
     if let Some(line) = report::stderr_summary(&rec) {
         let _ = writeln!(stderr, "{line}");

@@ -27,9 +27,9 @@ pub enum Format {
     Parquet,
 }
 
-/// Writes `df` in `format` to the file `out`, atomically (written aside, then renamed).
+/// Writes `df` in `format` to the file the user named (`fsio::write_output`: regular files atomically).
 pub fn write_frame_file(df: &mut DataFrame, format: Format, out: &Path, default_workspace: bool) -> Result<()> {
-    crate::fsio::write_atomic(out, |w| write_frame(df, format, w, default_workspace))
+    crate::fsio::write_output(out, |w| write_frame(df, format, w, default_workspace))
 }
 
 /// Writes `df` in `format` to `w`.
