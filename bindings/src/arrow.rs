@@ -11,7 +11,9 @@ use polars_arrow::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use crate::errors::InputError;
+use counterfoil::frames::{FrameKind, check_columns};
+
+use crate::errors::{InputError, to_py};
 
 const STREAM: &std::ffi::CStr = c"arrow_array_stream";
 
@@ -67,9 +69,8 @@ pub fn to_polars(py: Python<'_>, df: DataFrame) -> PyResult<Py<PyAny>> {
 pub fn from_arrow(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<DataFrame> {
     if !obj.hasattr("__arrow_c_stream__")? {
         let kind = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        let hint = if kind == "LazyFrame" { " (call .collect() on a LazyFrame first)" } else { "" };
         return Err(InputError::new_err(format!(
-            "{what} must be a polars DataFrame (or any frame with __arrow_c_stream__), got {kind}{hint}"
+            "{what} must be a polars DataFrame or LazyFrame (or any frame with __arrow_c_stream__), got {kind}"
         )));
     }
     let obj = &strings_for_categoricals(obj)?;
@@ -143,22 +144,33 @@ fn chunk_lengths(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<usize>>> {
     Ok(shared)
 }
 
-/// A frame, or a polars `LazyFrame` collected with only `columns` (those it has) and, given a
-/// window, only the rows whose `bucket_start` lies in it: Polars pushes both into the scan, so
-/// `pl.scan_parquet(…)` or a store reads no column and no row group it does not need.
-pub fn from_frame_or_lazy(
+/// The one way a user's frame comes in: a frame with `__arrow_c_stream__`, or a polars
+/// `LazyFrame` collected with only `columns` (those it has; all when `None`) and, given a window,
+/// only the rows whose `bucket_start` lies in it: Polars pushes both into the scan, so
+/// `pl.scan_parquet(…)` or a store reads no column and no row group it does not need. Either way
+/// the columns `kind` requires are checked first (`frames::check_columns`), naming what is missing.
+pub fn frame_arg(
     obj: &Bound<'_, PyAny>,
+    kind: FrameKind,
     what: &str,
-    columns: &[&str],
+    columns: Option<&[&str]>,
     window: Option<counterfoil::TimeWindow>,
 ) -> PyResult<DataFrame> {
     let py = obj.py();
     let polars = py.import("polars")?;
     if !obj.is_instance(&polars.getattr("LazyFrame")?)? {
-        return from_arrow(obj, what);
+        let df = from_arrow(obj, what)?;
+        let names: Vec<&str> = df.get_column_names().into_iter().map(|n| n.as_str()).collect();
+        check_columns(kind, what, &names).map_err(to_py)?;
+        return Ok(df);
     }
     let schema: Vec<String> = obj.call_method0("collect_schema")?.call_method0("names")?.extract()?;
-    let keep: Vec<&str> = columns.iter().copied().filter(|c| schema.iter().any(|s| s == c)).collect();
+    let names: Vec<&str> = schema.iter().map(String::as_str).collect();
+    check_columns(kind, what, &names).map_err(to_py)?;
+    let keep: Vec<&str> = match columns {
+        Some(columns) => columns.iter().copied().filter(|c| names.contains(c)).collect(),
+        None => names.clone(),
+    };
     let mut lazy = obj.call_method1("select", (keep,))?;
     if let Some(w) = window {
         let col = polars.getattr("col")?.call1(("bucket_start",))?;

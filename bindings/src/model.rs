@@ -8,7 +8,9 @@ use counterfoil::model::{self, Labels};
 use counterfoil::reconcile::sides::{clip_cost, clip_usage};
 use pyo3::prelude::*;
 
-use crate::arrow::{from_arrow, to_polars};
+use counterfoil::frames::FrameKind;
+
+use crate::arrow::{frame_arg, from_arrow, to_polars};
 use crate::convert::{instant, optional_window as window};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::{PyRateCard, card_or_bundled};
@@ -36,7 +38,7 @@ pub fn attribute(
     start: Option<&Bound<'_, PyAny>>,
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let (u, c) = (from_arrow(usage, "usage")?, from_arrow(cost, "cost")?);
+    let (u, c) = (frame_arg(usage, FrameKind::Usage, "usage", None, None)?, frame_arg(cost, FrameKind::Cost, "cost", None, None)?);
     let (card, labels, w) = (card_or_bundled(card), labels(workspaces, api_keys)?, window(start, end)?);
     let df = py.detach(|| {
         guarded(|| {
@@ -61,7 +63,7 @@ pub fn cache_report(
     start: Option<&Bound<'_, PyAny>>,
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let u = from_arrow(usage, "usage")?;
+    let u = frame_arg(usage, FrameKind::Usage, "usage", None, None)?;
     let (card, w) = (card_or_bundled(card), window(start, end)?);
     let by = by.unwrap_or_else(|| vec!["workspace_id".into(), "model".into()]);
     let df = py.detach(|| {
@@ -166,7 +168,7 @@ pub fn whatif(
     start: Option<&Bound<'_, PyAny>>,
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let u = from_arrow(usage, "usage")?;
+    let u = frame_arg(usage, FrameKind::Usage, "usage", None, None)?;
     let (card, w) = (card_or_bundled(card), window(start, end)?);
     let by = by.unwrap_or_else(|| vec!["model".into()]);
     let s = scenario.inner.clone();
@@ -190,7 +192,7 @@ pub fn forecast(
     budget_usd: Option<&Bound<'_, PyAny>>,
     today: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let c = from_arrow(cost, "cost")?;
+    let c = frame_arg(cost, FrameKind::DailyCost, "cost", None, None)?;
     let month = month.map(model::forecast::parse_month).transpose().map_err(to_py)?;
     let budget = match budget_usd {
         Some(b) => Some(model::forecast::parse_budget(&b.str()?.extract::<String>()?).map_err(to_py)?),
@@ -223,7 +225,7 @@ pub fn spend_report(
     today: Option<&Bound<'_, PyAny>>,
     path: Option<std::path::PathBuf>,
 ) -> PyResult<Option<String>> {
-    let (u, c) = (from_arrow(usage, "usage")?, from_arrow(cost, "cost")?);
+    let (u, c) = (frame_arg(usage, FrameKind::Usage, "usage", None, None)?, frame_arg(cost, FrameKind::Cost, "cost", None, None)?);
     let w = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
     let (card, labels) = (card_or_bundled(card), labels(workspaces, api_keys)?);
     let budget = match budget_usd {

@@ -4,7 +4,9 @@ use counterfoil::frames::UsageFrame;
 use counterfoil::pricing::Pricer;
 use pyo3::prelude::*;
 
-use crate::arrow::{from_arrow, to_polars};
+use counterfoil::frames::FrameKind;
+
+use crate::arrow::{frame_arg, to_polars};
 use crate::errors::guarded;
 use crate::rates::{PyRateCard, card_or_bundled};
 
@@ -12,7 +14,7 @@ use crate::rates::{PyRateCard, card_or_bundled};
 #[pyfunction]
 #[pyo3(signature = (usage, card=None))]
 pub fn price(py: Python<'_>, usage: &Bound<'_, PyAny>, card: Option<&PyRateCard>) -> PyResult<Py<PyAny>> {
-    let usage = from_arrow(usage, "usage")?;
+    let usage = frame_arg(usage, FrameKind::Usage, "usage", None, None)?;
     let card = card_or_bundled(card);
     let priced = py.detach(|| guarded(|| counterfoil::pricing::price(&UsageFrame::new(&usage)?, &card)))?;
     to_polars(py, priced)
@@ -31,7 +33,7 @@ impl PyPriceSource {
     #[new]
     #[pyo3(signature = (usage, card=None))]
     fn new(py: Python<'_>, usage: &Bound<'_, PyAny>, card: Option<&PyRateCard>) -> PyResult<Self> {
-        let usage = from_arrow(usage, "usage")?;
+        let usage = frame_arg(usage, FrameKind::Usage, "usage", None, None)?;
         let card = card_or_bundled(card);
         let pricer = py.detach(|| guarded(|| Pricer::new(&UsageFrame::new(&usage)?, card)))?;
         Ok(PyPriceSource { pricer })

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use counterfoil::Error;
 use counterfoil::frames::usage::reconcile_columns;
-use counterfoil::frames::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, UsageFrame};
+use counterfoil::frames::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, FrameKind, UsageFrame};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::{
     Options, Reconciliation, reconcile as core_reconcile, reconcile_analytics as core_reconcile_analytics,
@@ -13,7 +13,7 @@ use counterfoil::report::formats::{Format, write_frame_file};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::arrow::{from_arrow, from_frame_or_lazy, to_polars};
+use crate::arrow::{frame_arg, from_arrow, to_polars};
 use crate::convert::{optional_window as window, tolerance};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::{PyRateCard, card_or_bundled};
@@ -185,7 +185,7 @@ impl Inputs {
     fn read(
         usage: &Bound<'_, PyAny>,
         cost: &Bound<'_, PyAny>,
-        cost_columns: &[&str],
+        (cost_kind, cost_columns): (FrameKind, &[&str]),
         card: Option<&PyRateCard>,
         (abs_tol, rel_tol): (Arg<'_, '_>, Arg<'_, '_>),
         (start, end): (Arg<'_, '_>, Arg<'_, '_>),
@@ -194,8 +194,8 @@ impl Inputs {
     ) -> PyResult<Inputs> {
         let window = window(start, end)?;
         Ok(Inputs {
-            usage: from_frame_or_lazy(usage, "usage", &reconcile_columns(by_api_key), window)?,
-            cost: from_frame_or_lazy(cost, "cost", cost_columns, window)?,
+            usage: frame_arg(usage, FrameKind::Usage, "usage", Some(&reconcile_columns(by_api_key)), window)?,
+            cost: frame_arg(cost, cost_kind, "cost", Some(cost_columns), window)?,
             card: card_or_bundled(card),
             options: Options {
                 tolerance: tolerance(abs_tol, rel_tol)?,
@@ -222,7 +222,7 @@ pub fn reconcile(
     end: Option<&Bound<'_, PyAny>>,
     workspaces: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconciliation> {
-    let i = Inputs::read(usage, cost, &COST_COLUMNS, card, (abs_tol, rel_tol), (start, end), workspaces, false)?;
+    let i = Inputs::read(usage, cost, (FrameKind::Cost, &COST_COLUMNS), card, (abs_tol, rel_tol), (start, end), workspaces, false)?;
     let inner = py.detach(|| {
         guarded(|| core_reconcile(&UsageFrame::new(&i.usage)?, &CostFrame::new(&i.cost)?, &i.card, &i.options))
     })?;
@@ -248,7 +248,7 @@ pub fn reconcile_analytics(
     by_api_key: bool,
 ) -> PyResult<PyReconciliation> {
     let tol = (abs_tol, rel_tol);
-    let i = Inputs::read(usage, cost, &ANALYTICS_COST_COLUMNS, card, tol, (start, end), workspaces, by_api_key)?;
+    let i = Inputs::read(usage, cost, (FrameKind::AnalyticsCost, &ANALYTICS_COST_COLUMNS), card, tol, (start, end), workspaces, by_api_key)?;
     let inner = py.detach(|| {
         guarded(|| {
             let cost = AnalyticsCostFrame::new(&i.cost)?;

@@ -10,6 +10,8 @@ import polars as pl
 __version__: str
 
 _When = str | datetime.date | datetime.datetime
+#: Every function that reads a usage or cost frame takes it eagerly or lazily.
+_Frame = pl.DataFrame | pl.LazyFrame
 
 @final
 class AdminClient:
@@ -191,8 +193,8 @@ class Store:
     def path(self) -> str: ...
 
 def reconcile(
-    usage: pl.DataFrame,
-    cost: pl.DataFrame,
+    usage: _Frame,
+    cost: _Frame,
     card: RateCard | None = None,
     *,
     abs_tol: Decimal | str | int | float | None = None,
@@ -202,8 +204,8 @@ def reconcile(
     workspaces: pl.DataFrame | None = None,
 ) -> Reconciliation: ...
 def reconcile_analytics(
-    usage: pl.DataFrame,
-    cost: pl.DataFrame,
+    usage: _Frame,
+    cost: _Frame,
     card: RateCard | None = None,
     *,
     abs_tol: Decimal | str | int | float | None = None,
@@ -224,11 +226,11 @@ class Calibration:
 
 def suggest_rates(reconciliation: Reconciliation, card: RateCard | None = None) -> Calibration: ...
 def run_cli(argv: list[str]) -> int: ...
-def price(usage: pl.DataFrame, card: RateCard | None = None) -> pl.DataFrame: ...
+def price(usage: _Frame, card: RateCard | None = None) -> pl.DataFrame: ...
 
 @final
 class PriceSource:
-    def __new__(cls, usage: pl.DataFrame, card: RateCard | None = None) -> PriceSource: ...
+    def __new__(cls, usage: _Frame, card: RateCard | None = None) -> PriceSource: ...
     @property
     def height(self) -> int: ...
     def batch(self, offset: int, length: int, columns: list[str] | None = None) -> pl.DataFrame: ...
@@ -246,8 +248,8 @@ class StoreError(CounterfoilError): ...
 class RateCardWarning(UserWarning): ...
 
 def attribute(
-    usage: pl.DataFrame,
-    cost: pl.DataFrame,
+    usage: _Frame,
+    cost: _Frame,
     card: RateCard | None = None,
     *,
     workspaces: pl.DataFrame | None = None,
@@ -257,7 +259,7 @@ def attribute(
     end: _When | None = None,
 ) -> pl.DataFrame: ...
 def cache_report(
-    usage: pl.DataFrame,
+    usage: _Frame,
     card: RateCard | None = None,
     by: list[str] | None = None,
     *,
@@ -280,7 +282,7 @@ class Scenario:
     ) -> Scenario: ...
 
 def whatif(
-    usage: pl.DataFrame,
+    usage: _Frame,
     scenario: Scenario,
     card: RateCard | None = None,
     by: list[str] | None = None,
@@ -289,14 +291,14 @@ def whatif(
     end: _When | None = None,
 ) -> pl.DataFrame: ...
 def forecast(
-    cost: pl.DataFrame,
+    cost: _Frame,
     month: str | None = None,
     budget_usd: Decimal | str | int | None = None,
     today: _When | None = None,
 ) -> dict[str, Any]: ...
 def spend_report(
-    usage: pl.DataFrame,
-    cost: pl.DataFrame,
+    usage: _Frame,
+    cost: _Frame,
     start: _When,
     end: _When,
     card: RateCard | None = None,

@@ -213,12 +213,12 @@ def test_errors_raised_before_the_core_still_carry_hint_and_exit_code(
     assert cf.CounterfoilError.exit_code == 70
 
 
-def test_not_frames_at_all() -> None:
-    with pytest.raises(cf.InputError, match=r"usage must be a polars DataFrame .* got NoneType"):
+def test_not_frames_at_all(frames: tuple[pl.DataFrame, pl.DataFrame, tuple[dt.datetime, dt.datetime]]) -> None:
+    with pytest.raises(cf.InputError, match=r"usage must be a polars DataFrame or LazyFrame .* got NoneType"):
         cf.reconcile(None, 42)  # type: ignore[arg-type]
-    with pytest.raises(cf.InputError, match=r"cost must be a polars DataFrame .* got int"):
-        cf.reconcile(pl.DataFrame(), 42)  # type: ignore[arg-type]
-    with pytest.raises(cf.InputError, match=r"collect"):
+    with pytest.raises(cf.InputError, match=r"cost must be a polars DataFrame or LazyFrame .* got int"):
+        cf.reconcile(frames[0], 42)  # type: ignore[arg-type]
+    with pytest.raises(cf.InputError, match=r'usage: the usage frame has no column "bucket_start", .*; it has "a"'):
         cf.price(pl.LazyFrame({"a": [1]}))  # type: ignore[arg-type]
 
 
@@ -237,7 +237,9 @@ def test_a_missing_price_dimension_is_unpriced_never_standard(
     frames: tuple[pl.DataFrame, pl.DataFrame, tuple[dt.datetime, dt.datetime]],
 ) -> None:
     usage, cost, (start, end) = frames
-    rec = cf.reconcile(usage.drop("speed"), cost, start=start, end=end)
+    # Not grouped by speed: the column is there, all null (a missing column is refused, below).
+    not_by_speed = usage.with_columns(pl.lit(None, pl.String).alias("speed"))
+    rec = cf.reconcile(not_by_speed, cost, start=start, end=end)
     unpriced = rec.lines.filter(pl.col("status") == "unpriced")
     fast_capable = unpriced.filter(pl.col("price_note").str.contains("speed is unknown"))
     assert fast_capable.height > 0
