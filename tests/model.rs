@@ -135,6 +135,26 @@ fn attribution_splits_the_billed_line_over_keys_by_expected_usd() {
 }
 
 #[test]
+fn a_billed_line_with_no_usage_keeps_every_key_dimension_of_its_cost_line() {
+    // Haiku billed on 11-04 with no usage that day: one no_usage row, the cost line's key whole.
+    let usage = usage(&[u("2026-11-03", "apikey_A", "claude-haiku-4-5", [1_000, 0, 0, 0, 0])]);
+    let c = cost(&[("2026-11-04", Some("claude-haiku-4-5"), Some(INPUT), "tokens", dec!(2.5))]);
+    let df = attribute(&usage, &c, &RateCard::bundled(), &Labels::default(), None).unwrap();
+    let basis = strs(&df, "basis");
+    let i = basis.iter().position(|b| b.as_deref() == Some("no_usage")).expect("a no_usage row");
+    assert_eq!(basis.iter().filter(|b| b.as_deref() == Some("no_usage")).count(), 1);
+    let at = |c: &str| strs(&df, c)[i].clone();
+    assert_eq!(at("workspace_id").as_deref(), Some("wrkspc_a"));
+    assert_eq!(at("model").as_deref(), Some("claude-haiku-4-5"));
+    assert_eq!(at("service_tier").as_deref(), Some("standard"));
+    assert_eq!(at("context_window").as_deref(), Some("0-200k"));
+    assert_eq!(at("inference_geo").as_deref(), Some("not_available"));
+    assert_eq!(at("token_type").as_deref(), Some(INPUT));
+    assert_eq!(at("api_key_id"), None, "no key: nobody's usage is behind it");
+    assert_eq!(money_col(&df, "allocated_usd")[i], Some(usd(dec!(2.5))));
+}
+
+#[test]
 fn an_unpriced_key_on_a_line_switches_the_split_to_tokens_and_unbilled_usage_is_not_allocated() {
     // Opus 5 has a fast rate, so a row without speed cannot be priced: the line splits by tokens.
     let mut b = u("2026-11-02", "apikey_B", "claude-opus-5", [1_000_000, 0, 0, 0, 0]);

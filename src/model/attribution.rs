@@ -203,8 +203,9 @@ fn frame<'a>(lines: &'a [LineKey], rows: &'a [Row], labels: &'a Labels) -> Resul
         text("api_key_id", &|r| detail(r, 0)),
         text("model", &|r| detail(r, 1).or(line(r).model.as_deref())),
         text("service_tier", &|r| detail(r, 2).or(line(r).service_tier.as_deref())),
-        text("context_window", &|r| detail(r, 3)),
-        text("inference_geo", &|r| detail(r, 4)),
+        // A `no_usage` row has no detail: it is the line itself, every key dimension included.
+        text("context_window", &|r| if r.detail.is_some() { detail(r, 3) } else { line(r).context_window.as_deref() }),
+        text("inference_geo", &|r| if r.detail.is_some() { detail(r, 4) } else { line(r).inference_geo.as_deref() }),
         text("cost_type", &|r| Some(&*line(r).cost_type)),
         text("token_type", &|r| line(r).token_type.as_deref()),
         Int64Chunked::from_iter_options("quantity".into(), rows.iter().map(|r| r.quantity)).into_column(),
