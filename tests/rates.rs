@@ -122,3 +122,48 @@ fn errors_name_the_file_line_and_field() {
     let (_, msg) = error_of("schema = \"counterfoil.ratecard/1\"\ndiscount_factor = \"1.5\"\n");
     assert!(msg.contains("discount_factor"));
 }
+
+/// pricing.md §2.6: Opus 4.6 fast is $30 / $150 until 2026-06-28; from 2026-06-29 a fast request
+/// runs at standard speed and bills at the standard $5 / $25 (cache at the default 1.25×, 2×,
+/// 0.1× of input; the US geo 1.1× on top). Written out by hand from the table, not from the card.
+#[test]
+fn opus_4_6_fast_bills_at_standard_from_2026_06_29() {
+    let card = RateCard::bundled();
+    let day = |d: &str| d.parse().unwrap();
+    let rates = |p: counterfoil::rates::Priced| TokenType::ALL.map(|t| p.rate(t));
+    let fast = |d: &str, geo: &'static str| PriceQuery {
+        day: day(d),
+        speed: Some("fast"),
+        inference_geo: Some(geo),
+        ..q("claude-opus-4-6")
+    };
+    // [input, 5m write, 1h write, read, output]
+    assert_eq!(rates(card.price(&fast("2026-06-28", "global")).unwrap()), [
+        dec!(30),
+        dec!(37.5),
+        dec!(60),
+        dec!(3),
+        dec!(150)
+    ]);
+    assert_eq!(rates(card.price(&fast("2026-06-29", "global")).unwrap()), [
+        dec!(5),
+        dec!(6.25),
+        dec!(10),
+        dec!(0.5),
+        dec!(25)
+    ]);
+    assert_eq!(rates(card.price(&fast("2026-11-01", "us")).unwrap()), [
+        dec!(5.5),
+        dec!(6.875),
+        dec!(11),
+        dec!(0.55),
+        dec!(27.5)
+    ]);
+    let long = PriceQuery { context_window: Some("200k-1M"), ..fast("2026-07-15", "global") };
+    assert_eq!(rates(card.price(&long).unwrap())[0], dec!(5), "no long-context surcharge either");
+    // Speed unknown: it cannot change the price after 06-29, so the row is priced; before, it can.
+    let unknown = |d: &str| PriceQuery { day: day(d), speed: None, ..q("claude-opus-4-6") };
+    assert_eq!(rates(card.price(&unknown("2026-07-15")).unwrap())[4], dec!(25));
+    let err = card.price(&unknown("2026-06-01")).unwrap_err();
+    assert!(err.to_string().contains("speed is unknown"), "{err}");
+}

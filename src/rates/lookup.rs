@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::card::RateCard;
-use super::model::{RateRow, TokenType};
+use super::model::{CacheMultipliers, ModelEntry, RateRow, TokenType};
 use super::unpriceable::Unpriceable;
 
 /// The dimensions of one usage row that decide its price.
@@ -107,8 +107,8 @@ impl RateCard {
         let speed = match q.speed {
             Some("standard") => "standard",
             Some("fast") => "fast",
-            // Unknown speed only prices as standard when no fast rate exists that day.
-            None if model.rates.iter().any(|r| r.speed == "fast" && r.valid_on(q.day)) => {
+            // Unknown speed only prices as standard when speed cannot change the price that day.
+            None if fast_changes_price(model, q.day, &self.defaults) => {
                 return Err(Unpriceable::MissingDimension { dimension: "speed" });
             }
             None => "standard",
@@ -165,6 +165,23 @@ impl RateCard {
 }
 
 /// A standard-tier, short-context, global, standard-speed query: the tests' usual row.
+/// Whether a request's speed can change its price on `day`: some fast row valid that day prices a
+/// token type differently from the standard row of a context window it covers. Opus 4.6 fast
+/// requests after 2026-06-29 bill at the standard price, so there speed does not matter.
+fn fast_changes_price(model: &ModelEntry, day: NaiveDate, defaults: &CacheMultipliers) -> bool {
+    let valid = |speed: &'static str| model.rates.iter().filter(move |r| r.speed == speed && r.valid_on(day));
+    valid("fast").any(|fast| {
+        ["0-200k", "200k-1M"].iter().filter(|w| fast.matches_window(w)).any(|w| {
+            match valid("standard").find(|s| s.matches_window(w)) {
+                Some(standard) => {
+                    TokenType::ALL.iter().any(|&t| fast.price(t, defaults) != standard.price(t, defaults))
+                }
+                None => true, // no standard row to compare with: speed decides whether it prices
+            }
+        })
+    })
+}
+
 #[cfg(test)]
 pub(crate) fn standard_query(model: &'static str, day: &str) -> PriceQuery<'static> {
     PriceQuery {
