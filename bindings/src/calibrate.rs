@@ -25,7 +25,8 @@ impl PyCalibration {
         self.inner.overlay_toml(&self.card).map_err(to_py)
     }
 
-    /// One row per suggestion: kind, model, from, to, ratio, lines, evidence.
+    /// One row per suggestion, then per one-off: kind, model, from, to, ratio, days, lines,
+    /// evidence, suggested (false for a one-off: evidence, not a price).
     fn frame(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_polars(py, self.inner.frame().map_err(to_py)?)
     }
@@ -40,7 +41,12 @@ impl PyCalibration {
     }
 
     fn __repr__(&self) -> String {
-        format!("Calibration(source={:?}, suggestions={})", self.inner.source.as_str(), self.inner.suggestions.len())
+        format!(
+            "Calibration(source={:?}, suggestions={}, one_offs={})",
+            self.inner.source.as_str(),
+            self.inner.suggestions.len(),
+            self.inner.one_offs.len()
+        )
     }
 }
 

@@ -137,10 +137,19 @@ pub fn suggest_cmd(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     }
     let _ = writeln!(
         stderr,
-        "{} suggestion{} from {} reconciled lines; apply with --rates after review",
+        "{} suggestion{} from {} reconciled lines ({} one-off{} below {} days and {} lines: not a price); apply with --rates after review",
         cal.suggestions.len(),
         if cal.suggestions.len() == 1 { "" } else { "s" },
-        rec.lines.height()
+        rec.lines.height(),
+        cal.one_offs.len(),
+        if cal.one_offs.len() == 1 { "" } else { "s" },
+        counterfoil_min().0,
+        counterfoil_min().1,
     );
     Ok(0)
+}
+
+/// The minimum run a suggestion needs (days, lines), as the overlay states it.
+fn counterfoil_min() -> (usize, usize) {
+    (crate::calibrate::MIN_RUN_DAYS, crate::calibrate::MIN_RUN_LINES)
 }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 
 use super::card::{MAX_FACTOR, RateCard};
-use super::model::{Discount, ModelEntry};
+use super::model::{Discount, ModelEntry, RateRow};
 use crate::error::{Error, Result};
 
 impl RateCard {
@@ -63,33 +63,63 @@ impl RateCard {
     /// rows running across `from` are split there, later rows scaled. Explicit cache prices scale
     /// with the rest; implicit ones follow the input price.
     pub fn with_price_change(&self, model: &str, from: NaiveDate, factor: Decimal) -> Result<RateCard> {
+        self.with_price_change_between(model, from, None, factor)
+    }
+
+    /// [`RateCard::with_price_change`] on `[from, to)` only: rows are split at both ends and the
+    /// days from `to` keep the card's own prices. A bounded change is undone by *keeping* the
+    /// original rows, never by multiplying back by `1 / factor`, which is not exact in decimal
+    /// (`5 × 1.07 × (1 / 1.07)` is `4.9999…`, and no later day would price).
+    pub fn with_price_change_between(
+        &self,
+        model: &str,
+        from: NaiveDate,
+        to: Option<NaiveDate>,
+        factor: Decimal,
+    ) -> Result<RateCard> {
         if factor <= Decimal::ZERO || factor > MAX_FACTOR {
             return Err(Error::input(format!("a price change factor must be in (0, {MAX_FACTOR}], found {factor}")));
         }
+        if to.is_some_and(|to| to <= from) {
+            return Err(Error::input(format!("a price change must end after it starts ({from})")));
+        }
         let mut card = self.clone();
         let entry = card.model_mut(model)?;
-        let mut rows = Vec::with_capacity(entry.rates.len() + 2);
+        let mut rows = Vec::with_capacity(entry.rates.len() + 4);
+        let at = |mut r: RateRow, a: NaiveDate, b: Option<NaiveDate>| {
+            r.valid_from = Spanned::new(0..0, a);
+            r.valid_to = b;
+            r
+        };
         for r in entry.rates.drain(..) {
-            let start = *r.valid_from.get_ref();
-            if r.valid_to.is_some_and(|to| to <= from) {
+            let (start, end) = (*r.valid_from.get_ref(), r.valid_to);
+            let before_end = |d: NaiveDate| end.is_none_or(|e| d < e);
+            if end.is_some_and(|e| e <= from) || to.is_some_and(|t| start >= t) {
                 rows.push(r);
                 continue;
             }
-            let mut later = r.clone();
             if start < from {
-                let mut earlier = r;
-                earlier.valid_to = Some(from);
-                rows.push(earlier);
-                later.valid_from = Spanned::new(0..0, from);
+                rows.push(at(r.clone(), start, Some(from)));
             }
+            let (a, b) = (start.max(from), match (end, to) {
+                (Some(e), Some(t)) => Some(e.min(t)),
+                (e, t) => e.or(t),
+            });
             let scale = |p: Decimal| (p * factor).normalize();
-            later.input = scale(later.input);
-            later.output = scale(later.output);
-            later.cache_write_5m = later.cache_write_5m.map(scale);
-            later.cache_write_1h = later.cache_write_1h.map(scale);
-            later.cache_read = later.cache_read.map(scale);
-            later.source = Some(format!("list price × {factor} from {from}"));
-            rows.push(later);
+            let mut inside = at(r.clone(), a, b);
+            inside.input = scale(inside.input);
+            inside.output = scale(inside.output);
+            inside.cache_write_5m = inside.cache_write_5m.map(scale);
+            inside.cache_write_1h = inside.cache_write_1h.map(scale);
+            inside.cache_read = inside.cache_read.map(scale);
+            inside.source = Some(match to {
+                Some(t) => format!("list price × {factor} from {from} to {t}"),
+                None => format!("list price × {factor} from {from}"),
+            });
+            rows.push(inside);
+            if let Some(t) = to.filter(|t| before_end(*t)) {
+                rows.push(at(r, t, end));
+            }
         }
         entry.rates = rows;
         Ok(card)
@@ -130,6 +160,22 @@ mod tests {
         assert_eq!(after.rate(TokenType::CacheRead), dec!(0.12));
         let back = RateCard::from_toml(&card.to_toml().unwrap(), "export").unwrap();
         assert_eq!(back.price(&q("claude-haiku-4-5", "2026-11-12")).unwrap(), after, "round-trips through TOML");
+    }
+
+    #[test]
+    fn a_bounded_price_change_keeps_the_original_prices_after_it() {
+        // Opus 4.5 lists $5 input / $25 output (pricing.md §1); × 1.07 for 11-10 … 11-12 only.
+        let (from, to) = ("2026-11-10".parse().unwrap(), "2026-11-13".parse().unwrap());
+        let card = RateCard::bundled().with_price_change_between("claude-opus-4-5", from, Some(to), dec!(1.07)).unwrap();
+        let rate = |d: &str, t| card.price(&q("claude-opus-4-5", d)).unwrap().rate(t);
+        assert_eq!((rate("2026-11-09", TokenType::Input), rate("2026-11-09", TokenType::Output)), (dec!(5), dec!(25)));
+        assert_eq!((rate("2026-11-12", TokenType::Input), rate("2026-11-12", TokenType::Output)), (dec!(5.35), dec!(26.75)));
+        assert_eq!(rate("2026-11-13", TokenType::Input).to_string(), "5", "exactly 5, not 4.9999…");
+        assert_eq!(rate("2026-11-13", TokenType::Output).to_string(), "25");
+        assert_eq!(rate("2026-12-31", TokenType::CacheRead), dec!(0.5));
+        let back = RateCard::from_toml(&card.to_toml().unwrap(), "export").unwrap();
+        assert_eq!(back.price(&q("claude-opus-4-5", "2026-11-20")).unwrap(), card.price(&q("claude-opus-4-5", "2026-11-20")).unwrap());
+        assert!(RateCard::bundled().with_price_change_between("claude-opus-4-5", to, Some(from), dec!(2)).is_err());
     }
 
     #[test]

@@ -15,11 +15,13 @@ use crate::error::Result;
 use crate::rates::{Discount, RateCard};
 use crate::window::TimeWindow;
 
-/// A list-price change: every token price of `model` × `factor` from `from` on.
+/// A list-price change: every token price of `model` × `factor` from `from` on (until `to`,
+/// exclusive, when it is bounded: a one-day glitch, a temporary surcharge).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceChange {
     pub model: String,
     pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
     pub factor: Decimal,
 }
 
@@ -53,6 +55,7 @@ impl Contract {
             price_changes: vec![PriceChange {
                 model: "claude-haiku-4-5-20251001".into(),
                 from: step,
+                to: None,
                 factor: Decimal::new(12, 1),
             }],
         }
@@ -66,7 +69,7 @@ impl Contract {
     pub fn billing_card(&self, card: &RateCard) -> Result<RateCard> {
         let mut out = card.clone();
         for c in &self.price_changes {
-            out = out.with_price_change(&c.model, c.from, c.factor)?;
+            out = out.with_price_change_between(&c.model, c.from, c.to, c.factor)?;
         }
         Ok(out)
     }

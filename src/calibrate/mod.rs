@@ -13,6 +13,10 @@
 //! - a net ratio below 1 (or, from cost_report, a ratio below 1) ⇒ a negotiated discount for the
 //!   run's days.
 //!
+//! A run shorter than [`MIN_RUN_DAYS`] days or [`MIN_RUN_LINES`] lines is evidence of a one-off
+//! (a line billed 1.07× on one day), not of a price: it is reported as such and changes nothing,
+//! so calibration can never turn an overcharge into the card's new "price".
+//!
 //! The output is an overlay for `--rates` whose every entry carries its evidence as comments.
 //! Ratios are rounded to 6 decimals before they are compared: billed amounts are exact, but a
 //! real bill may round a line, and a suggestion is a proposal a person reviews, not a price.
@@ -23,9 +27,11 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::rates::{Discount, RateCard};
 use crate::reconcile::{Reconciliation, Source};
+
+mod overlay;
 
 /// What a suggestion changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,9 +61,16 @@ pub struct Suggestion {
     pub to: Option<NaiveDate>,
     /// Price factor (price change, geo) or billed share of list (discount: 1 − discount).
     pub ratio: Decimal,
+    /// Days of history at this ratio, and the lines they rest on.
+    pub days: usize,
     pub lines: usize,
     pub evidence: String,
 }
+
+/// The shortest run of days at one ratio that can become a suggestion.
+pub const MIN_RUN_DAYS: usize = 3;
+/// The fewest lines such a run must rest on.
+pub const MIN_RUN_LINES: usize = 6;
 
 /// All suggestions of one history.
 #[derive(Debug, Clone)]
@@ -66,6 +79,8 @@ pub struct Calibration {
     pub first: Option<NaiveDate>,
     pub last: Option<NaiveDate>,
     pub suggestions: Vec<Suggestion>,
+    /// Runs below the minimum: reported as one-offs, never applied.
+    pub one_offs: Vec<Suggestion>,
 }
 
 /// (model, day) → ratio → lines.
@@ -148,8 +163,10 @@ pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
         }
     }
     suggestions.sort_by(|a, b| (&a.model, a.kind, a.from).cmp(&(&b.model, b.kind, b.from)));
+    let (suggestions, one_offs): (Vec<Suggestion>, Vec<Suggestion>) =
+        suggestions.into_iter().partition(|s| s.days >= MIN_RUN_DAYS && s.lines >= MIN_RUN_LINES);
     let all_days = price.values().flat_map(|d| d.keys().copied());
-    Ok(Calibration { source, first: all_days.clone().min(), last: all_days.max(), suggestions })
+    Ok(Calibration { source, first: all_days.clone().min(), last: all_days.max(), suggestions, one_offs })
 }
 
 /// A token line's expected amount at the global rate (standard speed), as (day, card id,
@@ -241,6 +258,7 @@ impl Run {
             from: self.first,
             to: self.until,
             ratio: self.ratio,
+            days: self.days,
             lines: self.lines,
             evidence,
         }
@@ -253,13 +271,7 @@ impl Calibration {
         let mut out = card.clone();
         for s in &self.suggestions {
             out = match s.kind {
-                SuggestionKind::PriceChange => {
-                    let mut c = out.with_price_change(&s.model, s.from, s.ratio)?;
-                    if let Some(to) = s.to {
-                        c = c.with_price_change(&s.model, to, Decimal::ONE / s.ratio)?;
-                    }
-                    c
-                }
+                SuggestionKind::PriceChange => out.with_price_change_between(&s.model, s.from, s.to, s.ratio)?,
                 SuggestionKind::GeoEligible => out.with_geo_eligible(&s.model)?,
                 SuggestionKind::Discount => out.with_discount(self.discount(s))?,
             };
@@ -275,64 +287,5 @@ impl Calibration {
             discount: (Decimal::ONE - s.ratio).normalize(),
             source: Some(format!("counterfoil rates --suggest: {}", s.evidence)),
         }
-    }
-
-    /// The overlay for `--rates`: each changed model's whole entry (an overlay replaces a model
-    /// by id) and each discount, every one under comments giving its evidence.
-    pub fn overlay_toml(&self, card: &RateCard) -> Result<String> {
-        let revised = self.apply(card)?;
-        let span = match (self.first, self.last) {
-            (Some(a), Some(b)) => format!("{a} to {b}"),
-            _ => "no priced token lines".into(),
-        };
-        let mut out = format!(
-            "# Rate-card overlay suggested by `counterfoil rates --suggest` from {} history, {span}.\n\
-             # Review every entry: each one says what it rests on. Use with --rates FILE.\n\
-             schema = \"counterfoil.ratecard/1\"\n",
-            self.source.as_str()
-        );
-        if self.suggestions.is_empty() {
-            out.push_str("# Nothing to suggest: every model's billed amounts agree with the card.\n");
-            return Ok(out);
-        }
-        let mut models: BTreeMap<&str, Vec<&Suggestion>> = BTreeMap::new();
-        for s in self.suggestions.iter().filter(|s| s.kind != SuggestionKind::Discount) {
-            models.entry(&s.model).or_default().push(s);
-        }
-        let ser = |e: toml::ser::Error| Error::Internal(format!("cannot write the overlay: {e}"));
-        for (m, found) in models {
-            out.push('\n');
-            for s in found {
-                out.push_str(&format!("# {}: {}\n", s.kind.as_str(), s.evidence));
-            }
-            let entry = revised.resolve(m).ok_or_else(|| Error::Internal(format!("{m} vanished from the card")))?;
-            let mut table = toml::Table::new();
-            table.insert("model".into(), toml::Value::try_from(vec![entry]).map_err(ser)?);
-            out.push_str(&toml::to_string(&table).map_err(ser)?);
-        }
-        for s in self.suggestions.iter().filter(|s| s.kind == SuggestionKind::Discount) {
-            out.push_str(&format!("\n# discount: {}\n", s.evidence));
-            let mut table = toml::Table::new();
-            table.insert("discount".into(), toml::Value::try_from(vec![self.discount(s)]).map_err(ser)?);
-            out.push_str(&toml::to_string(&table).map_err(ser)?);
-        }
-        RateCard::from_toml(&out, "suggested overlay")?; // what we print must load as it is
-        Ok(out)
-    }
-
-    /// The suggestions as a frame: kind, model, from, to, ratio, lines, evidence.
-    pub fn frame(&self) -> Result<DataFrame> {
-        use crate::frames::columns::{date, money, text};
-        let s = &self.suggestions;
-        let columns = vec![
-            text("kind", s.iter().map(|x| Some(x.kind.as_str().to_owned())).collect()),
-            text("model", s.iter().map(|x| Some(x.model.clone())).collect()),
-            date("from", s.iter().map(|x| Some(x.from)).collect()),
-            date("to", s.iter().map(|x| x.to).collect()),
-            money("ratio", s.iter().map(|x| crate::money::to_mantissa(x.ratio).ok()).collect())?,
-            Int64Chunked::from_iter_values("lines".into(), s.iter().map(|x| x.lines as i64)).into_column(),
-            text("evidence", s.iter().map(|x| Some(x.evidence.clone())).collect()),
-        ];
-        Ok(DataFrame::new(s.len(), columns)?)
     }
 }
