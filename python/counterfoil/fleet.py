@@ -177,7 +177,7 @@ def reconcile_one(
             "exit_code": 0 if rec.ok else 1,
             "lines": s["lines"],
             "discrepancies": s["discrepancies"],
-            "billed_usd": s["reported_all_usd"],
+            "billed_usd": s["billed_all_usd"],
             "overbilled_usd": s["overbilled_usd"],
             "underbilled_usd": s["underbilled_usd"],
             "unchecked_usd": s["unchecked_usd"],

@@ -165,8 +165,8 @@ pub fn frame(
     let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
     let token = |l: &Line| &*l.key.cost_type == "tokens";
     let analytics = source == super::Source::Analytics;
-    // Analytics: `reported_usd` is the billed amount; the line is checked on `list_usd`.
-    let reported = |l: &Line| if analytics { l.cost.as_ref().and_then(|c| c.net) } else { l.reported() };
+    // Analytics: `reported_usd` is the billed amount and `delta_usd` = reported − expected, as for
+    // cost_report; the status is decided on `list_usd` (`list_delta_usd` = list − expected).
     let mut columns = vec![
         date("date", lines.iter().map(|l| Some(l.key.date)).collect()),
         text("workspace_id", s(&|l| l.key.workspace_id.as_deref().map(str::to_owned))),
@@ -189,8 +189,8 @@ pub fn frame(
             }),
         )?,
         money("expected_usd", m(&|l| l.expected()))?,
-        money("reported_usd", m(&reported))?,
-        money("delta_usd", m(&|l| l.delta()))?,
+        money("reported_usd", m(&|l| l.billed()))?,
+        money("delta_usd", m(&|l| l.billed_delta()))?,
         text("status", s(&|l| Some(l.status.as_str().to_owned()))),
         text("workspace_name", s(&|l| workspace_name(l.key.workspace_id.as_deref(), names))),
         text("description", s(&|l| l.cost.as_ref().and_then(|c| c.description.clone()))),
@@ -221,6 +221,7 @@ pub fn frame(
     ];
     if analytics {
         columns.push(money("list_usd", m(&|l| l.reported()))?);
+        columns.push(money("list_delta_usd", m(&|l| l.delta()))?);
         columns.push(money("discount", m(&|l| l.cost.as_ref().and_then(|c| discount(c.net?, c.reported))))?);
     }
     if by_key {

@@ -118,9 +118,20 @@ impl Line {
         self.cost.as_ref().map(|c| c.reported)
     }
 
-    /// reported − expected; `merge` checked that it fits.
+    /// reported − expected; `merge` checked that it fits. For the Analytics API this is the
+    /// list-price check (`list_amount` − expected), what the status is decided on.
     pub fn delta(&self) -> Option<i128> {
         self.reported()?.checked_sub(self.expected()?)
+    }
+
+    /// What was billed: cost_report's amount, or the Analytics API's `amount` after discounts.
+    pub fn billed(&self) -> Option<i128> {
+        self.cost.as_ref().map(|c| c.net.unwrap_or(c.reported))
+    }
+
+    /// billed − expected: the `delta_usd` of DESIGN §3 for either source.
+    pub fn billed_delta(&self) -> Option<i128> {
+        self.billed()?.checked_sub(self.expected()?)
     }
 }
 

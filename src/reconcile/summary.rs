@@ -34,7 +34,10 @@ pub struct Rollup {
     pub key: Option<String>,
     pub label: String,
     pub expected: i128,
+    /// What was billed on the compared lines (the Analytics API's `amount` after discounts).
     pub reported: i128,
+    /// What the check compares with `expected`: cost_report's amount, or the analytics list amount.
+    pub list: i128,
     /// Everything billed on these lines, compared or not (cost-only and unchecked included).
     pub billed: i128,
     pub overbilled: i128,
@@ -48,9 +51,10 @@ impl Rollup {
     fn add(&mut self, l: &Line) -> Result<()> {
         if comparable(l.status) {
             self.expected = add(self.expected, l.expected().unwrap_or(0), "a roll-up's expected total")?;
-            self.reported = add(self.reported, l.reported().unwrap_or(0), "a roll-up's reported total")?;
+            self.reported = add(self.reported, l.billed().unwrap_or(0), "a roll-up's reported total")?;
+            self.list = add(self.list, l.reported().unwrap_or(0), "a roll-up's list total")?;
         }
-        self.billed = add(self.billed, l.reported().unwrap_or(0), "a roll-up's billed total")?;
+        self.billed = add(self.billed, l.billed().unwrap_or(0), "a roll-up's billed total")?;
         let (o, u, c) = stakes(l);
         self.overbilled = add(self.overbilled, o, "a roll-up's over-billed total")?;
         self.underbilled = add(self.underbilled, u, "a roll-up's under-billed total")?;
@@ -60,17 +64,30 @@ impl Rollup {
         Ok(())
     }
 
+    /// reported − expected (billed, after any discount).
     pub fn delta(&self) -> i128 {
         self.reported - self.expected
     }
 
-    fn json(&self) -> Value {
-        json!({"key": self.key, "label": self.label, "expected_usd": format_mantissa(self.expected),
+    /// The checked side − expected: equal to [`Rollup::delta`] for cost_report, list − expected
+    /// for the Analytics API. Reports show this one: it is what the statuses rest on.
+    pub fn checked_delta(&self) -> i128 {
+        self.list - self.expected
+    }
+
+    fn json(&self, analytics: bool) -> Value {
+        let mut v = json!({"key": self.key, "label": self.label, "expected_usd": format_mantissa(self.expected),
                "reported_usd": format_mantissa(self.reported), "delta_usd": format_mantissa(self.delta()),
                "billed_usd": format_mantissa(self.billed),
                "overbilled_usd": format_mantissa(self.overbilled), "underbilled_usd": format_mantissa(self.underbilled),
                "unchecked_usd": format_mantissa(self.unchecked),
-               "lines": self.lines, "discrepancies": self.discrepancies})
+               "lines": self.lines, "discrepancies": self.discrepancies});
+        if analytics {
+            let o = v.as_object_mut().expect("an object");
+            o.insert("list_usd".into(), json!(format_mantissa(self.list)));
+            o.insert("list_delta_usd".into(), json!(format_mantissa(self.checked_delta())));
+        }
+        v
     }
 }
 
@@ -78,7 +95,7 @@ impl Rollup {
 pub const SIGN_CONVENTION: &str =
     "delta = reported − expected: positive means Anthropic billed more than the tokens cost";
 /// The same for an analytics reconciliation, which checks list prices.
-pub const SIGN_CONVENTION_ANALYTICS: &str = "delta = list − expected (list_amount against the card at list price): positive means the list price billed is above the card's";
+pub const SIGN_CONVENTION_ANALYTICS: &str = "list_delta = list − expected (list_amount against the card at list price): positive means the list price billed is above the card's";
 
 /// What one model was billed at list price and after its negotiated discount (analytics).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,13 +141,20 @@ pub struct Summary {
     pub counts: BTreeMap<&'static str, usize>,
     /// Totals over comparable lines.
     pub expected: i128,
+    /// Billed on the compared lines (after discounts, for the Analytics API).
     pub reported: i128,
+    /// The checked side of the compared lines: cost_report's amount, or the analytics list amount.
+    pub list: i128,
     /// The split of DESIGN §4: what the bill says too much, too little, and cannot be checked.
     pub overbilled: i128,
     pub underbilled: i128,
     pub unchecked: i128,
-    /// Everything cost_report billed in the window, cost-only charges included.
+    /// Everything cost_report billed in the window, cost-only charges included (for the
+    /// Analytics API: at list price, what is checked).
     pub reported_all: i128,
+    /// Everything billed in the window, cost-only charges included, after any discount: what an
+    /// organization pays (`billed_all_usd`; the fleet's `billed_usd`).
+    pub billed_all: i128,
     /// Priority Tier usage at list price (not in cost_report).
     pub priority_expected: i128,
     /// Expected and reported per non-token cost type (web_search, code_execution, …).
@@ -176,6 +200,7 @@ impl Summary {
             *s.counts.get_mut(l.status.as_str()).expect("every status") += 1;
             total.add(l)?;
             s.reported_all = add(s.reported_all, l.reported().unwrap_or(0), "the billed total")?;
+            s.billed_all = add(s.billed_all, l.billed().unwrap_or(0), "the billed total")?;
             if l.status == Status::NotInCostReport {
                 s.priority_expected = add(s.priority_expected, l.expected().unwrap_or(0), "the Priority total")?;
             }
@@ -200,9 +225,10 @@ impl Summary {
                 e.1 = add(e.1, l.reported().unwrap_or(0), "a non-token total")?;
             }
         }
-        (s.expected, s.reported) = (total.expected, total.reported);
+        (s.expected, s.reported, s.list) = (total.expected, total.reported, total.list);
         (s.overbilled, s.underbilled, s.unchecked) = (total.overbilled, total.underbilled, total.unchecked);
         s.reported.checked_sub(s.expected).ok_or_else(|| Error::input("the net delta overflows exact money"))?;
+        s.list.checked_sub(s.expected).ok_or_else(|| Error::input("the list delta overflows exact money"))?;
         s.discount_by_model.sort_by(|a, b| a.model.cmp(&b.model));
         s.coarsened = coarse.iter().map(|(d, dims)| (*d, dims.clone())).collect();
         s.by_day = rollup(lines, |l| (Some(l.key.date.to_string()), l.key.date.to_string()))?;
@@ -227,8 +253,15 @@ impl Summary {
         Ok(s)
     }
 
+    /// reported − expected over the compared lines (billed, after any discount).
     pub fn delta(&self) -> i128 {
         self.reported - self.expected
+    }
+
+    /// The checked side − expected: [`Summary::delta`] for cost_report, list − expected for the
+    /// Analytics API, the sum the over/under split and the statuses rest on.
+    pub fn checked_delta(&self) -> i128 {
+        self.list - self.expected
     }
 
     /// Lines that make the reconciliation fail.
@@ -259,6 +292,7 @@ impl Summary {
                 (k.clone(), json!({"expected_usd": format_mantissa(*e), "reported_usd": format_mantissa(*r)}))
             })
             .collect();
+        let analytics = self.source == super::Source::Analytics;
         let mut out = json!({
             "window": self.window_json(),
             "lines": self.lines,
@@ -271,15 +305,16 @@ impl Summary {
             "overbilled_usd": format_mantissa(self.overbilled),
             "underbilled_usd": format_mantissa(self.underbilled),
             "unchecked_usd": format_mantissa(self.unchecked),
-            "sign_convention": if self.source == super::Source::Analytics { SIGN_CONVENTION_ANALYTICS } else { SIGN_CONVENTION },
+            "sign_convention": SIGN_CONVENTION,
             "reported_all_usd": format_mantissa(self.reported_all),
+            "billed_all_usd": format_mantissa(self.billed_all),
             "priority_expected_usd": format_mantissa(self.priority_expected),
             "non_token": non_token,
             "coarsened": self.coarsened.iter().map(|(d, dims)| json!({"date": d.to_string(), "dropped": dims})).collect::<Vec<_>>(),
-            "by_day": self.by_day.iter().map(Rollup::json).collect::<Vec<_>>(),
-            "by_workspace": self.by_workspace.iter().map(Rollup::json).collect::<Vec<_>>(),
-            "by_model": self.by_model.iter().map(Rollup::json).collect::<Vec<_>>(),
-            "by_token_type": self.by_token_type.iter().map(Rollup::json).collect::<Vec<_>>(),
+            "by_day": self.by_day.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
+            "by_workspace": self.by_workspace.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
+            "by_model": self.by_model.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
+            "by_token_type": self.by_token_type.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
         });
         let o = out.as_object_mut().expect("an object");
         if let Some(r) = &self.session_runtime {
@@ -290,8 +325,11 @@ impl Summary {
             );
         }
         o.insert("source".into(), json!(self.source.as_str()));
-        if self.source == super::Source::Analytics {
+        if analytics {
             o.insert("net_usd".into(), json!(format_mantissa(self.net_all)));
+            o.insert("list_usd".into(), json!(format_mantissa(self.list)));
+            o.insert("list_delta_usd".into(), json!(format_mantissa(self.checked_delta())));
+            o.insert("list_sign_convention".into(), json!(SIGN_CONVENTION_ANALYTICS));
             let rows: Vec<Value> = self
                 .discount_by_model
                 .iter()

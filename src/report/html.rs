@@ -63,8 +63,8 @@ fn rollup_table(title: &str, rows: &[Rollup]) -> String {
             esc(&r.label),
             money_td(r.billed, false),
             money_td(r.expected, false),
-            money_td(r.reported, false),
-            money_td(r.delta(), true),
+            money_td(r.list, false),
+            money_td(r.checked_delta(), true),
             money_td(r.overbilled, false),
             money_td(r.underbilled, false),
             money_td(r.unchecked, false),
@@ -151,7 +151,7 @@ pub fn html(rec: &Reconciliation, title: &str) -> Result<String> {
     h += &card(over, s.overbilled, if s.overbilled > 0 { "over" } else { "good" }, false);
     h += &card(under, s.underbilled, if s.underbilled > 0 { "under" } else { "good" }, false);
     h += &card("unchecked", s.unchecked, if s.unchecked > 0 { "over" } else { "good" }, false);
-    h += &card("net delta", s.delta(), "", true);
+    h += &card("net delta", s.checked_delta(), "", true);
     h += "</section>";
     h += &format!(
         "<p class=muted>{}. Over-billed, under-billed and unchecked are shown apart because a net delta hides offsetting errors; the net delta is over the lines whose two sides are compared. Money is exact to 12 decimal places of a dollar: hover an amount to see every digit.</p>",
@@ -333,11 +333,11 @@ pub fn notebook(rec: &Reconciliation) -> Result<String> {
     );
     h += &format!(
         "<table><tr><th>billed</th><th>over-billed</th><th>under-billed</th><th>unchecked</th><th>net delta</th></tr><tr>{}{}{}{}{}</tr></table>",
-        money_td(s.reported_all, false),
+        money_td(s.billed_all, false),
         money_td(s.overbilled, false),
         money_td(s.underbilled, false),
         money_td(s.unchecked, false),
-        money_td(s.delta(), true)
+        money_td(s.checked_delta(), true)
     );
     if !rec.findings.is_empty() {
         h += "<table><tr><th>#</th><th>at stake</th><th>finding</th><th>next step</th></tr>";

@@ -163,8 +163,8 @@ fn rollup_table(title: &str, rows: &[Rollup], width: usize) -> String {
             vec![
                 r.label.clone(),
                 cents_usd(r.expected),
-                cents_usd(r.reported),
-                signed_cents_usd(r.delta()),
+                cents_usd(r.list),
+                signed_cents_usd(r.checked_delta()),
                 cents_usd(r.overbilled),
                 cents_usd(r.underbilled),
                 cents_usd(r.unchecked),
@@ -178,8 +178,8 @@ fn rollup_table(title: &str, rows: &[Rollup], width: usize) -> String {
             vec![
                 cell_wrap(&r.label, 16),
                 cents_usd(r.expected),
-                cents_usd(r.reported),
-                signed_cents_usd(r.delta()),
+                cents_usd(r.list),
+                signed_cents_usd(r.checked_delta()),
                 r.discrepancies.to_string(),
             ]
         })
@@ -233,7 +233,7 @@ pub fn text_summary(rec: &Reconciliation, width: usize) -> Result<String> {
     }
     out += &row("unchecked", cents_usd(s.unchecked), "billed, with nothing to check it against");
     let convention = if analytics { SIGN_CONVENTION_ANALYTICS } else { SIGN_CONVENTION };
-    out += &row("net delta", signed_cents_usd(s.delta()), &format!("over the compared lines; {convention}"));
+    out += &row("net delta", signed_cents_usd(s.checked_delta()), &format!("over the compared lines; {convention}"));
     if s.priority_expected != 0 {
         out += &row("Priority Tier", cents_usd(s.priority_expected), "at list price; billed outside cost_report");
     }

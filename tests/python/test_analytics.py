@@ -146,3 +146,34 @@ def test_claude_code_from_the_cli_and_python_agree(world: dict[str, object]) -> 
     cli = pl.read_csv(io.StringIO(p.stdout), schema_overrides={"estimated_cost_usd": pl.Decimal(38, 12)})
     assert cli["estimated_cost_usd"].to_list() == df["estimated_cost_usd"].to_list()
     assert cli["actor"].to_list() == df["actor"].to_list()
+
+
+def test_analytics_lines_keep_the_frame_contract_arithmetic(world: dict[str, object]) -> None:
+    """delta_usd = reported_usd − expected_usd on every line (DESIGN §3), as for cost_report; the
+    list-price check has its own list_delta_usd; billed_all_usd is what was billed after discounts."""
+    rec = rec_of(world)
+    lines = rec.lines
+    both = lines.filter(pl.col("reported_usd").is_not_null() & pl.col("expected_usd").is_not_null())
+    assert both.height > 100
+    assert both.filter(pl.col("delta_usd") != pl.col("reported_usd") - pl.col("expected_usd")).height == 0
+    assert both.filter(pl.col("list_delta_usd") != pl.col("list_usd") - pl.col("expected_usd")).height == 0
+    # The demo contract discounts Opus 5.5 by 12 %: there the two deltas differ by the discount.
+    opus = both.filter((pl.col("model") == "claude-opus-5-5") & (pl.col("list_usd") > 0))
+    assert opus.height > 0
+    assert (opus["list_usd"] - opus["reported_usd"] == opus["list_usd"] * Decimal("0.12")).all()
+    s = rec.summary
+    billed = lines["reported_usd"].drop_nulls().sum()
+    at_list = lines["list_usd"].drop_nulls().sum()
+    assert s["billed_all_usd"] == billed == s["net_usd"]
+    assert s["reported_all_usd"] == at_list > billed
+    assert s["list_delta_usd"] == s["list_usd"] - s["expected_usd"]
+    assert s["delta_usd"] == s["reported_usd"] - s["expected_usd"]
+    for r in s["by_model"]:
+        assert r["delta_usd"] == r["reported_usd"] - r["expected_usd"]
+        assert r["list_delta_usd"] == r["list_usd"] - r["expected_usd"]
+    client = world["client"]
+    assert isinstance(client, cf.AdminClient)
+    start, end = str(world["start"]), str(world["end"])
+    legacy = cf.reconcile(client.usage(start, end), client.cost(start, end), start=start, end=end).summary
+    assert legacy["billed_all_usd"] == legacy["reported_all_usd"] < s["reported_all_usd"]
+    assert legacy["billed_all_usd"] == s["billed_all_usd"], "both endpoints bill the same after discounts"

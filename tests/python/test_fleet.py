@@ -150,3 +150,17 @@ def test_a_forked_worker_builds_its_own_runtime(fake: cf.FakeAdminApi) -> None:
     p.join(120)
     assert p.exitcode == 0
     assert q.get(timeout=5) == parent.summary["lines"]
+
+
+def test_on_the_analytics_source_the_fleet_stores_what_was_billed_not_the_list_price(tmp_path: Path) -> None:
+    org = cf.simulate.Organization(seed=23, days=4, today=TODAY, contract="demo")  # Opus 5.5 at 12 % off
+    with cf.FakeAdminApi(org) as api:
+        os.environ["CF_TEST_KEY_CONTRACT"] = api.api_key
+        member = fleet.Org(name="contract", key_env="CF_TEST_KEY_CONTRACT", base_url=api.base_url)
+        row = fleet.reconcile_one(member, START, END, str(tmp_path), source="analytics")
+        client = cf.AdminClient(api_key=api.api_key, base_url=api.base_url)
+        legacy = client.reconcile(START, END).summary
+    assert row.get("error") is None, row
+    assert row["billed_usd"] == legacy["reported_all_usd"], "what cost_report bills, after the discount"
+    lines = pl.read_parquet(tmp_path / "lines" / "org=contract" / "part-0.parquet")
+    assert row["billed_usd"] == lines["reported_usd"].drop_nulls().sum() < lines["list_usd"].drop_nulls().sum()
