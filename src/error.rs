@@ -130,6 +130,17 @@ impl Error {
         }
     }
 
+    /// The same failure said of data the API sent: what is the caller's mistake in a frame they
+    /// built (an `Input` error, exit 2) is a response counterfoil cannot represent when the API
+    /// sent it (an amount with 13 decimals of USD, a day's tokens beyond Int64): exit 4,
+    /// `APIResponseValidationError`. Other errors pass through unchanged.
+    pub fn of_response(self, endpoint: &str) -> Error {
+        match self {
+            Error::Input { message, .. } => Error::ApiResponse { endpoint: endpoint.to_owned(), message },
+            other => other,
+        }
+    }
+
     /// The API failure behind this error, if it came from an HTTP response.
     pub fn api_failure(&self) -> Option<&ApiFailure> {
         match self {

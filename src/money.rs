@@ -28,7 +28,11 @@ pub fn to_mantissa(usd: Decimal) -> Result<i128> {
         )));
     }
     let factor = 10i128.pow(MONEY_SCALE - norm.scale());
-    Ok(norm.mantissa() * factor)
+    norm.mantissa().checked_mul(factor).filter(|m| m.unsigned_abs() <= MAX_MANTISSA as u128).ok_or_else(|| {
+        Error::input(format!(
+            "amount {usd} USD is beyond the 26 integer digits of a Decimal(38, 12) column; refusing it"
+        ))
+    })
 }
 
 /// A mantissa at `scale` as a scale-12 mantissa, or `None` when that would lose digits (a scale
@@ -191,5 +195,44 @@ mod tests {
             prop_assert_eq!(from_mantissa(m), Some(usd.normalize()));
             prop_assert_eq!(Decimal::from_str(&format_mantissa(m)).unwrap(), usd);
         }
+
+        /// Any Decimal at all: the mantissa is exact or refused, never wrapped.
+        #[test]
+        fn to_mantissa_is_exact_or_an_error(lo in any::<u64>(), mid in any::<u32>(), hi in any::<u32>(),
+                                            negative in any::<bool>(), scale in 0u32..=28) {
+            let usd = Decimal::from_parts(lo as u32, (lo >> 32) as u32 ^ mid, hi, negative, scale);
+            match to_mantissa(usd) {
+                Ok(m) => {
+                    prop_assert!(m.unsigned_abs() <= MAX_MANTISSA as u128);
+                    prop_assert_eq!(Decimal::from_str(&format_mantissa(m)).unwrap(), usd);
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    prop_assert!(text.contains("decimal places") || text.contains("26 integer digits"), "{}", text);
+                    let n = usd.normalize();
+                    let wide = n.scale() > MONEY_SCALE
+                        || n.mantissa()
+                            .unsigned_abs()
+                            .checked_mul(10u128.pow(MONEY_SCALE - n.scale()))
+                            .is_none_or(|v| v > MAX_MANTISSA as u128);
+                    prop_assert!(wide, "refused {} although it fits", usd);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_largest_decimal_is_refused_naming_it() {
+        // 79228162514264337593543950335 (Decimal::MAX) as a budget once wrapped to a negative.
+        let e = to_mantissa(Decimal::MAX).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "amount 79228162514264337593543950335 USD is beyond the 26 integer digits of a Decimal(38, 12) column; refusing it"
+        );
+        assert!(to_mantissa(-Decimal::MAX).is_err());
+        let over = Decimal::from_str("100000000000000000000000000").unwrap(); // 10²⁶: one digit too many
+        assert!(to_mantissa(over).unwrap_err().to_string().contains("26 integer digits"));
+        let fits = Decimal::from_str("9999999999999999.999999999999").unwrap();
+        assert_eq!(to_mantissa(fits).unwrap(), 9_999_999_999_999_999_999_999_999_999);
     }
 }

@@ -36,8 +36,18 @@ fn org() -> Organization {
             source: None,
         }],
         price_changes: vec![
-            PriceChange { model: HAIKU.into(), from: day("2026-11-08"), to: Some(day("2026-11-13")), factor: dec!(1.2) },
-            PriceChange { model: SONNET.into(), from: day("2026-11-15"), to: Some(day("2026-11-16")), factor: dec!(1.07) },
+            PriceChange {
+                model: HAIKU.into(),
+                from: day("2026-11-08"),
+                to: Some(day("2026-11-13")),
+                factor: dec!(1.2),
+            },
+            PriceChange {
+                model: SONNET.into(),
+                from: day("2026-11-15"),
+                to: Some(day("2026-11-16")),
+                factor: dec!(1.07),
+            },
         ],
     };
     Organization::generate(OrgConfig::new(11, 24, common::today()).with_contract(contract).unwrap())

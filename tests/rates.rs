@@ -138,27 +138,18 @@ fn opus_4_6_fast_bills_at_standard_from_2026_06_29() {
         ..q("claude-opus-4-6")
     };
     // [input, 5m write, 1h write, read, output]
-    assert_eq!(rates(card.price(&fast("2026-06-28", "global")).unwrap()), [
-        dec!(30),
-        dec!(37.5),
-        dec!(60),
-        dec!(3),
-        dec!(150)
-    ]);
-    assert_eq!(rates(card.price(&fast("2026-06-29", "global")).unwrap()), [
-        dec!(5),
-        dec!(6.25),
-        dec!(10),
-        dec!(0.5),
-        dec!(25)
-    ]);
-    assert_eq!(rates(card.price(&fast("2026-11-01", "us")).unwrap()), [
-        dec!(5.5),
-        dec!(6.875),
-        dec!(11),
-        dec!(0.55),
-        dec!(27.5)
-    ]);
+    assert_eq!(
+        rates(card.price(&fast("2026-06-28", "global")).unwrap()),
+        [dec!(30), dec!(37.5), dec!(60), dec!(3), dec!(150)]
+    );
+    assert_eq!(
+        rates(card.price(&fast("2026-06-29", "global")).unwrap()),
+        [dec!(5), dec!(6.25), dec!(10), dec!(0.5), dec!(25)]
+    );
+    assert_eq!(
+        rates(card.price(&fast("2026-11-01", "us")).unwrap()),
+        [dec!(5.5), dec!(6.875), dec!(11), dec!(0.55), dec!(27.5)]
+    );
     let long = PriceQuery { context_window: Some("200k-1M"), ..fast("2026-07-15", "global") };
     assert_eq!(rates(card.price(&long).unwrap())[0], dec!(5), "no long-context surcharge either");
     // Speed unknown: it cannot change the price after 06-29, so the row is priced; before, it can.

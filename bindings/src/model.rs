@@ -38,7 +38,10 @@ pub fn attribute(
     start: Option<&Bound<'_, PyAny>>,
     end: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let (u, c) = (frame_arg(usage, FrameKind::Usage, "usage", None, None)?, frame_arg(cost, FrameKind::Cost, "cost", None, None)?);
+    let (u, c) = (
+        frame_arg(usage, FrameKind::Usage, "usage", None, None)?,
+        frame_arg(cost, FrameKind::Cost, "cost", None, None)?,
+    );
     let (card, labels, w) = (card_or_bundled(card), labels(workspaces, api_keys)?, window(start, end)?);
     let df = py.detach(|| {
         guarded(|| {
@@ -225,7 +228,10 @@ pub fn spend_report(
     today: Option<&Bound<'_, PyAny>>,
     path: Option<std::path::PathBuf>,
 ) -> PyResult<Option<String>> {
-    let (u, c) = (frame_arg(usage, FrameKind::Usage, "usage", None, None)?, frame_arg(cost, FrameKind::Cost, "cost", None, None)?);
+    let (u, c) = (
+        frame_arg(usage, FrameKind::Usage, "usage", None, None)?,
+        frame_arg(cost, FrameKind::Cost, "cost", None, None)?,
+    );
     let w = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
     let (card, labels) = (card_or_bundled(card), labels(workspaces, api_keys)?);
     let budget = match budget_usd {

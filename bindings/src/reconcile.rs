@@ -222,7 +222,16 @@ pub fn reconcile(
     end: Option<&Bound<'_, PyAny>>,
     workspaces: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReconciliation> {
-    let i = Inputs::read(usage, cost, (FrameKind::Cost, &COST_COLUMNS), card, (abs_tol, rel_tol), (start, end), workspaces, false)?;
+    let i = Inputs::read(
+        usage,
+        cost,
+        (FrameKind::Cost, &COST_COLUMNS),
+        card,
+        (abs_tol, rel_tol),
+        (start, end),
+        workspaces,
+        false,
+    )?;
     let inner = py.detach(|| {
         guarded(|| core_reconcile(&UsageFrame::new(&i.usage)?, &CostFrame::new(&i.cost)?, &i.card, &i.options))
     })?;
@@ -248,7 +257,16 @@ pub fn reconcile_analytics(
     by_api_key: bool,
 ) -> PyResult<PyReconciliation> {
     let tol = (abs_tol, rel_tol);
-    let i = Inputs::read(usage, cost, (FrameKind::AnalyticsCost, &ANALYTICS_COST_COLUMNS), card, tol, (start, end), workspaces, by_api_key)?;
+    let i = Inputs::read(
+        usage,
+        cost,
+        (FrameKind::AnalyticsCost, &ANALYTICS_COST_COLUMNS),
+        card,
+        tol,
+        (start, end),
+        workspaces,
+        by_api_key,
+    )?;
     let inner = py.detach(|| {
         guarded(|| {
             let cost = AnalyticsCostFrame::new(&i.cost)?;

@@ -20,4 +20,8 @@ pub use client::{ANTHROPIC_VERSION, AdminClient, ClientConfig, FAST_MODE_BETA};
 pub use cost::{CostDimension, CostQuery};
 pub use credentials::{ApiKey, BaseUrl};
 pub use retry::RetryPolicy;
+
+/// The legacy endpoints, as errors about their data name them.
+pub const USAGE_REPORT: &str = "usage_report/messages";
+pub const COST_REPORT: &str = "cost_report";
 pub use usage::{BucketWidth, UsageDimension, UsageFilters, UsageQuery};

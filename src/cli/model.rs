@@ -53,7 +53,9 @@ fn load(src: &ModelSource, stderr: &mut dyn Write) -> Result<Loaded> {
         futures::try_join!(client.usage(&uq), client.cost_buckets(&cq), client.workspaces(), client.api_keys())
     })??;
     let labels = Labels::from_frames(Some(&workspaces_frame(&ws)?), Some(&api_keys_frame(&keys)?))?;
-    Ok(Loaded { window, usage: UsageFrame::new(&u)?, cost: CostFrame::new(&cost_frame(&c)?)?, labels, card })
+    let usage = UsageFrame::new(&u).map_err(|e| e.of_response(crate::api::USAGE_REPORT))?;
+    let cost = CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))?;
+    Ok(Loaded { window, usage, cost, labels, card })
 }
 
 fn list(s: &str) -> Vec<&str> {
@@ -140,7 +142,7 @@ fn forecast_cost(a: &ForecastArgs, month: chrono::NaiveDate, today: chrono::Naiv
     }
     let client = client(&a.connection, "fetching")?;
     let c = block_on(client.cost_buckets(&CostQuery::new(window)))??;
-    CostFrame::new(&cost_frame(&c)?)
+    CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))
 }
 
 pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {

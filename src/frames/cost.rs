@@ -58,7 +58,7 @@ pub fn cost_frame(buckets: &[Bucket<CostResult>]) -> Result<DataFrame> {
             ]) {
                 col.push(v.clone());
             }
-            amount.push(Some(to_mantissa(cents_to_usd(r.amount))?));
+            amount.push(Some(to_mantissa(cents_to_usd(r.amount)).map_err(|e| e.of_response(crate::api::COST_REPORT))?));
             currency.push(Some("USD".to_owned()));
         }
     }

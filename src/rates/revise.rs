@@ -101,10 +101,13 @@ impl RateCard {
             if start < from {
                 rows.push(at(r.clone(), start, Some(from)));
             }
-            let (a, b) = (start.max(from), match (end, to) {
-                (Some(e), Some(t)) => Some(e.min(t)),
-                (e, t) => e.or(t),
-            });
+            let (a, b) = (
+                start.max(from),
+                match (end, to) {
+                    (Some(e), Some(t)) => Some(e.min(t)),
+                    (e, t) => e.or(t),
+                },
+            );
             let scale = |p: Decimal| (p * factor).normalize();
             let mut inside = at(r.clone(), a, b);
             inside.input = scale(inside.input);
@@ -166,15 +169,22 @@ mod tests {
     fn a_bounded_price_change_keeps_the_original_prices_after_it() {
         // Opus 4.5 lists $5 input / $25 output (pricing.md §1); × 1.07 for 11-10 … 11-12 only.
         let (from, to) = ("2026-11-10".parse().unwrap(), "2026-11-13".parse().unwrap());
-        let card = RateCard::bundled().with_price_change_between("claude-opus-4-5", from, Some(to), dec!(1.07)).unwrap();
+        let card =
+            RateCard::bundled().with_price_change_between("claude-opus-4-5", from, Some(to), dec!(1.07)).unwrap();
         let rate = |d: &str, t| card.price(&q("claude-opus-4-5", d)).unwrap().rate(t);
         assert_eq!((rate("2026-11-09", TokenType::Input), rate("2026-11-09", TokenType::Output)), (dec!(5), dec!(25)));
-        assert_eq!((rate("2026-11-12", TokenType::Input), rate("2026-11-12", TokenType::Output)), (dec!(5.35), dec!(26.75)));
+        assert_eq!(
+            (rate("2026-11-12", TokenType::Input), rate("2026-11-12", TokenType::Output)),
+            (dec!(5.35), dec!(26.75))
+        );
         assert_eq!(rate("2026-11-13", TokenType::Input).to_string(), "5", "exactly 5, not 4.9999…");
         assert_eq!(rate("2026-11-13", TokenType::Output).to_string(), "25");
         assert_eq!(rate("2026-12-31", TokenType::CacheRead), dec!(0.5));
         let back = RateCard::from_toml(&card.to_toml().unwrap(), "export").unwrap();
-        assert_eq!(back.price(&q("claude-opus-4-5", "2026-11-20")).unwrap(), card.price(&q("claude-opus-4-5", "2026-11-20")).unwrap());
+        assert_eq!(
+            back.price(&q("claude-opus-4-5", "2026-11-20")).unwrap(),
+            card.price(&q("claude-opus-4-5", "2026-11-20")).unwrap()
+        );
         assert!(RateCard::bundled().with_price_change_between("claude-opus-4-5", to, Some(from), dec!(2)).is_err());
     }
 

@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::{AdminClient, AnalyticsEndpoint, AnalyticsQuery, BucketWidth, CostQuery, UsageDimension, UsageQuery};
+use crate::api::{
+    AdminClient, AnalyticsEndpoint, AnalyticsQuery, BucketWidth, COST_REPORT, CostQuery, USAGE_REPORT, UsageDimension,
+    UsageQuery,
+};
 use crate::error::Result;
 use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame};
@@ -15,6 +18,9 @@ use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
 use super::{Options, Reconciliation, Source, Tolerance, reconcile, reconcile_analytics};
+
+/// What a failure of the fetched data is said of (exit 4: the response, not the caller).
+const BOTH: &str = "usage_report/messages and cost_report";
 
 /// The frames and labels a reconciliation of `window` needs.
 pub struct Fetched {
@@ -37,8 +43,8 @@ pub async fn fetch(client: &AdminClient, window: TimeWindow) -> Result<Fetched> 
     let (usage, cost, workspaces) =
         futures::try_join!(client.usage(&uq), client.cost_buckets(&cq), client.workspaces())?;
     Ok(Fetched {
-        usage: UsageFrame::new(&usage)?,
-        cost: CostFrame::new(&cost_frame(&cost)?)?,
+        usage: UsageFrame::new(&usage).map_err(|e| e.of_response(USAGE_REPORT))?,
+        cost: cost_frame(&cost).and_then(|c| CostFrame::new(&c)).map_err(|e| e.of_response(COST_REPORT))?,
         workspace_names: workspaces.into_iter().map(|w| (w.id, w.name)).collect(),
     })
 }
@@ -73,8 +79,12 @@ pub async fn fetch_analytics(client: &AdminClient, window: TimeWindow) -> Result
     let (usage, cost, workspaces) =
         futures::try_join!(client.analytics_rows(&uq), client.analytics_rows(&cq), client.workspaces())?;
     Ok(FetchedAnalytics {
-        usage: UsageFrame::new(&analytics_usage_frame(&usage, &uq.group_by, true)?)?,
-        cost: AnalyticsCostFrame::new(&analytics_cost_frame(&cost, &cq.group_by, true)?)?,
+        usage: analytics_usage_frame(&usage, &uq.group_by, true)
+            .and_then(|u| UsageFrame::new(&u))
+            .map_err(|e| e.of_response("analytics/usage"))?,
+        cost: analytics_cost_frame(&cost, &cq.group_by, true)
+            .and_then(|c| AnalyticsCostFrame::new(&c))
+            .map_err(|e| e.of_response("analytics/cost"))?,
         workspace_names: workspaces.into_iter().map(|w| (w.id, w.name)).collect(),
     })
 }
@@ -97,12 +107,13 @@ pub async fn fetch_and_reconcile(
         Source::CostReport => {
             let f = fetch(client, window).await?;
             let options = Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
-            reconcile(&f.usage, &f.cost, card, &options)
+            reconcile(&f.usage, &f.cost, card, &options).map_err(|e| e.of_response(BOTH))
         }
         Source::Analytics => {
             let f = fetch_analytics(client, window).await?;
             let options = Options { tolerance, window: Some(window), workspace_names: f.workspace_names, by_api_key };
             reconcile_analytics(&f.usage, &f.cost, card, &options)
+                .map_err(|e| e.of_response("analytics/usage and cost"))
         }
     }
 }

@@ -204,8 +204,8 @@ impl Store {
             uq.group_by = UsageDimension::DEFAULT.to_vec();
             let cq = CostQuery::new(window);
             let (u, c) = futures::try_join!(client.usage(&uq), client.cost_buckets(&cq))?;
-            let usage = UsageFrame::new(&u)?.into_df();
-            let cost = CostFrame::new(&cost_frame(&c)?)?.into_df();
+            let usage = UsageFrame::new(&u).map_err(|e| e.of_response(crate::api::USAGE_REPORT))?.into_df();
+            let cost = CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))?.into_df();
             let mut day = first;
             while day <= last {
                 for (dataset, frame) in [(Dataset::Usage, &usage), (Dataset::Cost, &cost)] {
