@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import polars as pl
 import tomllib
@@ -75,6 +76,12 @@ class Org:
             raise InputError(f"fleet: organization name {self.name!r} must be letters, digits, '.', '_' or '-'")
         if (self.key_env is None) == (self.key_file is None):
             raise InputError(f"fleet: organization {self.name!r} needs exactly one of key_env and key_file")
+        if self.base_url is not None and "@" in urlsplit(self.base_url).netloc:
+            # Refused here, before the URL can reach a repr, a log line or a summary file.
+            raise InputError(
+                f"fleet: organization {self.name!r}: refusing a base URL with credentials in it; "
+                "give the key with key_env or key_file, a proxy's credentials in HTTPS_PROXY"
+            )
 
     def api_key(self) -> str:
         """The Admin key, from the environment variable or the secrets file."""

@@ -93,12 +93,32 @@ impl fmt::Display for ApiKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
+/// `url` with anything between `scheme://` and the authority's last `@` replaced by `***`, so a
+/// URL with credentials can be named in a message without them.
+pub fn redact_userinfo(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else { return url.to_owned() };
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
+}
+
 impl BaseUrl {
     pub fn parse(url: &str) -> Result<Self> {
-        let url = url.trim().trim_end_matches('/');
-        let parsed = reqwest::Url::parse(url).map_err(|e| {
+        let raw = url.trim().trim_end_matches('/');
+        // Every message below shows the URL without any user:password part.
+        let shown = redact_userinfo(raw);
+        let url = shown.as_str();
+        let parsed = reqwest::Url::parse(raw).map_err(|e| {
             Error::input_hint(format!("invalid base URL {url:?}: {e}"), "expected e.g. https://api.anthropic.com")
         })?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::input_hint(
+                format!("refusing a base URL with credentials in it ({url}): they would be printed and sent to every host it names"),
+                "give the Admin key in ANTHROPIC_ADMIN_KEY or --api-key, and a proxy's credentials in HTTPS_PROXY",
+            ));
+        }
         match parsed.scheme() {
             "https" => {}
             "http" if is_loopback(&parsed) => {}
@@ -115,7 +135,7 @@ impl BaseUrl {
         if parsed.host_str().is_none() {
             return Err(Error::input(format!("base URL {url} has no host")));
         }
-        Ok(BaseUrl(url.to_owned()))
+        Ok(BaseUrl(raw.to_owned()))
     }
 
     /// `ANTHROPIC_BASE_URL`, or the real API.
@@ -175,5 +195,26 @@ mod tests {
         assert!(BaseUrl::parse("http://10.0.0.1").is_err());
         assert!(BaseUrl::parse("ftp://x").is_err());
         assert_eq!(BaseUrl::parse("https://x.test/").unwrap().join("/v1"), "https://x.test/v1");
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_are_refused_and_never_shown() {
+        for url in [
+            "https://user:s3cr3t-pass@api.example.test",
+            "https://s3cr3t-pass@api.example.test/v1",
+            "http://user:s3cr3t-pass@127.0.0.1:9",
+            "https://user:s3cr3t-pass@host.test:notaport",
+            "ftp://user:s3cr3t-pass@x",
+        ] {
+            let e = BaseUrl::parse(url).unwrap_err();
+            let text = format!("{e} {}", e.hint().unwrap_or(""));
+            assert_eq!(e.exit_code(), 2, "{url}");
+            assert!(!text.contains("s3cr3t"), "{url}: {text}");
+            assert!(text.contains("***@"), "{url}: {text}");
+        }
+        let e = BaseUrl::parse("https://user:s3cr3t-pass@api.example.test").unwrap_err().to_string();
+        assert!(e.starts_with("refusing a base URL with credentials in it (https://***@api.example.test)"), "{e}");
+        assert_eq!(redact_userinfo("https://a@b@host/p?x=@y"), "https://***@host/p?x=@y");
+        assert_eq!(redact_userinfo("https://host/p@q"), "https://host/p@q");
     }
 }

@@ -1,6 +1,7 @@
 """Exceptions by class, with the server's request id, and never the key."""
 
 import pytest
+from cli_run import run
 
 import counterfoil as cf
 
@@ -60,3 +61,20 @@ def test_rate_card_error_names_the_line(tmp_path: "object") -> None:
     )
     with pytest.raises(cf.RateCardError, match=r"<string>:7"):
         cf.RateCard.from_toml(text)
+
+
+def test_credentials_in_a_base_url_are_refused_and_never_echoed() -> None:
+    from counterfoil import fleet
+
+    url = "https://alice:hunter2-secret@api.example.test"
+    with pytest.raises(cf.InputError) as info:
+        cf.AdminClient(api_key="sk-ant-admin01-x", base_url=url)
+    text = f"{info.value} {info.value.hint} {info.value!r}"
+    assert "refusing a base URL with credentials in it (https://***@api.example.test)" in str(info.value)
+    assert "hunter2" not in text and "alice" not in text
+    with pytest.raises(cf.InputError, match="credentials") as info:
+        fleet.Org(name="o", key_env="X", base_url=url)
+    assert "hunter2" not in str(info.value)
+    p = run("usage", "--start", "2026-11-01", "--end", "2026-11-02", "--api-key", "sk-ant-admin01-x", "--base-url", url)
+    assert p.returncode == 2, p.stderr
+    assert "hunter2" not in p.stderr + p.stdout and "***@api.example.test" in p.stderr
