@@ -20,6 +20,7 @@ pub mod report;
 pub mod runtime;
 pub mod sim;
 pub mod store;
+pub mod typed;
 pub mod window;
 
 pub use api::{AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostQuery, UsageDimension, UsageQuery};

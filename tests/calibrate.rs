@@ -5,7 +5,7 @@
 
 mod common;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use counterfoil::calibrate::{MIN_RUN_DAYS, MIN_RUN_LINES, SuggestionKind, suggest};
 use counterfoil::rates::{Discount, PriceQuery, RateCard, TokenType};
 use counterfoil::reconcile::fetch::{fetch, fetch_analytics};

@@ -56,3 +56,34 @@ pub fn tolerance(abs: Option<&Bound<'_, PyAny>>, rel: Option<&Bound<'_, PyAny>>)
     let rel = rel.map(|t| decimal(t, "rel_tol")).transpose()?.unwrap_or(rust_decimal::Decimal::ZERO);
     Tolerance::new(abs, rel).map_err(to_py)
 }
+
+/// A summary's typed tree as Python: `Decimal` for money and exact ratios, `date`, `float`,
+/// `int`, `str`, lists and dicts (keys in order). Nothing is guessed from a key's name.
+pub fn typed_to_python(py: Python<'_>, t: &counterfoil::typed::Typed) -> PyResult<Py<PyAny>> {
+    use counterfoil::typed::Typed;
+    use pyo3::types::{PyDict, PyList};
+    let decimal = |text: String| -> PyResult<Py<PyAny>> {
+        Ok(py.import("decimal")?.getattr("Decimal")?.call1((text,))?.unbind())
+    };
+    Ok(match t {
+        Typed::Null => py.None(),
+        Typed::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+        Typed::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
+        Typed::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
+        Typed::Money(m) => decimal(counterfoil::money::format_mantissa(*m))?,
+        Typed::Decimal(d) => decimal(d.normalize().to_string())?,
+        Typed::Date(d) => d.into_pyobject(py)?.into_any().unbind(),
+        Typed::Text(s) => s.into_pyobject(py)?.into_any().unbind(),
+        Typed::List(v) => {
+            let items = v.iter().map(|x| typed_to_python(py, x)).collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any().unbind()
+        }
+        Typed::Map(kv) => {
+            let d = PyDict::new(py);
+            for (k, v) in kv {
+                d.set_item(k, typed_to_python(py, v)?)?;
+            }
+            d.into_any().unbind()
+        }
+    })
+}

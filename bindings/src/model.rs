@@ -11,10 +11,9 @@ use pyo3::prelude::*;
 use counterfoil::frames::FrameKind;
 
 use crate::arrow::{frame_arg, from_arrow, to_polars};
-use crate::convert::{instant, optional_window as window};
+use crate::convert::{instant, optional_window as window, typed_to_python};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::{PyRateCard, card_or_bundled};
-use crate::reconcile::to_python;
 
 fn labels(workspaces: Option<&Bound<'_, PyAny>>, api_keys: Option<&Bound<'_, PyAny>>) -> PyResult<Labels> {
     let ws = workspaces.map(|w| from_arrow(w, "workspaces")).transpose()?;
@@ -206,7 +205,7 @@ pub fn forecast(
         None => chrono::Utc::now().date_naive(),
     };
     let f = py.detach(|| guarded(|| model::forecast(&CostFrame::new(&c)?, month, budget, today)))?;
-    to_python(py, &f.to_json(), "")
+    typed_to_python(py, &f.to_typed())
 }
 
 /// The HTML spend report (spend over time, top keys, cache savings, an optional scenario, the

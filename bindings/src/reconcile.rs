@@ -11,10 +11,9 @@ use counterfoil::reconcile::{
 };
 use counterfoil::report::formats::{Format, write_frame_file};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
 
 use crate::arrow::{frame_arg, from_arrow, to_polars};
-use crate::convert::{optional_window as window, tolerance};
+use crate::convert::{optional_window as window, tolerance, typed_to_python};
 use crate::errors::{InputError, guarded, to_py};
 use crate::rates::{PyRateCard, card_or_bundled};
 
@@ -22,35 +21,6 @@ use crate::rates::{PyRateCard, card_or_bundled};
 #[pyclass(name = "Reconciliation", module = "counterfoil", frozen)]
 pub struct PyReconciliation {
     pub(crate) inner: Reconciliation,
-}
-
-/// serde JSON to Python, with every `*_usd` string turned into `decimal.Decimal`.
-pub(crate) fn to_python(py: Python<'_>, v: &serde_json::Value, key: &str) -> PyResult<Py<PyAny>> {
-    use serde_json::Value;
-    Ok(match v {
-        Value::Null => py.None(),
-        Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
-        Value::Number(n) => n
-            .as_i64()
-            .map(|i| i.into_pyobject(py).map(|o| o.into_any().unbind()))
-            .transpose()?
-            .unwrap_or_else(|| py.None()),
-        Value::String(s) if key.ends_with("_usd") || key == "discount" => {
-            py.import("decimal")?.getattr("Decimal")?.call1((s,))?.unbind()
-        }
-        Value::String(s) => s.into_pyobject(py)?.into_any().unbind(),
-        Value::Array(a) => {
-            let items = a.iter().map(|x| to_python(py, x, key)).collect::<PyResult<Vec<_>>>()?;
-            PyList::new(py, items)?.into_any().unbind()
-        }
-        Value::Object(o) => {
-            let d = PyDict::new(py);
-            for (k, x) in o {
-                d.set_item(k, to_python(py, x, k)?)?;
-            }
-            d.into_any().unbind()
-        }
-    })
 }
 
 fn write_text(path: Option<std::path::PathBuf>, text: String) -> PyResult<Option<String>> {
@@ -88,7 +58,7 @@ impl PyReconciliation {
     /// Window, totals, counts by status, Priority and non-token charges, roll-ups; money as Decimal.
     #[getter]
     fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_python(py, &self.inner.summary.to_json(), "")
+        typed_to_python(py, &self.inner.summary.to_typed())
     }
 
     /// True when no line is a discrepancy.

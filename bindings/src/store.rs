@@ -11,11 +11,12 @@ use pyo3::types::PyDict;
 
 use crate::arrow::to_polars;
 use crate::client::PyAdminClient;
+use crate::convert::typed_to_python;
 use crate::convert::{instant, optional_window as window, tolerance};
 use crate::errors::{StoreError, guarded, to_py};
 use crate::gateway::wait;
 use crate::rates::{PyRateCard, card_or_bundled};
-use crate::reconcile::{PyReconciliation, to_python};
+use crate::reconcile::PyReconciliation;
 
 /// A store directory written by `sync` (Hive-partitioned Parquet; see DESIGN §7).
 #[pyclass(name = "Store", module = "counterfoil", frozen)]
@@ -88,7 +89,7 @@ impl PyStore {
         let options = SyncOptions { backfill_days, restate_days };
         let stop = Arc::new(AtomicBool::new(false));
         let summary = wait(py, async move { store.sync(&client, &options, &stop).await })?;
-        to_python(py, &summary.to_json(), "")
+        typed_to_python(py, &summary.to_typed())
     }
 
     /// Stored usage as a `pl.LazyFrame` (all of it, or the UTC days `[start, end)`).

@@ -25,11 +25,19 @@ BATCH_ROWS = 250_000
 
 @overload
 def price(
-    usage: pl.DataFrame | pl.LazyFrame, card: RateCard | None = None, *, lazy: Literal[False] = False, batch_rows: int = ...
+    usage: pl.DataFrame | pl.LazyFrame,
+    card: RateCard | None = None,
+    *,
+    lazy: Literal[False] = False,
+    batch_rows: int = ...,
 ) -> pl.DataFrame: ...
 @overload
 def price(
-    usage: pl.DataFrame | pl.LazyFrame, card: RateCard | None = None, *, lazy: Literal[True], batch_rows: int = ...
+    usage: pl.DataFrame | pl.LazyFrame,
+    card: RateCard | None = None,
+    *,
+    lazy: Literal[True],
+    batch_rows: int = ...,
 ) -> pl.LazyFrame: ...
 def price(
     usage: pl.DataFrame | pl.LazyFrame,

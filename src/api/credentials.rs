@@ -115,7 +115,9 @@ impl BaseUrl {
         })?;
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(Error::input_hint(
-                format!("refusing a base URL with credentials in it ({url}): they would be printed and sent to every host it names"),
+                format!(
+                    "refusing a base URL with credentials in it ({url}): they would be printed and sent to every host it names"
+                ),
                 "give the Admin key in ANTHROPIC_ADMIN_KEY or --api-key, and a proxy's credentials in HTTPS_PROXY",
             ));
         }

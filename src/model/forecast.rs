@@ -8,11 +8,11 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::frames::CostFrame;
-use crate::money::format_mantissa;
+use crate::typed::Typed;
 
 /// The answer of [`forecast`]; money as scale-12 mantissas.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,19 +35,24 @@ impl Forecast {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
-            "month": self.month,
-            "today": self.today.to_string(),
-            "month_to_date_usd": format_mantissa(self.month_to_date),
-            "projected_usd": format_mantissa(self.projected),
-            "low_usd": format_mantissa(self.low),
-            "high_usd": format_mantissa(self.high),
-            "days_elapsed": self.days_elapsed,
-            "days_left": self.days_left,
-            "budget_usd": self.budget.map(format_mantissa),
-            "over_budget": self.over_budget(),
-            "exact": self.exact,
-        })
+        self.to_typed().to_json()
+    }
+
+    /// The forecast as a typed tree (JSON, Python): money as `Money`, today as a date.
+    pub fn to_typed(&self) -> Typed {
+        crate::typed! {
+            "month" => self.month.clone(),
+            "today" => self.today,
+            "month_to_date_usd" => Typed::Money(self.month_to_date),
+            "projected_usd" => Typed::Money(self.projected),
+            "low_usd" => Typed::Money(self.low),
+            "high_usd" => Typed::Money(self.high),
+            "days_elapsed" => self.days_elapsed,
+            "days_left" => self.days_left,
+            "budget_usd" => Typed::money(self.budget),
+            "over_budget" => self.over_budget(),
+            "exact" => self.exact,
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod labels;
 mod lines;
 pub mod sides;
 pub mod summary;
+mod summary_fields;
 
 use std::collections::BTreeMap;
 

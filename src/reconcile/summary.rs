@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde_json::{Value, json};
 
 use super::labels::type_label;
 use super::lines::workspace_name;
 use super::{Line, Status};
 use crate::error::{Error, Result};
-use crate::money::{add, format_mantissa};
+use crate::money::add;
 use crate::window::TimeWindow;
 
 /// How much one line puts at stake, as non-negative scale-12 mantissas (DESIGN §4):
@@ -74,24 +73,8 @@ impl Rollup {
     pub fn checked_delta(&self) -> i128 {
         self.list - self.expected
     }
-
-    fn json(&self, analytics: bool) -> Value {
-        let mut v = json!({"key": self.key, "label": self.label, "expected_usd": format_mantissa(self.expected),
-               "reported_usd": format_mantissa(self.reported), "delta_usd": format_mantissa(self.delta()),
-               "billed_usd": format_mantissa(self.billed),
-               "overbilled_usd": format_mantissa(self.overbilled), "underbilled_usd": format_mantissa(self.underbilled),
-               "unchecked_usd": format_mantissa(self.unchecked),
-               "lines": self.lines, "discrepancies": self.discrepancies});
-        if analytics {
-            let o = v.as_object_mut().expect("an object");
-            o.insert("list_usd".into(), json!(format_mantissa(self.list)));
-            o.insert("list_delta_usd".into(), json!(format_mantissa(self.checked_delta())));
-        }
-        v
-    }
 }
 
-/// The sign convention of every delta, stated once in words.
 pub const SIGN_CONVENTION: &str =
     "delta = reported − expected: positive means Anthropic billed more than the tokens cost";
 /// The same for an analytics reconciliation, which checks list prices.
@@ -271,76 +254,6 @@ impl Summary {
             .filter(|s| s.is_discrepancy())
             .map(|s| self.counts.get(s.as_str()).copied().unwrap_or(0))
             .sum()
-    }
-
-    /// The `window` object of the JSON output.
-    pub fn window_json(&self) -> Value {
-        match self.window {
-            Some(w) => {
-                json!({"start": w.start.date_naive().to_string(), "end": w.end.date_naive().to_string()})
-            }
-            None => Value::Null,
-        }
-    }
-
-    /// The summary as JSON: money as decimal strings in USD.
-    pub fn to_json(&self) -> Value {
-        let non_token: serde_json::Map<String, Value> = self
-            .non_token
-            .iter()
-            .map(|(k, (e, r))| {
-                (k.clone(), json!({"expected_usd": format_mantissa(*e), "reported_usd": format_mantissa(*r)}))
-            })
-            .collect();
-        let analytics = self.source == super::Source::Analytics;
-        let mut out = json!({
-            "window": self.window_json(),
-            "lines": self.lines,
-            "ok": self.discrepancies() == 0,
-            "discrepancies": self.discrepancies(),
-            "counts": self.counts,
-            "expected_usd": format_mantissa(self.expected),
-            "reported_usd": format_mantissa(self.reported),
-            "delta_usd": format_mantissa(self.delta()),
-            "overbilled_usd": format_mantissa(self.overbilled),
-            "underbilled_usd": format_mantissa(self.underbilled),
-            "unchecked_usd": format_mantissa(self.unchecked),
-            "sign_convention": SIGN_CONVENTION,
-            "reported_all_usd": format_mantissa(self.reported_all),
-            "billed_all_usd": format_mantissa(self.billed_all),
-            "priority_expected_usd": format_mantissa(self.priority_expected),
-            "non_token": non_token,
-            "coarsened": self.coarsened.iter().map(|(d, dims)| json!({"date": d.to_string(), "dropped": dims})).collect::<Vec<_>>(),
-            "by_day": self.by_day.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
-            "by_workspace": self.by_workspace.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
-            "by_model": self.by_model.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
-            "by_token_type": self.by_token_type.iter().map(|r| r.json(analytics)).collect::<Vec<_>>(),
-        });
-        let o = out.as_object_mut().expect("an object");
-        if let Some(r) = &self.session_runtime {
-            o.insert(
-                "session_runtime".into(),
-                json!({"usd": format_mantissa(r.usd), "usd_per_hour": r.usd_per_hour.map(|p| p.normalize().to_string()),
-                       "hours": r.hours().map(|h| h.to_string())}),
-            );
-        }
-        o.insert("source".into(), json!(self.source.as_str()));
-        if analytics {
-            o.insert("net_usd".into(), json!(format_mantissa(self.net_all)));
-            o.insert("list_usd".into(), json!(format_mantissa(self.list)));
-            o.insert("list_delta_usd".into(), json!(format_mantissa(self.checked_delta())));
-            o.insert("list_sign_convention".into(), json!(SIGN_CONVENTION_ANALYTICS));
-            let rows: Vec<Value> = self
-                .discount_by_model
-                .iter()
-                .map(|m| {
-                    json!({"model": m.model, "list_usd": format_mantissa(m.list), "amount_usd": format_mantissa(m.net),
-                           "discount": m.discount().map(format_mantissa)})
-                })
-                .collect();
-            o.insert("discount_by_model".into(), json!(rows));
-        }
-        out
     }
 }
 

@@ -58,16 +58,21 @@ pub struct SyncSummary {
 
 impl SyncSummary {
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "days_written": self.written,
-            "days_unchanged": self.unchanged,
-            "days_restated": self.restated,
-            "requests": self.requests,
-            "seconds": (self.seconds * 1000.0).round() / 1000.0,
-            "days_fetched": self.days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-            "took_over_lock_from": self.took_over_lock_from,
-            "interrupted": self.interrupted,
-        })
+        self.to_typed().to_json()
+    }
+
+    /// The summary as a typed tree (JSON, Python): counts, seconds as a float, days as dates.
+    pub fn to_typed(&self) -> crate::typed::Typed {
+        crate::typed! {
+            "days_written" => self.written,
+            "days_unchanged" => self.unchanged,
+            "days_restated" => self.restated,
+            "requests" => self.requests,
+            "seconds" => (self.seconds * 1000.0).round() / 1000.0,
+            "days_fetched" => self.days.clone(),
+            "took_over_lock_from" => self.took_over_lock_from,
+            "interrupted" => self.interrupted,
+        }
     }
 
     /// `15 days written, 0 unchanged, 0 restated; 7 requests in 1.3 s`

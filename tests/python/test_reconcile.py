@@ -67,7 +67,7 @@ def test_summary_money_is_decimal_and_exact(rec: cf.Reconciliation, planted_org:
     assert s["delta_usd"] == s["reported_usd"] - s["expected_usd"]
     # Every dollar of the cost report is accounted for, to the last digit.
     assert s["reported_all_usd"] == planted_org.cost_lines()["amount_usd"].sum()
-    assert s["window"] == {"start": "2026-11-14", "end": "2026-11-20"}
+    assert s["window"] == {"start": dt.date(2026, 11, 14), "end": dt.date(2026, 11, 20)}
 
 
 def test_writers(rec: cf.Reconciliation, tmp_path: Path) -> None:
