@@ -42,12 +42,13 @@ where
         }
     };
     let mut out = QuietPipe { inner: stdout, closed: false };
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(cli.command, &mut out, stderr)));
+    let mut err = ClearsProgress(stderr);
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(cli.command, &mut out, &mut err)));
     let result = result.unwrap_or_else(|payload| Err(Error::from_panic(payload.as_ref())));
     match result {
         Ok(code) => code,
         Err(e) => {
-            report(&e, stderr);
+            report(&e, &mut err);
             e.exit_code()
         }
     }
@@ -83,6 +84,7 @@ struct QuietPipe<'a> {
 
 impl Write for QuietPipe<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        clear_progress();
         if self.closed {
             return Ok(buf.len());
         }
@@ -109,14 +111,51 @@ impl Write for QuietPipe<'_> {
     }
 }
 
-/// `error: …` and `hint: …` on stderr.
+/// stderr that first clears any progress bar, so a message never lands on the bar's last frame.
+struct ClearsProgress<'a>(&'a mut dyn Write);
+
+impl Write for ClearsProgress<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        clear_progress();
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The progress bars drawn so far (clones share their bar): cleared before any output.
+static BARS: std::sync::Mutex<Vec<indicatif::ProgressBar>> = std::sync::Mutex::new(Vec::new());
+
+/// Erases every progress bar from the terminal (they may be drawn again if work resumes).
+fn clear_progress() {
+    let mut bars = BARS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for bar in bars.drain(..) {
+        bar.finish_and_clear();
+    }
+}
+
+/// `error: …` and `hint: …` on stderr: one line each for a job's log, wrapped on a terminal.
 pub fn report(e: &Error, stderr: &mut dyn Write) {
     let (red, yellow, reset) = if color() { ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m") } else { ("", "", "") };
     let msg = e.to_string().replace('\n', " ");
-    let _ = writeln!(stderr, "{red}error{reset}: {msg}");
+    let _ = write!(stderr, "{}", fit(&format!("{red}error{reset}: "), 7, &msg));
     if let Some(h) = e.hint().filter(|h| !h.is_empty()) {
-        let _ = writeln!(stderr, "{yellow}hint{reset}: {h}");
+        let _ = write!(stderr, "{}", fit(&format!("{yellow}hint{reset}: "), 6, h));
     }
+}
+
+/// `prefix` + `text` as one line, or wrapped under a hanging indent of `indent` columns when
+/// stderr is a terminal (the visible width of `prefix` is `indent`: colour codes take none).
+pub(crate) fn fit(prefix: &str, indent: usize, text: &str) -> String {
+    if !std::io::stderr().is_terminal() {
+        return format!("{prefix}{text}\n");
+    }
+    let width = crate::report::wrap::terminal_width();
+    let body = crate::report::wrap::wrap(text, width.saturating_sub(indent).max(20));
+    let pad = " ".repeat(indent);
+    body.iter().enumerate().map(|(i, l)| format!("{}{l}\n", if i == 0 { prefix } else { &pad })).collect()
 }
 
 /// `warning: …` on stderr.
@@ -140,5 +179,6 @@ pub(crate) fn progress_bar(what: &str) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar.set_message(what.to_owned());
+    BARS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(bar.clone());
     bar
 }

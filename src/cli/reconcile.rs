@@ -63,7 +63,8 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             let _ = writeln!(stderr, "{line}");
         }
         if let Some(line) = report::stderr_summary(&rec) {
-            let _ = writeln!(stderr, "{line}{}", if a.new_only && !new { " (none new)" } else { "" });
+            let line = format!("{line}{}", if a.new_only && !new { " (none new)" } else { "" });
+            let _ = write!(stderr, "{}", super::fit("", 0, &line));
         }
         let failing = if a.new_only { new } else { !rec.ok() };
         return Ok(i32::from(failing));
@@ -76,7 +77,7 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         let _ = writeln!(stderr, "{line}");
     }
     if let Some(line) = report::stderr_summary(&rec) {
-        let _ = writeln!(stderr, "{line}");
+        let _ = write!(stderr, "{}", super::fit("", 0, &line));
     }
     Ok(if rec.ok() { 0 } else { 1 })
 }
