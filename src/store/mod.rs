@@ -256,6 +256,24 @@ impl Store {
             first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
         );
         rec.lines.with_column(column)?;
+        rec.provenance = self.provenance(window)?;
         Ok((rec, new))
+    }
+
+    /// The organization the store belongs to, and the days of `window` whose usage or cost is
+    /// still inside the restatement window (`complete = false` in the state).
+    pub fn provenance(&self, window: TimeWindow) -> Result<crate::reconcile::Provenance> {
+        let state = self.state()?;
+        let (first, end) = (window.start.date_naive(), window.end.date_naive());
+        let unsettled = [Dataset::Usage, Dataset::Cost]
+            .iter()
+            .flat_map(|d| state.days(*d).iter())
+            .filter(|(day, s)| **day >= first && **day < end && !s.complete)
+            .map(|(day, _)| *day)
+            .collect();
+        Ok(crate::reconcile::Provenance {
+            organization: state.organization.map(|o| (o.id, o.name)),
+            unsettled_days: unsettled,
+        })
     }
 }
