@@ -181,7 +181,11 @@ impl FocusContext {
             }
         };
         let name = known.filter(|(k, _)| *k == id).map(|(_, n)| n.clone());
-        Ok(FocusContext { organization_id: id, organization_name: name, unsettled_days: provenance.unsettled_days.clone() })
+        Ok(FocusContext {
+            organization_id: id,
+            organization_name: name,
+            unsettled_days: provenance.unsettled_days.clone(),
+        })
     }
 }
 

@@ -257,6 +257,9 @@ mod tests {
         assert_eq!(sku, "anthropic/claude-opus-5-5/output_tokens/0-200k");
         assert_eq!(price, "anthropic/claude-opus-5-5/output_tokens/0-200k/batch/us");
         assert_eq!(sku_ids("web_search", None, None, None, None, None).1, "anthropic/web_search");
-        assert_eq!(sku_ids("tokens", Some("m"), Some("t"), None, None, None).1, "anthropic/m/t/unknown/unknown/unknown");
+        assert_eq!(
+            sku_ids("tokens", Some("m"), Some("t"), None, None, None).1,
+            "anthropic/m/t/unknown/unknown/unknown"
+        );
     }
 }
