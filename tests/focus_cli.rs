@@ -123,6 +123,9 @@ fn from_a_store_the_organization_and_unsettled_days_come_from_its_state() {
 
     let out = dir.path().join("focus.parquet");
     let path = dir.path().to_str().unwrap();
+    // An export leaves the store as it was: no findings recorded (or `--new-only` would not alert).
+    let findings = dir.path().join("findings.parquet");
+    let before = std::fs::read(&findings).ok();
     let (code, _, err) = cli(&[
         "focus",
         "--store",
@@ -135,6 +138,7 @@ fn from_a_store_the_organization_and_unsettled_days_come_from_its_state() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&findings).ok(), before);
     let df = read_parquet(&out);
     assert!(df.height() > 10);
     let col = |c: &str| df.column(c).unwrap().clone();

@@ -2,7 +2,8 @@
 //!
 //! The data comes through the same path as `reconcile` (a store, or the API with the same flags),
 //! so a FOCUS row is exactly a reconciliation line. The version and the file's extension are
-//! checked before anything is fetched: a typo costs no API calls.
+//! checked before anything is fetched: a typo costs no API calls. From a store, nothing is
+//! written to it: an export must not mark discrepancies as seen before `reconcile --new-only`.
 
 use std::io::Write;
 
@@ -21,7 +22,13 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
-    let from = Origin { store: a.store.as_deref(), connection: &a.connection, source: a.source.into(), by_key: false };
+    let from = Origin {
+        store: a.store.as_deref(),
+        connection: &a.connection,
+        source: a.source.into(),
+        by_key: false,
+        record_findings: false,
+    };
     let (rec, _) = reconciliation(&from, window, &card, tolerance, true, stderr)?;
     let ctx = FocusContext::of(&rec.provenance, None)?;
     let mut df = to_focus(&rec, &ctx, version)?;

@@ -55,8 +55,13 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
-    let from =
-        Origin { store: a.store.as_deref(), connection: &a.connection, source: a.source.into(), by_key: a.by_key };
+    let from = Origin {
+        store: a.store.as_deref(),
+        connection: &a.connection,
+        source: a.source.into(),
+        by_key: a.by_key,
+        record_findings: true,
+    };
     let (rec, new) = reconciliation(&from, window, &card, tolerance, false, stderr)?;
     write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
     if let Some(p) = &a.out {
@@ -76,13 +81,15 @@ pub(crate) struct Origin<'a> {
     pub connection: &'a super::args::Connection,
     pub source: crate::reconcile::Source,
     pub by_key: bool,
+    /// With a store: record the discrepancies in its findings (reconcile does; an export does not).
+    pub record_findings: bool,
 }
 
-/// The one fetch path of `reconcile` and `focus`: from a store (no API call; also records the
-/// findings, and says whether any discrepancy is new) or from the API. With `organization`, an
-/// API reconciliation also learns whose bill it is (`/v1/organizations/me`) and marks the days
-/// the API may still restate (those a store would hold as incomplete, with its default
-/// restatement window); a store knows both already.
+/// The one fetch path of `reconcile` and `focus`: from a store (no API call; with
+/// `record_findings`, records the findings and says whether any discrepancy is new) or from the
+/// API. With `organization`, an API reconciliation also learns whose bill it is
+/// (`/v1/organizations/me`) and marks the days the API may still restate (those a store would
+/// hold as incomplete, with its default restatement window); a store knows both already.
 pub(crate) fn reconciliation(
     from: &Origin<'_>,
     window: TimeWindow,
@@ -93,6 +100,9 @@ pub(crate) fn reconciliation(
 ) -> Result<(Reconciliation, Option<bool>)> {
     if let Some(dir) = from.store {
         let store = Store::open(dir)?;
+        if !from.record_findings {
+            return Ok((store.reconcile_read_only(window, card, tolerance)?, None));
+        }
         let (rec, new) = store.reconcile(window, card, tolerance, chrono::Utc::now())?;
         return Ok((rec, Some(new)));
     }

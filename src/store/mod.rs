@@ -243,11 +243,7 @@ impl Store {
         tolerance: Tolerance,
         now: DateTime<Utc>,
     ) -> Result<(Reconciliation, bool)> {
-        let options =
-            Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
-        // Only the columns a reconciliation reads (not the API key or account columns).
-        let usage = self.read(Dataset::Usage, window, Some(&crate::frames::usage::reconcile_columns(false)))?;
-        let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
+        let mut rec = self.reconcile_read_only(window, card, tolerance)?;
         let first_seen =
             findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
         let new = first_seen.contains(&Some(now));
@@ -256,8 +252,24 @@ impl Store {
             first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
         );
         rec.lines.with_column(column)?;
-        rec.provenance = self.provenance(window)?;
         Ok((rec, new))
+    }
+
+    /// Reconciles `window` from the store and writes nothing: an export (`counterfoil focus`)
+    /// must not mark discrepancies as seen, or the next `reconcile --new-only` would not alert.
+    pub fn reconcile_read_only(
+        &self,
+        window: TimeWindow,
+        card: &RateCard,
+        tolerance: Tolerance,
+    ) -> Result<Reconciliation> {
+        let options =
+            Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
+        // Only the columns a reconciliation reads (not the API key or account columns).
+        let usage = self.read(Dataset::Usage, window, Some(&crate::frames::usage::reconcile_columns(false)))?;
+        let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
+        rec.provenance = self.provenance(window)?;
+        Ok(rec)
     }
 
     /// The organization the store belongs to, and the days of `window` whose usage or cost is
