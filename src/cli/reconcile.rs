@@ -10,7 +10,7 @@ use super::commands::{client, load_card, organization};
 use super::progress_bar;
 use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
 use crate::error::{Error, Result, io_err};
-use crate::reconcile::fetch::{fetch, fetch_and_reconcile};
+use crate::reconcile::fetch::{fetch, fetch_and_reconcile, provenance};
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::report;
 use crate::report::formats::{Format, write_frame, write_frame_file};
@@ -106,19 +106,11 @@ pub(crate) fn reconciliation(
         let (rec, new) = store.reconcile(window, card, tolerance, chrono::Utc::now())?;
         return Ok((rec, Some(new)));
     }
-    let now = chrono::Utc::now();
-    warn_recent(window, now, stderr);
+    warn_recent(window, chrono::Utc::now(), stderr);
     let client = client(from.connection, "reconcile")?;
     let mut rec = block_on(fetch_and_reconcile(&client, window, card, tolerance, from.by_key, from.source))??;
     if organization {
-        let org = block_on(client.organization())??;
-        let restate = crate::store::SyncOptions::default().restate_days;
-        let cutoff = now.date_naive() - chrono::Duration::days(i64::from(restate));
-        let days = window.start.date_naive().iter_days().take_while(|d| *d < window.end.date_naive());
-        rec.provenance = crate::reconcile::Provenance {
-            organization: Some((org.id, org.name)),
-            unsettled_days: days.filter(|d| *d >= cutoff).collect(),
-        };
+        rec.provenance = block_on(provenance(&client, window))??;
     }
     Ok((rec, None))
 }

@@ -176,7 +176,7 @@ impl FocusContext {
             (None, None) => {
                 return Err(Error::input_hint(
                     "FOCUS needs the organization id (BillingAccountId), and this reconciliation does not know it",
-                    "pass organization_id=client.organization()[\"id\"], or reconcile from a store (Store.reconcile)",
+                    "pass organization_id=client.organization()[\"id\"], or use client.reconcile or Store.reconcile, which know it",
                 ));
             }
         };

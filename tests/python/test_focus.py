@@ -159,3 +159,21 @@ def test_from_a_store_the_organization_and_settled_days_are_known(tmp_path: Path
     provisional = focus.group_by(pl.col("ChargePeriodStart").dt.date()).agg(pl.col("x_Provisional").all())
     for day, flag in provisional.iter_rows():
         assert flag == (day >= dt.date(2026, 11, 17)), day
+
+
+def test_client_reconcile_knows_its_organization_and_recent_days() -> None:
+    org = cf.simulate.Organization(seed=7, days=7, today=dt.date(2026, 11, 20))
+    with cf.FakeAdminApi(org) as api:
+        now = dt.datetime(2026, 11, 20, 6, tzinfo=dt.timezone.utc)
+        api.set_now(now)
+        client = cf.AdminClient(api_key=api.api_key, base_url=api.base_url, now=now)
+        rec = client.reconcile(*org.window)
+        me = client.organization()
+    focus = cf.to_focus(rec)  # no organization_id needed: the client asked /v1/organizations/me
+    assert (focus["BillingAccountId"] == me["id"]).all()
+    assert (focus["BillingAccountName"] == me["name"]).all()
+    # By the client's clock, today − 3 days and later may still be restated.
+    provisional = focus.group_by(pl.col("ChargePeriodStart").dt.date()).agg(pl.col("x_Provisional").all())
+    assert provisional.height == 7
+    for day, flag in provisional.iter_rows():
+        assert flag == (day >= dt.date(2026, 11, 17)), day
