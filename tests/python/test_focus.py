@@ -30,7 +30,7 @@ COMPARED = ["match", "mismatch", "missing_cost", "missing_usage"]
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[cf.Reconciliation, str, Path]:
     """The README's organization (every planted discrepancy), reconciled in Python; the same
-    window exported as CSV by the CLI against the same fake API."""
+    window exported by the CLI against the same fake API, as CSV and as Parquet beside it."""
     org = cf.simulate.Organization(seed=7, days=14, plants="all")
     csv = tmp_path_factory.mktemp("focus") / "focus.csv"
     with cf.FakeAdminApi(org) as api:
@@ -39,9 +39,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[cf.Reconciliation, s
         rec = cf.reconcile(client.usage(start, end), client.cost(start, end), workspaces=client.workspaces())
         org_id = client.organization()["id"]
         env = {"ANTHROPIC_BASE_URL": api.base_url, "ANTHROPIC_ADMIN_KEY": api.api_key}
-        r = run("focus", "--start", str(start.date()), "--end", str(end.date()), "--out", str(csv), env=env)
-    assert r.returncode == 0, r.stderr
-    assert "wrote" in r.stderr
+        for out in (csv, csv.with_suffix(".parquet")):
+            r = run("focus", "--start", str(start.date()), "--end", str(end.date()), "--out", str(out), env=env)
+            assert r.returncode == 0, r.stderr
+            assert "wrote" in r.stderr
     return rec, org_id, csv
 
 
@@ -58,7 +59,8 @@ def test_focus_1_2_parquet_and_csv_pass_the_validator(
     parquet = tmp_path / "focus.parquet"
     focus.write_parquet(parquet)
     assert set(focus["x_ReconcileStatus"]) >= {"match", "mismatch", "missing_cost", "not_in_cost_report", "cost_only"}
-    for path in (parquet, csv):
+    # Both writers: Polars' (the Python frame) and counterfoil's own (the CLI's CSV and Parquet).
+    for path in (parquet, csv, csv.with_suffix(".parquet")):
         verdict = validate(path)
         assert set(verdict.failed) <= CONTRADICTORY, (path.name, verdict.failed)
         assert verdict.tests > 500 and verdict.passed > 100, verdict  # the model ran, not an empty pass
@@ -68,6 +70,9 @@ def test_focus_1_2_parquet_and_csv_pass_the_validator(
     assert from_csv.height == focus.height == rec.lines.height
     assert from_csv["BilledCost"].str.contains(r"\.").all()
     assert sum(Decimal(v) for v in from_csv["BilledCost"]) == focus["BilledCost"].sum()
+    # The CLI also knows the organization's name and the days the API may restate; the rest is equal.
+    cli_only = ["BillingAccountName", "x_Provisional"]
+    assert pl.read_parquet(csv.with_suffix(".parquet")).drop(cli_only).equals(focus.drop(cli_only))
 
 
 def test_money_sums_equal_the_summary_to_the_digit(demo: tuple[cf.Reconciliation, str, Path]) -> None:
