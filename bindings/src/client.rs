@@ -263,7 +263,7 @@ impl PyAdminClient {
         by_api_key: bool,
     ) -> PyResult<crate::reconcile::PyReconciliation> {
         use counterfoil::reconcile::Source;
-        use counterfoil::reconcile::fetch::fetch_and_reconcile;
+        use counterfoil::reconcile::fetch::{fetch_and_reconcile, provenance};
         let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let card = card.map(|c| c.inner.clone()).unwrap_or_else(counterfoil::rates::RateCard::bundled);
         let tolerance = crate::convert::tolerance(abs_tol, rel_tol)?;
@@ -275,8 +275,11 @@ impl PyAdminClient {
             }
         };
         let client = self.inner.clone();
-        let inner =
-            wait(py, async move { fetch_and_reconcile(&client, window, &card, tolerance, by_api_key, source).await })?;
+        let inner = wait(py, async move {
+            let mut rec = fetch_and_reconcile(&client, window, &card, tolerance, by_api_key, source).await?;
+            rec.provenance = provenance(&client, window).await?;
+            Ok(rec)
+        })?;
         Ok(crate::reconcile::PyReconciliation { inner })
     }
 

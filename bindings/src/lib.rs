@@ -6,6 +6,7 @@ mod calibrate;
 mod client;
 mod convert;
 mod errors;
+mod focus;
 mod gateway;
 mod model;
 mod pricing;
@@ -32,6 +33,8 @@ mod _native {
     use super::calibrate::{PyCalibration, suggest_rates};
     #[pymodule_export]
     use super::client::PyAdminClient;
+    #[pymodule_export]
+    use super::focus::to_focus;
     #[pymodule_export]
     use super::model::{PyScenario, attribute, cache_report, forecast, spend_report, whatif};
     #[pymodule_export]

@@ -28,6 +28,7 @@ from counterfoil._native import (
     reconcile_analytics,
     spend_report,
     suggest_rates,
+    to_focus,
     whatif,
 )
 from counterfoil.exceptions import (
@@ -74,5 +75,6 @@ __all__ = [
     "simulate",
     "spend_report",
     "suggest_rates",
+    "to_focus",
     "whatif",
 ]

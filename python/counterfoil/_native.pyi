@@ -203,6 +203,9 @@ def reconcile(
     end: _When | None = None,
     workspaces: pl.DataFrame | None = None,
 ) -> Reconciliation: ...
+def to_focus(
+    rec: Reconciliation, cloud: None = None, version: str = "1.2", *, organization_id: str | None = None
+) -> pl.DataFrame: ...
 def reconcile_analytics(
     usage: _Frame,
     cost: _Frame,

@@ -7,6 +7,7 @@
 mod analytics;
 mod args;
 mod commands;
+mod focus;
 mod model;
 mod model_args;
 mod reconcile;
@@ -60,6 +61,7 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::Usage(a) => commands::usage(*a, stdout, stderr),
         Command::Cost(a) => commands::cost(a, stdout, stderr),
         Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
+        Command::Focus(a) => focus::run(*a, stdout, stderr),
         Command::Sync(a) => sync::run(a, stdout, stderr),
         Command::Attribute(a) => model::attribute_cmd(*a, stdout, stderr),
         Command::Cache(a) => model::cache_cmd(*a, stdout, stderr),

@@ -10,7 +10,7 @@ use super::commands::{client, load_card, organization};
 use super::progress_bar;
 use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
 use crate::error::{Error, Result, io_err};
-use crate::reconcile::fetch::{fetch, fetch_and_reconcile};
+use crate::reconcile::fetch::{fetch, fetch_and_reconcile, provenance};
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::report;
 use crate::report::formats::{Format, write_frame, write_frame_file};
@@ -19,7 +19,7 @@ use crate::sim::{FakeAdminApi, Faults};
 use crate::store::Store;
 use crate::window::TimeWindow;
 
-fn decimal(s: &str, flag: &str) -> Result<Decimal> {
+pub(crate) fn decimal(s: &str, flag: &str) -> Result<Decimal> {
     s.trim().parse().map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.01"))
 }
 
@@ -55,31 +55,65 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
-    if let Some(dir) = &a.store {
-        let store = Store::open(dir)?;
-        let (rec, new) = store.reconcile(window, &card, tolerance, chrono::Utc::now())?;
-        write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
-        if let Some(line) = a.out.as_deref().and_then(crate::fsio::wrote_line) {
-            let _ = writeln!(stderr, "{line}");
-        }
-        if let Some(line) = report::stderr_summary(&rec) {
-            let line = format!("{line}{}", if a.new_only && !new { " (none new)" } else { "" });
-            let _ = write!(stderr, "{}", super::fit("", 0, &line));
-        }
-        let failing = if a.new_only { new } else { !rec.ok() };
-        return Ok(i32::from(failing));
-    }
-    warn_recent(window, chrono::Utc::now(), stderr);
-    let client = client(&a.connection, "reconcile")?;
-    let rec = block_on(fetch_and_reconcile(&client, window, &card, tolerance, a.by_key, a.source.into()))??;
+    let from = Origin {
+        store: a.store.as_deref(),
+        connection: &a.connection,
+        source: a.source.into(),
+        by_key: a.by_key,
+        record_findings: true,
+    };
+    let (rec, new) = reconciliation(&from, window, &card, tolerance, false, stderr)?;
     write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
     if let Some(line) = a.out.as_deref().and_then(crate::fsio::wrote_line) {
         let _ = writeln!(stderr, "{line}");
     }
     if let Some(line) = report::stderr_summary(&rec) {
+        let none_new = a.new_only && new == Some(false);
+        let line = format!("{line}{}", if none_new { " (none new)" } else { "" });
         let _ = write!(stderr, "{}", super::fit("", 0, &line));
     }
-    Ok(if rec.ok() { 0 } else { 1 })
+    let failing = if a.new_only { new.unwrap_or(false) } else { !rec.ok() };
+    Ok(i32::from(failing))
+}
+
+/// Where a reconciliation's data comes from: the flags `reconcile` and `focus` share.
+pub(crate) struct Origin<'a> {
+    pub store: Option<&'a Path>,
+    pub connection: &'a super::args::Connection,
+    pub source: crate::reconcile::Source,
+    pub by_key: bool,
+    /// With a store: record the discrepancies in its findings (reconcile does; an export does not).
+    pub record_findings: bool,
+}
+
+/// The one fetch path of `reconcile` and `focus`: from a store (no API call; with
+/// `record_findings`, records the findings and says whether any discrepancy is new) or from the
+/// API. With `organization`, an API reconciliation also learns whose bill it is
+/// (`/v1/organizations/me`) and marks the days the API may still restate (those a store would
+/// hold as incomplete, with its default restatement window); a store knows both already.
+pub(crate) fn reconciliation(
+    from: &Origin<'_>,
+    window: TimeWindow,
+    card: &crate::rates::RateCard,
+    tolerance: Tolerance,
+    organization: bool,
+    stderr: &mut dyn Write,
+) -> Result<(Reconciliation, Option<bool>)> {
+    if let Some(dir) = from.store {
+        let store = Store::open(dir)?;
+        if !from.record_findings {
+            return Ok((store.reconcile_read_only(window, card, tolerance)?, None));
+        }
+        let (rec, new) = store.reconcile(window, card, tolerance, chrono::Utc::now())?;
+        return Ok((rec, Some(new)));
+    }
+    warn_recent(window, chrono::Utc::now(), stderr);
+    let client = client(from.connection, "reconcile")?;
+    let mut rec = block_on(fetch_and_reconcile(&client, window, card, tolerance, from.by_key, from.source))??;
+    if organization {
+        rec.provenance = block_on(provenance(&client, window))??;
+    }
+    Ok((rec, None))
 }
 
 /// A warning when the window reaches days the API may still restate (today and yesterday) or

@@ -17,7 +17,7 @@ use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
-use super::{Options, Reconciliation, Source, Tolerance, reconcile, reconcile_analytics};
+use super::{Options, Provenance, Reconciliation, Source, Tolerance, reconcile, reconcile_analytics};
 
 /// What a failure of the fetched data is said of (exit 4: the response, not the caller).
 const BOTH: &str = "usage_report/messages and cost_report";
@@ -116,4 +116,17 @@ pub async fn fetch_and_reconcile(
                 .map_err(|e| e.of_response("analytics/usage and cost"))
         }
     }
+}
+
+/// What a reconciliation fetched through `client` cannot see in its frames: whose bill it is
+/// (`/v1/organizations/me`) and which days of `window` the API may still restate, taken as a
+/// store with the default restatement window would hold them (today − 3 days and later, by the
+/// client's clock). FOCUS needs the first and says the second (`x_Provisional`).
+pub async fn provenance(client: &AdminClient, window: TimeWindow) -> Result<Provenance> {
+    let org = client.organization().await?;
+    let restate = crate::store::SyncOptions::default().restate_days;
+    let cutoff = client.config().now().date_naive() - chrono::Duration::days(i64::from(restate));
+    let end = window.end.date_naive();
+    let days = window.start.date_naive().iter_days().take_while(|d| *d < end);
+    Ok(Provenance { organization: Some((org.id, org.name)), unsettled_days: days.filter(|d| *d >= cutoff).collect() })
 }

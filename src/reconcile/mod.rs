@@ -142,6 +142,19 @@ pub struct Reconciliation {
     pub lines: DataFrame,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Where the data came from, when the caller knows (a store does; two frames do not).
+    pub provenance: Provenance,
+}
+
+/// What a reconciliation of bare frames cannot know: whose bill it is, and which days may still
+/// be restated. A store knows both; the API path asks `/v1/organizations/me`. FOCUS needs the
+/// first (BillingAccountId) and says the second (`x_Provisional`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// The organization's id and name.
+    pub organization: Option<(String, String)>,
+    /// Days whose usage or cost may still be restated (inside the store's restatement window).
+    pub unsettled_days: std::collections::BTreeSet<NaiveDate>,
 }
 
 impl Reconciliation {
@@ -257,7 +270,7 @@ fn run(
     }
     let found = findings::find(&lines, &options.workspace_names);
     let frame = lines::frame(&lines, &options.workspace_names, &found, source, options.by_api_key)?;
-    Ok(Reconciliation { lines: frame, summary, findings: found })
+    Ok(Reconciliation { lines: frame, summary, findings: found, provenance: Provenance::default() })
 }
 
 fn window_of(lines: &[Line]) -> Option<TimeWindow> {

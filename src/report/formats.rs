@@ -54,6 +54,15 @@ pub fn write_frame(df: &mut DataFrame, format: Format, w: &mut dyn Write, defaul
 
 /// CSV (RFC 4180) with the same cell texts as JSON: exact decimals, `…Z` timestamps.
 fn write_csv(df: &DataFrame, w: &mut dyn Write) -> Result<()> {
+    write_csv_cells(df, w, &cell_text)
+}
+
+/// CSV (RFC 4180) with `cell` giving each cell's text (`None`: empty).
+pub fn write_csv_cells(
+    df: &DataFrame,
+    w: &mut dyn Write,
+    cell: &dyn Fn(&AnyValue<'_>) -> Option<String>,
+) -> Result<()> {
     let io = || io_err("<output>");
     let quote = |s: &str| {
         if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
@@ -68,7 +77,7 @@ fn write_csv(df: &DataFrame, w: &mut dyn Write) -> Result<()> {
             if j > 0 {
                 line.push(',');
             }
-            if let Some(s) = cell_text(&c.get(i)?) {
+            if let Some(s) = cell(&c.get(i)?) {
                 line.push_str(&quote(&s));
             }
         }

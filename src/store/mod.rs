@@ -243,11 +243,7 @@ impl Store {
         tolerance: Tolerance,
         now: DateTime<Utc>,
     ) -> Result<(Reconciliation, bool)> {
-        let options =
-            Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
-        // Only the columns a reconciliation reads (not the API key or account columns).
-        let usage = self.read(Dataset::Usage, window, Some(&crate::frames::usage::reconcile_columns(false)))?;
-        let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
+        let mut rec = self.reconcile_read_only(window, card, tolerance)?;
         let first_seen =
             findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
         let new = first_seen.contains(&Some(now));
@@ -257,5 +253,39 @@ impl Store {
         );
         rec.lines.with_column(column)?;
         Ok((rec, new))
+    }
+
+    /// Reconciles `window` from the store and writes nothing: an export (`counterfoil focus`)
+    /// must not mark discrepancies as seen, or the next `reconcile --new-only` would not alert.
+    pub fn reconcile_read_only(
+        &self,
+        window: TimeWindow,
+        card: &RateCard,
+        tolerance: Tolerance,
+    ) -> Result<Reconciliation> {
+        let options =
+            Options { tolerance, window: Some(window), workspace_names: self.workspace_names()?, by_api_key: false };
+        // Only the columns a reconciliation reads (not the API key or account columns).
+        let usage = self.read(Dataset::Usage, window, Some(&crate::frames::usage::reconcile_columns(false)))?;
+        let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
+        rec.provenance = self.provenance(window)?;
+        Ok(rec)
+    }
+
+    /// The organization the store belongs to, and the days of `window` whose usage or cost is
+    /// still inside the restatement window (`complete = false` in the state).
+    pub fn provenance(&self, window: TimeWindow) -> Result<crate::reconcile::Provenance> {
+        let state = self.state()?;
+        let (first, end) = (window.start.date_naive(), window.end.date_naive());
+        let unsettled = [Dataset::Usage, Dataset::Cost]
+            .iter()
+            .flat_map(|d| state.days(*d).iter())
+            .filter(|(day, s)| **day >= first && **day < end && !s.complete)
+            .map(|(day, _)| *day)
+            .collect();
+        Ok(crate::reconcile::Provenance {
+            organization: state.organization.map(|o| (o.id, o.name)),
+            unsettled_days: unsettled,
+        })
     }
 }

@@ -1,0 +1,41 @@
+//! `counterfoil focus`: a reconciliation as a FOCUS 1.2 or 1.3 file (DESIGN §14).
+//!
+//! The data comes through the same path as `reconcile` (a store, or the API with the same flags),
+//! so a FOCUS row is exactly a reconciliation line. The version and the file's extension are
+//! checked before anything is fetched: a typo costs no API calls. From a store, nothing is
+//! written to it: an export must not mark discrepancies as seen before `reconcile --new-only`.
+
+use std::io::Write;
+
+use super::args::FocusArgs;
+use super::commands::load_card;
+use super::reconcile::{Origin, decimal, reconciliation};
+use crate::error::Result;
+use crate::reconcile::Tolerance;
+use crate::report;
+use crate::report::focus::{FocusContext, FocusFile, FocusVersion, to_focus, write_focus_file};
+use crate::window::TimeWindow;
+
+pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    let version = FocusVersion::parse(&a.focus_version)?;
+    FocusFile::of(&a.out)?;
+    let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
+    let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
+    let card = load_card(a.rates.as_deref(), stderr)?;
+    let from = Origin {
+        store: a.store.as_deref(),
+        connection: &a.connection,
+        source: a.source.into(),
+        by_key: false,
+        record_findings: false,
+    };
+    let (rec, _) = reconciliation(&from, window, &card, tolerance, true, stderr)?;
+    let ctx = FocusContext::of(&rec.provenance, None)?;
+    let mut df = to_focus(&rec, &ctx, version)?;
+    write_focus_file(&mut df, &a.out)?;
+    let _ = writeln!(stderr, "wrote {} (FOCUS {}, {} rows)", a.out.display(), version.as_str(), df.height());
+    if let Some(line) = report::stderr_summary(&rec) {
+        let _ = writeln!(stderr, "{line}");
+    }
+    Ok(0)
+}
