@@ -147,7 +147,7 @@ pub fn upsert(
             row.status = current.get(key).cloned().unwrap_or_else(|| "gone".into());
         }
     }
-    partition::write(&path, &frame(&rows)?)?;
+    partition::write(root, &path, &frame(&rows)?)?;
     Ok(first_seen)
 }
 

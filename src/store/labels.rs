@@ -19,8 +19,11 @@ pub async fn refresh(root: &Path, client: &AdminClient, state: &mut State) -> Re
     for (file, df) in [(WORKSPACES, workspaces_frame(&ws)?), (API_KEYS, api_keys_frame(&keys)?)] {
         let hash = content_hash(&df)?;
         let path = root.join(file);
-        if state.labels.get(file) != Some(&hash) || !path.exists() {
-            partition::write(&path, &df)?;
+        // Compared with the file as it is (its hash computed again), not with the state's record.
+        let stored =
+            if partition::readable(&path) { Some(content_hash(&partition::read(&path, None)?)?) } else { None };
+        if stored.as_deref() != Some(hash.as_str()) {
+            partition::write(root, &path, &df)?;
             state.labels.insert(file.to_owned(), hash);
         }
     }

@@ -14,6 +14,8 @@
 //! Every write is atomic (`fsio`), one writer holds the lock at a time, and nothing is deleted:
 //! a replaced partition goes to `_history/`.
 
+pub mod canonical;
+mod files;
 pub mod findings;
 mod labels;
 mod lock;

@@ -11,9 +11,8 @@ use polars_io::parquet::read::ParquetReader;
 use polars_io::parquet::write::ParquetWriter;
 use sha2::{Digest, Sha256};
 
-use super::{Dataset, io_cause, store_err};
-use crate::error::{Error, Result};
-use crate::report::formats::cell_text;
+use super::{Dataset, store_err};
+use crate::error::Result;
 
 /// `DIR/<dataset>/date=YYYY-MM-DD/part-0.parquet`
 pub fn path(root: &Path, dataset: Dataset, date: NaiveDate) -> PathBuf {
@@ -28,17 +27,14 @@ pub fn history_path(root: &Path, dataset: Dataset, date: NaiveDate, at: DateTime
         .join(format!("{}.parquet", at.format("%Y%m%dT%H%M%S%.6fZ")))
 }
 
-/// Writes `df` as Parquet at `path`, atomically (aside, fsync, rename, fsync the directory).
-pub fn write(path: &Path, df: &DataFrame) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| store_err(dir, format!("cannot create it: {e}")))?;
-    }
+/// Writes `df` as Parquet at `path` in the store at `root`, atomically (`files::write`: aside in
+/// `DIR/_tmp/`, fsync, rename, fsync the directory).
+pub fn write(root: &Path, path: &Path, df: &DataFrame) -> Result<()> {
     let mut df = df.clone();
-    crate::fsio::write_atomic(path, |w| {
+    super::files::write(root, path, |w| {
         ParquetWriter::new(w).finish(&mut df).map_err(crate::error::polars_io(path.display()))?;
         Ok(())
     })
-    .map_err(|e| store_err(path, format!("cannot write it: {}", io_cause(&e))))
 }
 
 /// Reads a Parquet file of the store (only `columns`, when given), naming the file if it is
@@ -54,16 +50,21 @@ pub fn read(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame> {
     })
 }
 
-/// SHA-256 of the frame's rows in a canonical order (the text of each cell, rows sorted), so
-/// the same data hashes the same whatever order it arrived in.
+/// Whether `path` is a Parquet file whose footer reads (a deleted or truncated file is not).
+pub fn readable(path: &Path) -> bool {
+    File::open(path).is_ok_and(|f| ParquetReader::new(f).num_rows().is_ok())
+}
+
+/// SHA-256 of the frame's rows in a canonical order (each cell in the store's own encoding,
+/// `canonical`, rows sorted), so the same data hashes the same whatever order it arrived in and
+/// whatever the report's formatting does.
 pub fn content_hash(df: &DataFrame) -> Result<String> {
     let columns = df.columns();
     let mut rows: Vec<String> = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let mut row = String::new();
         for c in columns {
-            row.push_str(&cell_text(&c.get(i)?).unwrap_or_else(|| "\u{0}".into()));
-            row.push('\u{1f}');
+            super::canonical::push_cell(&c.get(i)?, &mut row)?;
         }
         rows.push(row);
     }
@@ -89,32 +90,8 @@ pub fn archive(root: &Path, dataset: Dataset, date: NaiveDate, at: DateTime<Utc>
         Err(e) => return Err(store_err(&current, format!("cannot read it: {e}"))),
     };
     let target = history_path(root, dataset, date, at);
-    if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| store_err(dir, format!("cannot create it: {e}")))?;
-    }
-    crate::fsio::write_bytes_atomic(&target, &bytes)
-        .map_err(|e| store_err(&target, format!("cannot write it: {}", io_cause(&e))))?;
+    super::files::write_bytes(root, &target, &bytes)?;
     Ok(Some(target))
-}
-
-/// Removes temporary files a killed writer left beside partitions (they start with a dot and are
-/// never read), so globs over the store only see whole files.
-pub fn sweep_temporaries(dir: &Path) -> Result<usize> {
-    let mut removed = 0;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(0);
-    };
-    for entry in entries.flatten() {
-        let p = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if p.is_dir() && !name.starts_with('.') {
-            removed += sweep_temporaries(&p)?;
-        } else if name.starts_with('.') && !name.ends_with(".lock") && p.is_file() {
-            std::fs::remove_file(&p).map_err(|e| Error::Io { path: p.display().to_string(), source: e })?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub fn append(root: &Path, r: &Restatement) -> Result<()> {
         return Ok(());
     }
     log.vstack_mut(&row)?;
-    partition::write(&path, &log)
+    partition::write(root, &path, &log)
 }
 
 /// The whole log (empty with its columns when nothing was restated).

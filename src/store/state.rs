@@ -51,6 +51,15 @@ pub struct State {
     /// Content hashes of `workspaces.parquet` and `api_keys.parquet`.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// How rows are encoded for the content hashes (`store::canonical::ENCODING`); older stores
+    /// hashed the report's cell texts (`counterfoil.rows/1`). Hashes are compared only with ones
+    /// computed again from the files, so an older store needs no migration.
+    #[serde(default = "rows_v1")]
+    pub hash_encoding: String,
+}
+
+fn rows_v1() -> String {
+    "counterfoil.rows/1".into()
 }
 
 impl State {
@@ -63,6 +72,7 @@ impl State {
             usage: BTreeMap::new(),
             cost: BTreeMap::new(),
             labels: BTreeMap::new(),
+            hash_encoding: super::canonical::ENCODING.into(),
         }
     }
 
@@ -98,10 +108,10 @@ impl State {
         serde_json::from_value(raw).map_err(|e| store_err(path, format!("is damaged: {e}")))
     }
 
-    /// Writes `state.json` atomically.
+    /// Writes `state.json` atomically (its temporary in `DIR/_tmp/`, like every store file).
     pub fn write(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(|e| store_err(path, e.to_string()))?;
-        crate::fsio::write_bytes_atomic(path, text.as_bytes())
-            .map_err(|e| store_err(path, format!("cannot write it: {}", super::io_cause(&e))))
+        let root = path.parent().unwrap_or(Path::new("."));
+        super::files::write_bytes(root, path, text.as_bytes())
     }
 }

@@ -54,6 +54,8 @@ pub struct SyncSummary {
     pub took_over_lock_from: Option<u32>,
     /// Whether a signal stopped the run between two days.
     pub interrupted: bool,
+    /// Listed days whose partition was missing or unreadable, fetched again.
+    pub refetched: Vec<(Dataset, NaiveDate)>,
 }
 
 impl SyncSummary {
@@ -72,20 +74,27 @@ impl SyncSummary {
             "days_fetched" => self.days.clone(),
             "took_over_lock_from" => self.took_over_lock_from,
             "interrupted" => self.interrupted,
+            "refetched" => self.refetched.iter().map(|(d, day)| crate::typed! {"dataset" => d.as_str(), "date" => *day}).collect::<Vec<_>>(),
         }
     }
 
     /// `15 days written, 0 unchanged, 0 restated; 7 requests in 1.3 s`
     pub fn line(&self) -> String {
         format!(
-            "{} written, {} unchanged, {} restated ({} days fetched); {} requests in {:.1} s{}",
+            "{} written, {} unchanged, {} restated ({} days fetched); {} requests in {:.1} s{}{}",
             self.written,
             self.unchanged,
             self.restated,
             self.days.len(),
             self.requests,
             self.seconds,
-            if self.interrupted { "; stopped by a signal" } else { "" }
+            if self.interrupted { "; stopped by a signal" } else { "" },
+            if self.refetched.is_empty() {
+                String::new()
+            } else {
+                let days: Vec<String> = self.refetched.iter().map(|(d, day)| format!("{} {day}", d.as_str())).collect();
+                format!("; re-fetched {} (partition missing or unreadable)", days.join(", "))
+            }
         )
     }
 }
@@ -180,8 +189,9 @@ impl Store {
         let started = Instant::now();
         let requests_before = client.requests();
         let lock = super::lock::acquire(&self.root)?;
-        partition::sweep_temporaries(&self.root)?;
+        super::files::sweep(&self.root)?;
         let mut state = self.state_or_new()?;
+        state.hash_encoding = super::canonical::ENCODING.into(); // every hash this run records
         let mut summary = SyncSummary { took_over_lock_from: lock.took_over_from, ..SyncSummary::default() };
 
         let org = client.organization().await?;
@@ -198,6 +208,7 @@ impl Store {
 
         let now = client.config().now();
         let today = now.date_naive();
+        summary.refetched = self.forget_unreadable(&mut state);
         let (due, restate_window) = due_days(&state, today, options);
         let refresh_labels = state.labels.is_empty() || restate_window;
         if refresh_labels {
@@ -239,6 +250,24 @@ impl Store {
         Ok(summary)
     }
 
+    /// Takes out of the state every listed day whose partition is missing or unreadable (deleted
+    /// or truncated by hand, a disk error): it is a gap again, fetched by this run. What the state
+    /// lists, the files hold; the file is the truth. Only the footer is read (a truncated file has
+    /// none), so this costs one small read per stored day.
+    fn forget_unreadable(&self, state: &mut State) -> Vec<(Dataset, NaiveDate)> {
+        let mut gone = Vec::new();
+        for dataset in [Dataset::Usage, Dataset::Cost] {
+            let days: Vec<NaiveDate> = state.days(dataset).keys().copied().collect();
+            for day in days {
+                if !partition::readable(&partition::path(&self.root, dataset, day)) {
+                    state.days_mut(dataset).remove(&day);
+                    gone.push((dataset, day));
+                }
+            }
+        }
+        gone
+    }
+
     /// Days older than the restatement window are complete; the rest may still change.
     fn mark_complete(&self, state: &mut State, today: NaiveDate, options: &SyncOptions) {
         let cutoff = today - Duration::days(options.restate_days as i64);
@@ -262,8 +291,9 @@ impl Store {
     ) -> Result<()> {
         let path = partition::path(&self.root, dataset, day);
         let new_hash = content_hash(&new)?;
-        // The file, not the state, is the truth: a crash may have left one ahead of the other.
-        let old = if path.exists() { Some(partition::read(&path, None)?) } else { None };
+        // The file, not the state, is the truth: a crash may have left one ahead of the other. An
+        // unreadable file is replaced like a missing one (its bytes still go to `_history/`).
+        let old = if path.exists() { partition::read(&path, None).ok() } else { None };
         let old_hash = old.as_ref().map(content_hash).transpose()?;
         let previous = state.days(dataset).get(&day).cloned();
         if old_hash.as_deref() == Some(new_hash.as_str()) {
@@ -294,7 +324,7 @@ impl Store {
                 }
             }
             partition::archive(&self.root, dataset, day, now)?;
-            partition::write(&path, &new)?;
+            partition::write(&self.root, &path, &new)?;
             summary.written += 1;
         }
         state
