@@ -33,7 +33,7 @@ fn client(api: &FakeAdminApi, now: DateTime<Utc>) -> AdminClient {
 /// One sync at `now` (the fake's clock and the client's agree).
 fn sync(store: &Store, api: &FakeAdminApi, now: &str) -> SyncSummary {
     api.set_now(at(now));
-    let o = SyncOptions { backfill_days: 3, restate_days: 3 };
+    let o = SyncOptions { backfill_days: 3, restate_days: 3, settle_hours: 24 };
     block_on(store.sync(&client(api, at(now)), &o, &AtomicBool::new(false))).unwrap().unwrap()
 }
 
@@ -88,15 +88,27 @@ fn a_timeline_of_backfill_hourly_runs_restatements_and_a_new_day() {
         api.requests()[before..].iter().filter(|r| r.path.contains("report")).map(|r| r.query.clone()).collect();
     assert!(reread.iter().all(|q| q.contains("starting_at=2026-11-11")), "{reread:?}");
 
-    // 3. Late data restates T-1 and T-2. The hourly run sees T-1 at once; T-2 waits for its
-    //    once-a-day re-read.
+    // 3. Late data changes T-1 and T-2. The hourly run sees T-1 at once, but T-1 had not settled
+    //    when it was last read (11:30, 11.5 h after it ended; settling takes 24 h): export lag, a
+    //    late arrival kept in _history/, not a restatement. T-2 waits for its once-a-day re-read.
     api.restate(day("2026-11-11"), 0.1).unwrap();
     api.restate(day("2026-11-10"), 0.1).unwrap();
     let s = sync(&store, &api, "2026-11-12T12:30:00Z");
-    assert_eq!(s.restated, 2, "usage and cost of 2026-11-11: {s:?}");
+    // Late usage lands anywhere in the day: hours of 11-11 that ended before 11-11T11:30 had
+    // settled at the 11:30 fetch (a restatement of usage); the daily cost bucket, ending
+    // 11-12T00:00, had not (a late arrival, not logged).
+    assert_eq!((s.restated, s.late), (1, 1), "{s:?}");
     assert_day_is_true(&store, &api, day("2026-11-11"));
+    assert_eq!(store.restatements().unwrap().height(), 1, "only the settled hours' change is a restatement");
+
+    // 4. A new UTC day: T-2 … T-3 are re-read. 2026-11-10 was last read at 11-12T10:30, 34.5 h
+    //    after it ended, so it had settled: its change is a restatement. The rest of 2026-11-12
+    //    arriving is not (those buckets had not ended at the last fetch).
+    let s = sync(&store, &api, "2026-11-13T01:30:00Z");
+    assert_eq!(s.days, [day("2026-11-10"), day("2026-11-11"), day("2026-11-12"), day("2026-11-13")]);
+    assert_eq!(s.restated, 2, "usage and cost of 2026-11-10 only: {s:?}");
     let log = store.restatements().unwrap();
-    assert_eq!(log.height(), 2);
+    assert_eq!(log.height(), 3);
     let dates: Vec<_> = log
         .column("date")
         .unwrap()
@@ -107,19 +119,11 @@ fn a_timeline_of_backfill_hourly_runs_restatements_and_a_new_day() {
         .iter()
         .map(|d| d.unwrap().to_owned())
         .collect();
-    assert_eq!(dates, ["2026-11-11", "2026-11-11"]);
-    let tokens = |c: &str| log.column(c).unwrap().i64().unwrap().get(0).unwrap();
+    assert_eq!(dates, ["2026-11-11", "2026-11-10", "2026-11-10"]);
+    let tokens = |c: &str| log.column(c).unwrap().i64().unwrap().get(1).unwrap();
     assert!(tokens("new_tokens") > tokens("old_tokens"), "late usage adds tokens");
-    let usd = |c: &str| log.column(c).unwrap().decimal().unwrap().physical().get(1).unwrap();
+    let usd = |c: &str| log.column(c).unwrap().decimal().unwrap().physical().get(2).unwrap();
     assert!(usd("new_usd") > usd("old_usd"), "and cost");
-
-    // 4. A new UTC day: T-2 … T-3 are re-read, so 2026-11-10's restatement is found; the rest of
-    //    2026-11-12 arriving is not a restatement (those buckets had not ended at the last fetch).
-    let s = sync(&store, &api, "2026-11-13T01:30:00Z");
-    assert_eq!(s.days, [day("2026-11-10"), day("2026-11-11"), day("2026-11-12"), day("2026-11-13")]);
-    assert_eq!(s.restated, 2, "usage and cost of 2026-11-10 only: {s:?}");
-    let log = store.restatements().unwrap();
-    assert_eq!(log.height(), 4);
     for d in ["2026-11-09", "2026-11-10", "2026-11-11", "2026-11-12", "2026-11-13"] {
         assert_day_is_true(&store, &api, day(d));
     }
@@ -157,7 +161,7 @@ fn reconcile_from_the_store_gives_the_api_lines_and_alerts_once() {
     let store = Store::create_or_open(dir.path()).unwrap();
     let now = common::today().and_hms_opt(6, 0, 0).unwrap().and_utc();
     api.set_now(now);
-    let o = SyncOptions { backfill_days: 10, restate_days: 3 };
+    let o = SyncOptions { backfill_days: 10, restate_days: 3, settle_hours: 24 };
     let c = client(&api, now);
     block_on(store.sync(&c, &o, &AtomicBool::new(false))).unwrap().unwrap();
 
@@ -170,7 +174,8 @@ fn reconcile_from_the_store_gives_the_api_lines_and_alerts_once() {
     };
     let from_api = counterfoil::reconcile::reconcile(&fetched.usage, &fetched.cost, &card, &options).unwrap();
     let (first, new) = store.reconcile(w, &card, Tolerance::default(), now).unwrap();
-    assert!(first.lines.drop("first_seen").unwrap().equals_missing(&from_api.lines), "same lines as from the API");
+    let same = first.lines.drop_many(["first_seen", "provisional"]);
+    assert!(same.equals_missing(&from_api.lines), "same lines as from the API");
     assert!(new && !first.ok());
     let (second, new) = store.reconcile(w, &card, Tolerance::default(), now + Duration::hours(1)).unwrap();
     assert!(!new, "an hourly job alerts once");

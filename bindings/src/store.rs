@@ -72,21 +72,24 @@ impl PyStore {
     }
 
     /// Brings the store up to date (DESIGN §7 cadence) with `client` (or `AdminClient()` from the
-    /// environment). Returns the summary: days written, unchanged, restated, requests, seconds.
-    #[pyo3(signature = (client=None, backfill_days=14, restate_days=3))]
+    /// environment). Returns the summary: days written, unchanged, restated, late, requests,
+    /// seconds. `settle_hours`: a bucket that ended less than this before a fetch is not settled
+    /// (its changes are export lag, not restatements).
+    #[pyo3(signature = (client=None, backfill_days=14, restate_days=3, settle_hours=24))]
     fn sync<'py>(
         &self,
         py: Python<'py>,
         client: Option<&PyAdminClient>,
         backfill_days: u32,
         restate_days: u32,
+        settle_hours: u32,
     ) -> PyResult<Py<PyAny>> {
         let client = match client {
             Some(c) => c.inner.clone(),
             None => counterfoil::api::AdminClient::from_env().map_err(to_py)?,
         };
         let store = Store::create_or_open(&self.root).map_err(to_py)?;
-        let options = SyncOptions { backfill_days, restate_days };
+        let options = SyncOptions { backfill_days, restate_days, settle_hours };
         let stop = Arc::new(AtomicBool::new(false));
         let summary = wait(py, async move { store.sync(&client, &options, &stop).await })?;
         typed_to_python(py, &summary.to_typed())
@@ -119,9 +122,16 @@ impl PyStore {
         to_polars(py, self.open()?.restatements().map_err(to_py)?)
     }
 
-    /// The discrepancy history: first_seen, last_seen, status, delta_usd, resolved_at per line key.
+    /// The discrepancy history per line key: finding_id, first_seen, last_seen, status, delta_usd,
+    /// resolved_at, opened_at, reopened_at, times_opened.
     fn findings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_polars(py, self.open()?.findings().map_err(to_py)?)
+    }
+
+    /// The append-only event log: at, finding_id, event (opened, resolved, reopened, notified),
+    /// sink, status, delta_usd.
+    fn finding_events(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_polars(py, self.open()?.finding_events().map_err(to_py)?)
     }
 
     /// Reconciles `[start, end)` from the store (no API call) and records its discrepancies in

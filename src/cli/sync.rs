@@ -41,7 +41,8 @@ pub fn run(a: SyncArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
     let interval = parse_interval(&a.interval)?;
     let store = Store::create_or_open(&a.store)?;
     let client = client(&a.connection, "sync")?;
-    let options = SyncOptions { backfill_days: a.backfill_days, restate_days: a.restate_days };
+    let options =
+        SyncOptions { backfill_days: a.backfill_days, restate_days: a.restate_days, settle_hours: a.settle_hours };
     let stop = Arc::new(AtomicBool::new(false));
     let rt = runtime()?;
     {
@@ -65,7 +66,30 @@ pub fn run(a: SyncArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
         });
     }
     loop {
-        let summary = rt.block_on(store.sync(&client, &options, &stop))?;
+        let summary = match rt.block_on(store.sync(&client, &options, &stop)) {
+            Ok(s) => s,
+            Err(e) if a.watch && survives(&e) => {
+                // One line, the store as it was, and the next run at the next interval.
+                let at = crate::window::fmt_rfc3339(chrono::Utc::now());
+                match a.format {
+                    SummaryFormat::Json => {
+                        let doc = serde_json::json!({"error": e.to_string(), "exit_code": e.exit_code(), "at": at});
+                        writeln!(stdout, "{doc}").map_err(io_err("<stdout>"))?;
+                        stdout.flush().map_err(io_err("<stdout>"))?;
+                    }
+                    SummaryFormat::Table => {
+                        let line =
+                            format!("sync failed at {at} (exit {}): {e}; next run at the next interval", e.exit_code());
+                        super::warn(stderr, &line);
+                    }
+                }
+                if wait_or_stop(rt, interval, &stop) {
+                    return Ok(0);
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(pid) = summary.took_over_lock_from {
             super::warn(stderr, &format!("took over a stale lock left by pid {pid}, which is no longer running"));
         }
@@ -83,25 +107,35 @@ pub fn run(a: SyncArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
         if !a.watch || stop.load(Ordering::SeqCst) {
             return Ok(0);
         }
-        // ±10% so that many jobs on one schedule do not hit the API in the same second.
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let jitter = 0.9 + f64::from(nanos % 1000) / 5000.0;
-        let wait = interval.mul_f64(jitter);
-        let stopped = rt.block_on(async {
-            let deadline = tokio::time::Instant::now() + wait;
-            while tokio::time::Instant::now() < deadline {
-                if stop.load(Ordering::SeqCst) {
-                    return true;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            false
-        });
-        if stopped {
+        if wait_or_stop(rt, interval, &stop) {
             return Ok(0);
         }
     }
+}
+
+/// Whether a watcher keeps going after `e`: a transient failure of the API or the network (exit
+/// 4) does; the store or the lock (2), refused credentials (3), an interrupt or a bug do not.
+fn survives(e: &Error) -> bool {
+    e.exit_code() == 4
+}
+
+/// Sleeps about `interval` (±10%, so that many jobs on one schedule do not hit the API in the same
+/// second); true if a signal asked to stop meanwhile.
+fn wait_or_stop(rt: &tokio::runtime::Runtime, interval: Duration, stop: &AtomicBool) -> bool {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter = 0.9 + f64::from(nanos % 1000) / 5000.0;
+    let wait = interval.mul_f64(jitter);
+    rt.block_on(async {
+        let deadline = tokio::time::Instant::now() + wait;
+        while tokio::time::Instant::now() < deadline {
+            if stop.load(Ordering::SeqCst) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        false
+    })
 }
 
 #[cfg(test)]

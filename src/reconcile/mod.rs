@@ -69,6 +69,11 @@ impl Status {
         }
     }
 
+    /// The status a line's text names (`match`, `missing_cost`, …), if any.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
     /// Whether a line with this status makes the reconciliation fail (exit code 1).
     pub fn is_discrepancy(self) -> bool {
         matches!(self, Status::Mismatch | Status::MissingCost | Status::MissingUsage | Status::Unpriced)
@@ -153,7 +158,8 @@ pub struct Reconciliation {
 pub struct Provenance {
     /// The organization's id and name.
     pub organization: Option<(String, String)>,
-    /// Days whose usage or cost may still be restated (inside the store's restatement window).
+    /// Days whose usage or cost had not settled when last fetched (a store's provisional days;
+    /// from the API, the days it may still restate).
     pub unsettled_days: std::collections::BTreeSet<NaiveDate>,
 }
 

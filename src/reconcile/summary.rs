@@ -154,6 +154,9 @@ pub struct Summary {
     pub net_all: i128,
     /// Analytics: list and billed amounts per model.
     pub discount_by_model: Vec<ModelDiscount>,
+    /// Days of the window not settled yet (a store's provisional days): their lines may still
+    /// change with export lag, and `--new-only` does not alert on them.
+    pub provisional_days: Vec<NaiveDate>,
     /// Managed Agents session runtime, when any was billed.
     pub session_runtime: Option<SessionRuntime>,
 }

@@ -98,6 +98,7 @@ impl Summary {
             );
         }
         t.insert("source", self.source.as_str());
+        t.insert("provisional_days", self.provisional_days.clone());
         if analytics {
             t.insert("net_usd", Typed::Money(self.net_all));
             t.insert("list_usd", Typed::Money(self.list));

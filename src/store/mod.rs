@@ -30,7 +30,7 @@ use chrono::{DateTime, Duration, Utc};
 use polars::prelude::*;
 
 pub use state::State;
-pub use sync::{SyncOptions, SyncSummary, is_store};
+pub use sync::{SETTLE_HOURS, SyncOptions, SyncSummary, is_store};
 
 use crate::error::{Error, Result};
 use crate::frames::{CostFrame, UsageFrame};
@@ -221,6 +221,11 @@ impl Store {
         findings::read(&self.root)
     }
 
+    /// `finding_events.parquet`: every opening, resolution and reopening, in order.
+    pub fn finding_events(&self) -> Result<DataFrame> {
+        findings::read_events(&self.root)
+    }
+
     /// Workspace and API-key names (with creators) stored by the last sync.
     pub fn labels(&self) -> Result<crate::model::Labels> {
         let read = |file: &str| -> Result<Option<DataFrame>> {
@@ -236,8 +241,9 @@ impl Store {
     }
 
     /// Reconciles `window` from the store (no API call), upserts its discrepancies into
-    /// `findings.parquet` at `now`, and adds `first_seen` to the lines. Returns the reconciliation
-    /// and whether any discrepancy is new in this run.
+    /// `findings.parquet` at `now` (events into `finding_events.parquet`), and adds `first_seen`
+    /// to the lines. Returns the reconciliation and whether any finding was opened or reopened by
+    /// this run (a discrepancy on a provisional day opens only once the day has settled).
     pub fn reconcile(
         &self,
         window: TimeWindow,
@@ -246,15 +252,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(Reconciliation, bool)> {
         let mut rec = self.reconcile_read_only(window, card, tolerance)?;
-        let first_seen =
-            findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
-        let new = first_seen.contains(&Some(now));
+        let up = findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
         let column = crate::frames::columns::datetime(
             "first_seen",
-            first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
+            up.first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
         );
         rec.lines.with_column(column)?;
-        Ok((rec, new))
+        Ok((rec, up.opened > 0))
     }
 
     /// Reconciles `window` from the store and writes nothing: an export (`counterfoil focus`)
@@ -271,18 +275,29 @@ impl Store {
         let usage = self.read(Dataset::Usage, window, Some(&crate::frames::usage::reconcile_columns(false)))?;
         let mut rec = reconcile(&UsageFrame::new(&usage)?, &self.cost(window)?, card, &options)?;
         rec.provenance = self.provenance(window)?;
+        // `provisional` (after the §3 columns): the line's day has not settled yet.
+        let days = rec.lines.column("date")?.as_materialized_series().to_physical_repr();
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+        let unsettled = &rec.provenance.unsettled_days;
+        let flags: BooleanChunked = days
+            .i32()?
+            .iter()
+            .map(|d| Some(d.is_some_and(|d| unsettled.contains(&(epoch + Duration::days(d as i64))))))
+            .collect();
+        rec.lines.with_column(flags.with_name("provisional".into()).into_column())?;
+        rec.summary.provisional_days = unsettled.iter().copied().collect();
         Ok(rec)
     }
 
-    /// The organization the store belongs to, and the days of `window` whose usage or cost is
-    /// still inside the restatement window (`complete = false` in the state).
+    /// The organization the store belongs to, and the days of `window` whose usage or cost had not
+    /// settled when last fetched (provisional: export lag may still fill them).
     pub fn provenance(&self, window: TimeWindow) -> Result<crate::reconcile::Provenance> {
         let state = self.state()?;
         let (first, end) = (window.start.date_naive(), window.end.date_naive());
         let unsettled = [Dataset::Usage, Dataset::Cost]
             .iter()
             .flat_map(|d| state.days(*d).iter())
-            .filter(|(day, s)| **day >= first && **day < end && !s.complete)
+            .filter(|(day, s)| **day >= first && **day < end && !s.is_settled())
             .map(|(day, _)| *day)
             .collect();
         Ok(crate::reconcile::Provenance {

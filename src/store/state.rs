@@ -26,6 +26,17 @@ pub struct DayState {
     pub content_hash: String,
     /// False while the day is inside the restatement window (the API may still change it).
     pub complete: bool,
+    /// Whether every bucket of the day had settled (ended `--settle-hours` before) when it was
+    /// last fetched; a day that is neither settled nor complete is provisional.
+    #[serde(default)]
+    pub settled: bool,
+}
+
+impl DayState {
+    /// Settled when last fetched, or old enough that the cadence no longer re-reads it.
+    pub fn is_settled(&self) -> bool {
+        self.settled || self.complete
+    }
 }
 
 /// The organization a store belongs to: a store never mixes two.

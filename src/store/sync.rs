@@ -30,11 +30,18 @@ use crate::window::TimeWindow;
 pub struct SyncOptions {
     pub backfill_days: u32,
     pub restate_days: u32,
+    /// A bucket is settled once it ended this many hours before the fetch that read it (DESIGN
+    /// §7.1): only a change to a settled bucket is a restatement; the rest is export lag.
+    pub settle_hours: u32,
 }
+
+/// The default of `--settle-hours`: Anthropic's export lag is typically within 4 hours,
+/// occasionally 24.
+pub const SETTLE_HOURS: u32 = 24;
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { backfill_days: 14, restate_days: 3 }
+        SyncOptions { backfill_days: 14, restate_days: 3, settle_hours: SETTLE_HOURS }
     }
 }
 
@@ -44,8 +51,11 @@ pub struct SyncSummary {
     /// (dataset, day) partitions written because they were new or changed.
     pub written: usize,
     pub unchanged: usize,
-    /// Written partitions whose already-ended buckets changed (logged as restatements).
+    /// Written partitions whose settled buckets changed (logged as restatements).
     pub restated: usize,
+    /// Written partitions whose only changes were to buckets not settled yet (export lag): kept
+    /// in `_history/`, never logged as restatements.
+    pub late: usize,
     pub requests: u64,
     pub seconds: f64,
     /// The days fetched.
@@ -69,6 +79,7 @@ impl SyncSummary {
             "days_written" => self.written,
             "days_unchanged" => self.unchanged,
             "days_restated" => self.restated,
+            "late_days" => self.late,
             "requests" => self.requests,
             "seconds" => (self.seconds * 1000.0).round() / 1000.0,
             "days_fetched" => self.days.clone(),
@@ -81,10 +92,11 @@ impl SyncSummary {
     /// `15 days written, 0 unchanged, 0 restated; 7 requests in 1.3 s`
     pub fn line(&self) -> String {
         format!(
-            "{} written, {} unchanged, {} restated ({} days fetched); {} requests in {:.1} s{}{}",
+            "{} written, {} unchanged, {} restated, {} late ({} days fetched); {} requests in {:.1} s{}{}",
             self.written,
             self.unchanged,
             self.restated,
+            self.late,
             self.days.len(),
             self.requests,
             self.seconds,
@@ -225,7 +237,8 @@ impl Store {
             let mut day = first;
             while day <= last {
                 for (dataset, frame) in [(Dataset::Usage, &usage), (Dataset::Cost, &cost)] {
-                    self.put_day(&mut state, dataset, day, day_rows(frame, day)?, now, &mut summary)?;
+                    let settle = Duration::hours(options.settle_hours as i64);
+                    self.put_day(&mut state, dataset, day, day_rows(frame, day)?, (now, settle), &mut summary)?;
                 }
                 self.mark_complete(&mut state, today, options);
                 state.write(&self.state_path())?;
@@ -286,7 +299,7 @@ impl Store {
         dataset: Dataset,
         day: NaiveDate,
         new: DataFrame,
-        now: DateTime<Utc>,
+        (now, settle): (DateTime<Utc>, Duration),
         summary: &mut SyncSummary,
     ) -> Result<()> {
         let path = partition::path(&self.root, dataset, day);
@@ -300,8 +313,16 @@ impl Store {
             summary.unchanged += 1;
         } else {
             if let (Some(old), Some(prev), Some(old_hash)) = (&old, &previous, &old_hash) {
-                let since = prev.fetched_at;
-                if content_hash(&ended_by(old, since)?)? != content_hash(&ended_by(&new, since)?)? {
+                // Buckets that had ended `settle` before the last fetch were settled when read.
+                let settled = prev.fetched_at - settle;
+                if content_hash(&ended_by(old, settled)?)? == content_hash(&ended_by(&new, settled)?)? {
+                    // Buckets that had ended but not settled changed: export lag. (Only new
+                    // buckets, today's next hours, are neither lag nor a restatement.)
+                    let ended = prev.fetched_at;
+                    if content_hash(&ended_by(old, ended)?)? != content_hash(&ended_by(&new, ended)?)? {
+                        summary.late += 1;
+                    }
+                } else {
                     let (old_tokens, old_usd) = totals(dataset, old)?;
                     let (new_tokens, new_usd) = totals(dataset, &new)?;
                     append(
@@ -327,9 +348,10 @@ impl Store {
             partition::write(&self.root, &path, &new)?;
             summary.written += 1;
         }
-        state
-            .days_mut(dataset)
-            .insert(day, DayState { fetched_at: now, rows: new.height(), content_hash: new_hash, complete: false });
+        let settled = now >= midnight(day) + Duration::days(1) + settle;
+        let day_state =
+            DayState { fetched_at: now, rows: new.height(), content_hash: new_hash, complete: false, settled };
+        state.days_mut(dataset).insert(day, day_state);
         Ok(())
     }
 }
@@ -349,7 +371,7 @@ mod tests {
 
     #[test]
     fn the_cadence() {
-        let o = SyncOptions { backfill_days: 3, restate_days: 3 };
+        let o = SyncOptions { backfill_days: 3, restate_days: 3, settle_hours: 24 };
         let mut state = State::new(Utc::now());
         let (due, restate) = due_days(&state, d("2026-11-20"), &o);
         assert_eq!(due.len(), 4, "three full days plus today");
@@ -370,7 +392,13 @@ mod tests {
             for ds in [Dataset::Usage, Dataset::Cost] {
                 state.days_mut(ds).insert(
                     d(day),
-                    DayState { fetched_at: Utc::now(), rows: 0, content_hash: String::new(), complete: false },
+                    DayState {
+                        fetched_at: Utc::now(),
+                        rows: 0,
+                        content_hash: String::new(),
+                        complete: false,
+                        settled: false,
+                    },
                 );
             }
         }

