@@ -118,7 +118,7 @@ fn from_a_store_the_organization_and_unsettled_days_come_from_its_state() {
     let store = counterfoil::store::Store::create_or_open(dir.path()).unwrap();
     let config = counterfoil::api::ClientConfig { now: Some(now), ..common::config(0, 4) };
     let client = common::client_for(&api, config);
-    let options = counterfoil::store::SyncOptions { backfill_days: 5, restate_days: 3 };
+    let options = counterfoil::store::SyncOptions { backfill_days: 5, restate_days: 3, ..Default::default() };
     counterfoil::runtime::block_on(store.sync(&client, &options, &AtomicBool::new(false))).unwrap().unwrap();
 
     let out = dir.path().join("focus.parquet");
