@@ -144,10 +144,11 @@ fn from_a_store_the_organization_and_unsettled_days_come_from_its_state() {
     let col = |c: &str| df.column(c).unwrap().clone();
     assert!(col("BillingAccountId").str().unwrap().iter().all(|a| a == Some(org_id.as_str())));
     assert!(col("BillingAccountName").str().unwrap().iter().all(|a| a == Some(org_name.as_str())));
-    // Inside the restatement window (T-3 … T on 2026-11-20) a day is provisional; before, settled.
+    // Fetched at 2026-11-20T06:00, a day is settled 24 h after it ends: 11-18 (ended 11-19T00:00)
+    // is settled, 11-19 is provisional.
     let days = col("ChargePeriodStart").datetime().unwrap().physical().clone();
     let provisional = col("x_Provisional").bool().unwrap().clone();
-    let cutoff = "2026-11-17T00:00:00Z".parse::<DateTime<Utc>>().unwrap().timestamp_micros();
+    let cutoff = "2026-11-19T00:00:00Z".parse::<DateTime<Utc>>().unwrap().timestamp_micros();
     let seen: BTreeSet<(bool, bool)> =
         days.iter().zip(provisional.iter()).map(|(d, p)| (d.unwrap() >= cutoff, p.unwrap())).collect();
     assert_eq!(seen, BTreeSet::from([(false, false), (true, true)]));
