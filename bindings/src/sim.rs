@@ -21,8 +21,9 @@ impl PyOrganization {
     #[new]
     /// `contract="demo"`: negotiated discounts (12 % off Opus 5.5; 8 % off Sonnet 5.5 from
     /// mid-window) and a list-price change the bundled card does not know (Haiku 4.5 up 20 % ten
-    /// days before the end).
-    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_null=None, contract=None))]
+    /// days before the end). `lag=True`: usage and cost become visible gradually after each
+    /// minute (most within 4 hours, all within 24), as Anthropic's exports do.
+    #[pyo3(signature = (seed=7, days=14, today=None, *, plants=None, cost_null=None, contract=None, lag=false))]
     fn new(
         seed: u64,
         days: u32,
@@ -30,6 +31,7 @@ impl PyOrganization {
         plants: Option<&Bound<'_, PyAny>>,
         cost_null: Option<Vec<String>>,
         contract: Option<String>,
+        lag: bool,
     ) -> PyResult<Self> {
         if !(1..=400).contains(&days) {
             return Err(InputError::new_err("days must be between 1 and 400"));
@@ -59,6 +61,7 @@ impl PyOrganization {
                 return Err(InputError::new_err(format!("unknown contract {other:?}; choose None or \"demo\"")));
             }
         };
+        config.lag = lag;
         Ok(PyOrganization { inner: Organization::generate(config) })
     }
 
@@ -216,6 +219,22 @@ impl PyFakeAdminApi {
     fn set_now(&self, now: &Bound<'_, PyAny>) -> PyResult<()> {
         let t = instant(now, "now")?;
         self.with(|a| a.set_now(t))
+    }
+
+    /// An outage: while the simulated present is in `[start, end)` every request answers 503,
+    /// then the server recovers; `set_outage(None, None)` ends it.
+    #[pyo3(signature = (start, end))]
+    fn set_outage(&self, start: Option<&Bound<'_, PyAny>>, end: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let window = match (start, end) {
+            (Some(s), Some(e)) => Some((instant(s, "start")?, instant(e, "end")?)),
+            _ => None,
+        };
+        self.with(|a| a.set_outage(window))
+    }
+
+    /// Revokes every Admin key: each request from now on answers 401.
+    fn revoke_keys(&self) -> PyResult<()> {
+        self.with(|a| a.revoke_keys())
     }
 
     /// Restates a past day between calls: about `share` of its usage arrives late and is billed

@@ -36,6 +36,9 @@ pub struct OrgConfig {
     pub cost_null: Vec<String>,
     /// Negotiated discounts and list-price changes the bundled card does not know.
     pub contract: Contract,
+    /// Export lag: each minute of usage (and its cost) becomes visible some time after it ends,
+    /// most within 4 hours, all within 24 (`timeline::LAG_MAX`), as Anthropic's batch exports do.
+    pub lag: bool,
 }
 
 /// The cost-line dimensions the simulator can serve as null.
@@ -75,6 +78,7 @@ impl OrgConfig {
             plants: vec![],
             cost_null: vec![],
             contract: Contract::default(),
+            lag: false,
         }
     }
 

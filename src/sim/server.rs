@@ -59,6 +59,10 @@ pub(super) struct Shared {
     others: Vec<Arc<Organization>>,
     /// The simulated "now"; `None`: [`Organization::default_now`].
     now: Mutex<Option<DateTime<Utc>>>,
+    /// An outage in simulated time: while "now" is in `[from, to)`, every request fails.
+    outage: Mutex<Option<(DateTime<Utc>, DateTime<Utc>)>>,
+    /// Every Admin key revoked: each request answers 401 from now on.
+    revoked: std::sync::atomic::AtomicBool,
     pub(super) faults: Faults,
     counter: AtomicU64,
     log: Mutex<Vec<RequestLog>>,
@@ -141,6 +145,8 @@ impl FakeAdminApi {
             org: RwLock::new(Arc::new(org)),
             others,
             now: Mutex::new(None),
+            outage: Mutex::new(None),
+            revoked: std::sync::atomic::AtomicBool::new(false),
             faults,
             counter: AtomicU64::new(0),
             log: Mutex::new(vec![]),
@@ -217,6 +223,17 @@ impl FakeAdminApi {
     pub fn set_analytics_spelling(&self, request_key: &str, flat: bool) {
         *self.shared.spelling.lock().expect("spelling lock") =
             super::analytics::AnalyticsSpelling { request_key: request_key.to_owned(), flat };
+    }
+
+    /// An outage: while the simulated present is in `[from, to)` every request answers 503, then
+    /// the server recovers (`None` ends it). What a watcher must survive.
+    pub fn set_outage(&self, window: Option<(DateTime<Utc>, DateTime<Utc>)>) {
+        *self.shared.outage.lock().expect("outage lock") = window;
+    }
+
+    /// Revokes every Admin key: each request from now on answers 401 (what ends a watcher).
+    pub fn revoke_keys(&self) {
+        self.shared.revoked.store(true, Ordering::SeqCst);
     }
 
     /// Moves the simulated present (buckets after it do not exist; today's are partial).
@@ -308,6 +325,15 @@ pub(super) async fn respond(
 
 fn check(s: &Shared, headers: &HeaderMap, n: u64) -> Result<Arc<Organization>, ApiError> {
     let f = &s.faults;
+    if s.revoked.load(Ordering::SeqCst) {
+        return Err(ApiError(StatusCode::UNAUTHORIZED, "authentication_error", "invalid x-api-key".into()));
+    }
+    let outage = *s.outage.lock().expect("outage lock");
+    if let Some((from, to)) = outage
+        && (from..to).contains(&s.now())
+    {
+        return Err(ApiError(StatusCode::SERVICE_UNAVAILABLE, "api_error", "Service temporarily unavailable".into()));
+    }
     if f.rate_limit_every > 0 && n.is_multiple_of(f.rate_limit_every as u64) {
         return Err(ApiError(
             StatusCode::TOO_MANY_REQUESTS,

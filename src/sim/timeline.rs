@@ -24,6 +24,27 @@ pub struct Restated {
     pub records: usize,
 }
 
+/// With lag, every record is visible at most this long after its minute began.
+pub const LAG_MAX: Duration = Duration::hours(24);
+
+/// The lag of one record: a deterministic draw from its content (not its position, which
+/// restatements shift), 90 % within 4 hours and the rest within a day, so a bucket that ended
+/// `LAG_MAX` ago is complete.
+fn lag_of(seed: u64, r: &UsageRecord) -> Duration {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    let mut mix = |x: u64| {
+        h ^= x;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    mix(r.minute.timestamp() as u64);
+    r.tokens.iter().for_each(|t| mix(*t));
+    r.model.bytes().chain(r.api_key_id.as_deref().unwrap_or("").bytes()).for_each(|b| mix(b as u64));
+    let u = (h >> 11) % 10_000;
+    // Minutes after the record's minute ends; at most 24 h − 1 min after it began.
+    let minutes = if u < 9_000 { u * 240 / 9_000 } else { 240 + (u - 9_000) * (1_438 - 240) / 1_000 };
+    Duration::minutes(1 + minutes as i64)
+}
+
 pub(crate) fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
 }
@@ -36,11 +57,22 @@ impl Organization {
         if now.date_naive() == self.config.end { now } else { midnight(self.config.end) }
     }
 
-    /// Usage records with `start <= minute < end` that exist at `now`.
+    /// Usage records with `start <= minute < end` that exist at `now` (with lag, that have also
+    /// arrived by then).
     pub fn records_at(&self, start: DateTime<Utc>, end: DateTime<Utc>, now: DateTime<Utc>) -> Vec<&UsageRecord> {
         let end = end.min(now);
         let today = self.today.iter().filter(|r| r.minute >= start && r.minute < end);
-        self.records_in(start, end).iter().chain(today).collect()
+        let all = self.records_in(start, end).iter().chain(today);
+        if self.config.lag {
+            all.filter(|r| self.arrived(r, now)).collect()
+        } else {
+            all.collect()
+        }
+    }
+
+    /// Whether record `r` is visible at `now` (always, without lag, once its minute began).
+    pub fn arrived(&self, r: &UsageRecord, now: DateTime<Utc>) -> bool {
+        !self.config.lag || r.minute + lag_of(self.config.seed, r) <= now
     }
 
     /// The cost lines of `day` as the API has them at `now`: `None` before the day begins; the
@@ -51,17 +83,19 @@ impl Organization {
             return None;
         }
         let over = now >= start + Duration::days(1);
-        if over && let Some(lines) = self.cost_lines.get(&day) {
+        // With lag, a day's bill is whole (runtime charges and all) once all its usage arrived.
+        let whole = over && (!self.config.lag || now >= start + Duration::days(1) + LAG_MAX);
+        if whole && let Some(lines) = self.cost_lines.get(&day) {
             return Some(Cow::Borrowed(lines));
         }
         let in_range = self.cost_lines.contains_key(&day) || day == self.config.end;
         if !in_range {
             return Some(Cow::Owned(Vec::new())); // outside the simulated range: nothing billed
         }
-        // The day is running: bill the usage so far.
+        // The day is running, or its usage is still arriving: bill the usage so far.
         let records: Vec<UsageRecord> =
             self.records_at(start, start + Duration::days(1), now).into_iter().cloned().collect();
-        let mut lines = if over {
+        let mut lines = if whole {
             let workspaces = &self.workspaces;
             bill_day(&self.card, workspaces, day, &records, self.config.seed)
         } else {
