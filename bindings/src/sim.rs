@@ -232,6 +232,18 @@ impl PyFakeAdminApi {
         self.with(|a| a.set_outage(window))
     }
 
+    /// Rebills a past day correctly (its planted error fixed); True if the bill changed.
+    fn fix(&self, day: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let d = instant(day, "day")?.date_naive();
+        self.with(|a| a.fix(d))?.map_err(to_py)
+    }
+
+    /// Bills a fixed day wrongly again: the error comes back.
+    fn rebreak(&self, day: &Bound<'_, PyAny>) -> PyResult<()> {
+        let d = instant(day, "day")?.date_naive();
+        self.with(|a| a.rebreak(d))?.map_err(to_py)
+    }
+
     /// Revokes every Admin key: each request from now on answers 401.
     fn revoke_keys(&self) -> PyResult<()> {
         self.with(|a| a.revoke_keys())

@@ -18,6 +18,20 @@ use crate::runtime::block_on;
 use crate::sim::{Contract, FakeAdminApi, Faults, OrgConfig, Organization, Plant};
 use crate::window::{TimeWindow, parse_instant};
 
+/// The clock a command reads: the real one, or `COUNTERFOIL_NOW` (RFC 3339) for simulations and
+/// tests that drive the fake API's clock (`FakeAdminApi.set_now`) and must drive ours with it.
+pub(crate) fn clock() -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    match std::env::var("COUNTERFOIL_NOW") {
+        Ok(v) if !v.trim().is_empty() => parse_instant(v.trim(), "COUNTERFOIL_NOW").map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// [`clock`], or the real time.
+pub(crate) fn now() -> Result<chrono::DateTime<chrono::Utc>> {
+    Ok(clock()?.unwrap_or_else(chrono::Utc::now))
+}
+
 pub(crate) fn client(c: &Connection, what: &str) -> Result<AdminClient> {
     let key = match &c.api_key {
         Some(k) => ApiKey::new(k.clone())?,
@@ -30,6 +44,7 @@ pub(crate) fn client(c: &Connection, what: &str) -> Result<AdminClient> {
     let config = ClientConfig {
         retry: RetryPolicy { max_retries: c.max_retries, ..RetryPolicy::default() },
         concurrency: c.concurrency as usize,
+        now: clock()?,
         ..ClientConfig::default()
     }
     .with_timeout(std::time::Duration::from_secs_f64(c.timeout));

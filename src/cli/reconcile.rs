@@ -104,10 +104,10 @@ pub(crate) fn reconciliation(
         if !from.record_findings {
             return Ok((store.reconcile_read_only(window, card, tolerance)?, None));
         }
-        let (rec, new) = store.reconcile(window, card, tolerance, chrono::Utc::now())?;
+        let (rec, new) = store.reconcile(window, card, tolerance, super::commands::now()?)?;
         return Ok((rec, Some(new)));
     }
-    warn_recent(window, chrono::Utc::now(), stderr);
+    warn_recent(window, super::commands::now()?, stderr);
     let client = client(from.connection, "reconcile")?;
     let mut rec = block_on(fetch_and_reconcile(&client, window, card, tolerance, from.by_key, from.source))??;
     if organization {

@@ -70,7 +70,7 @@ pub fn run(a: SyncArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
             Ok(s) => s,
             Err(e) if a.watch && survives(&e) => {
                 // One line, the store as it was, and the next run at the next interval.
-                let at = crate::window::fmt_rfc3339(chrono::Utc::now());
+                let at = crate::window::fmt_rfc3339(super::commands::now()?);
                 match a.format {
                     SummaryFormat::Json => {
                         let doc = serde_json::json!({"error": e.to_string(), "exit_code": e.exit_code(), "at": at});

@@ -133,6 +133,8 @@ pub struct Organization {
     pub today: Vec<UsageRecord>,
     /// Days restated after the fact (late usage that arrived), in order.
     pub restated: Vec<super::timeline::Restated>,
+    /// Days rebilled correctly by `fix`, with the broken lines `rebreak` brings back.
+    pub broken: BTreeMap<NaiveDate, Vec<CostLine>>,
 }
 
 impl Organization {
@@ -186,6 +188,7 @@ impl Organization {
             planted,
             today,
             restated: Vec::new(),
+            broken: BTreeMap::new(),
         }
     }
 

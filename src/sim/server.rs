@@ -252,6 +252,24 @@ impl FakeAdminApi {
         Ok(n)
     }
 
+    /// Rebills a past `day` correctly (its planted error fixed); true if the bill changed.
+    pub fn fix(&self, day: chrono::NaiveDate) -> Result<bool> {
+        let mut guard = self.shared.org.write().expect("org lock");
+        let mut org = (**guard).clone();
+        let changed = org.fix(day)?;
+        *guard = Arc::new(org);
+        Ok(changed)
+    }
+
+    /// Bills a fixed `day` wrongly again (the error comes back).
+    pub fn rebreak(&self, day: chrono::NaiveDate) -> Result<()> {
+        let mut guard = self.shared.org.write().expect("org lock");
+        let mut org = (**guard).clone();
+        org.rebreak(day)?;
+        *guard = Arc::new(org);
+        Ok(())
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RequestLog> {
         self.shared.log.lock().expect("log lock").clone()

@@ -143,3 +143,30 @@ impl Organization {
         Ok(n)
     }
 }
+
+impl Organization {
+    /// Rebills `day` correctly from its usage (a planted error on it is fixed); returns whether
+    /// anything changed. The broken lines are kept, so [`Organization::rebreak`] can bring them
+    /// back: a bill that is fixed and then breaks again.
+    pub fn fix(&mut self, day: NaiveDate) -> Result<bool> {
+        let Some(current) = self.cost_lines.get(&day).cloned() else {
+            return Err(Error::input(format!("{day} is not a full day of the simulated organization")));
+        };
+        let records = self.records_in(midnight(day), midnight(day) + Duration::days(1)).to_vec();
+        let mut lines = bill_day(&self.card, &self.workspaces, day, &records, self.config.seed);
+        self.config.contract.discount_lines(&self.card, day, &mut lines);
+        null_dims(&self.config.cost_null, &mut lines);
+        let changed = lines != current;
+        self.broken.insert(day, current);
+        self.cost_lines.insert(day, lines);
+        Ok(changed)
+    }
+
+    /// Brings back the lines [`Organization::fix`] replaced (the error is billed again).
+    pub fn rebreak(&mut self, day: NaiveDate) -> Result<()> {
+        let lines = self.broken.remove(&day).ok_or_else(|| Error::input(format!("{day} was not fixed")))?;
+        self.cost_lines.insert(day, lines);
+        Ok(())
+    }
+}
+
