@@ -366,42 +366,7 @@ pub struct RatesArgs {
     pub output: Output,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SummaryFormat {
-    Table,
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// The store directory (created if missing or empty).
-    #[arg(long)]
-    pub store: PathBuf,
-    /// Full UTC days fetched by the first run, before today.
-    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(0..=3650))]
-    pub backfill_days: u32,
-    /// Days T-2 … T-N are re-read once per UTC day (today and yesterday on every run).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
-    pub restate_days: u32,
-    /// A bucket is settled once it ended this many hours before the fetch that read it; only
-    /// changes to settled buckets are logged as restatements (the rest is export lag).
-    #[arg(long, default_value_t = crate::store::SETTLE_HOURS, value_parser = clap::value_parser!(u32).range(0..=720))]
-    pub settle_hours: u32,
-    /// Keep syncing every --interval until SIGINT or SIGTERM (which finish the current day); a
-    /// run that fails for a transient reason (network, 5xx, 429) is logged and retried at the next
-    /// interval; a store or lock error (exit 2) or refused credentials (exit 3) end the watch.
-    #[arg(long)]
-    pub watch: bool,
-    /// Time between runs with --watch, e.g. 1h, 15m, 90s (jittered by up to 10%).
-    #[arg(long, default_value = "1h")]
-    pub interval: String,
-    /// The one-line summary as text, or JSON for jobs.
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
-    pub format: SummaryFormat,
-    #[command(flatten)]
-    pub connection: Connection,
-}
-
 pub use super::model_args::{
     AttributeArgs, CacheArgs, ForecastArgs, ModelSource, ScenarioArgs, SpendReportArgs, WhatifArgs,
 };
+pub use super::sync_args::{SummaryFormat, SyncArgs};

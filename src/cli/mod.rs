@@ -12,6 +12,7 @@ mod model;
 mod model_args;
 mod reconcile;
 mod sync;
+mod sync_args;
 
 use std::io::{IsTerminal, Write};
 use std::panic::AssertUnwindSafe;

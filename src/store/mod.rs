@@ -23,6 +23,7 @@ pub mod partition;
 pub mod restatements;
 pub mod state;
 mod sync;
+mod sync_report;
 
 use std::path::{Path, PathBuf};
 

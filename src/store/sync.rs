@@ -5,8 +5,8 @@
 //! occasionally 24); days T-2 … T-`restate_days` are re-read once per UTC day; older days only
 //! when missing. A day is written only after all its pages arrived, whole and atomically; an
 //! unchanged day is not written at all (content hashes); a changed day's old partition goes to
-//! `_history/`, and if buckets that had already ended when it was last fetched changed, the
-//! change is logged in `restatements.parquet`.
+//! `_history/`, and if buckets that had already settled when it was last fetched changed, the
+//! change is logged in `restatements.parquet` (changes to unsettled buckets are export lag).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -25,91 +25,7 @@ use crate::error::Result;
 use crate::frames::{CostFrame, UsageFrame, cost_frame};
 use crate::window::TimeWindow;
 
-/// How a sync runs.
-#[derive(Debug, Clone)]
-pub struct SyncOptions {
-    pub backfill_days: u32,
-    pub restate_days: u32,
-    /// A bucket is settled once it ended this many hours before the fetch that read it (DESIGN
-    /// §7.1): only a change to a settled bucket is a restatement; the rest is export lag.
-    pub settle_hours: u32,
-}
-
-/// The default of `--settle-hours`: Anthropic's export lag is typically within 4 hours,
-/// occasionally 24.
-pub const SETTLE_HOURS: u32 = 24;
-
-impl Default for SyncOptions {
-    fn default() -> Self {
-        SyncOptions { backfill_days: 14, restate_days: 3, settle_hours: SETTLE_HOURS }
-    }
-}
-
-/// What a sync did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SyncSummary {
-    /// (dataset, day) partitions written because they were new or changed.
-    pub written: usize,
-    pub unchanged: usize,
-    /// Written partitions whose settled buckets changed (logged as restatements).
-    pub restated: usize,
-    /// Written partitions whose only changes were to buckets not settled yet (export lag): kept
-    /// in `_history/`, never logged as restatements.
-    pub late: usize,
-    pub requests: u64,
-    pub seconds: f64,
-    /// The days fetched.
-    pub days: Vec<NaiveDate>,
-    /// A stale lock left by a dead writer, taken over.
-    pub took_over_lock_from: Option<u32>,
-    /// Whether a signal stopped the run between two days.
-    pub interrupted: bool,
-    /// Listed days whose partition was missing or unreadable, fetched again.
-    pub refetched: Vec<(Dataset, NaiveDate)>,
-}
-
-impl SyncSummary {
-    pub fn to_json(&self) -> serde_json::Value {
-        self.to_typed().to_json()
-    }
-
-    /// The summary as a typed tree (JSON, Python): counts, seconds as a float, days as dates.
-    pub fn to_typed(&self) -> crate::typed::Typed {
-        crate::typed! {
-            "days_written" => self.written,
-            "days_unchanged" => self.unchanged,
-            "days_restated" => self.restated,
-            "late_days" => self.late,
-            "requests" => self.requests,
-            "seconds" => (self.seconds * 1000.0).round() / 1000.0,
-            "days_fetched" => self.days.clone(),
-            "took_over_lock_from" => self.took_over_lock_from,
-            "interrupted" => self.interrupted,
-            "refetched" => self.refetched.iter().map(|(d, day)| crate::typed! {"dataset" => d.as_str(), "date" => *day}).collect::<Vec<_>>(),
-        }
-    }
-
-    /// `15 days written, 0 unchanged, 0 restated; 7 requests in 1.3 s`
-    pub fn line(&self) -> String {
-        format!(
-            "{} written, {} unchanged, {} restated, {} late ({} days fetched); {} requests in {:.1} s{}{}",
-            self.written,
-            self.unchanged,
-            self.restated,
-            self.late,
-            self.days.len(),
-            self.requests,
-            self.seconds,
-            if self.interrupted { "; stopped by a signal" } else { "" },
-            if self.refetched.is_empty() {
-                String::new()
-            } else {
-                let days: Vec<String> = self.refetched.iter().map(|(d, day)| format!("{} {day}", d.as_str())).collect();
-                format!("; re-fetched {} (partition missing or unreadable)", days.join(", "))
-            }
-        )
-    }
-}
+pub use super::sync_report::{SETTLE_HOURS, SyncOptions, SyncSummary};
 
 fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
