@@ -8,6 +8,40 @@ from typing import Any, final
 import polars as pl
 
 __version__: str
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "AdminClient",
+    "AuthenticationError",
+    "Calibration",
+    "CounterfoilError",
+    "FakeAdminApi",
+    "InputError",
+    "Organization",
+    "PermissionDeniedError",
+    "PriceSource",
+    "RateCard",
+    "RateCardError",
+    "RateCardWarning",
+    "RateLimitError",
+    "Reconciliation",
+    "Scenario",
+    "Store",
+    "StoreError",
+    "__version__",
+    "attribute",
+    "cache_report",
+    "forecast",
+    "price",
+    "reconcile",
+    "reconcile_analytics",
+    "run_cli",
+    "spend_report",
+    "suggest_rates",
+    "to_focus",
+    "whatif",
+]
 
 _When = str | datetime.date | datetime.datetime
 #: Every function that reads a usage or cost frame takes it eagerly or lazily.
@@ -164,7 +198,6 @@ class Reconciliation:
     def discrepancies(self) -> pl.DataFrame: ...
     @property
     def findings(self) -> pl.DataFrame: ...
-    def finding_events(self) -> pl.DataFrame: ...
     @property
     def summary(self) -> dict[str, Any]: ...
     @property
@@ -249,16 +282,40 @@ class PriceSource:
     def height(self) -> int: ...
     def batch(self, offset: int, length: int, columns: list[str] | None = None) -> pl.DataFrame: ...
 
-class CounterfoilError(Exception): ...
-class APIStatusError(CounterfoilError): ...
-class AuthenticationError(APIStatusError): ...
-class PermissionDeniedError(APIStatusError): ...
-class RateLimitError(APIStatusError): ...
-class APIConnectionError(CounterfoilError): ...
-class APIResponseValidationError(CounterfoilError): ...
-class RateCardError(CounterfoilError): ...
-class InputError(CounterfoilError): ...
-class StoreError(CounterfoilError): ...
+class CounterfoilError(Exception):
+    hint: str | None
+    exit_code: int
+class APIStatusError(CounterfoilError):
+    hint: str | None
+    exit_code: int
+    status_code: int
+    error_type: str | None
+    request_id: str | None
+    message: str
+class AuthenticationError(APIStatusError):
+    hint: str | None
+    exit_code: int
+class PermissionDeniedError(APIStatusError):
+    hint: str | None
+    exit_code: int
+class RateLimitError(APIStatusError):
+    hint: str | None
+    exit_code: int
+class APIConnectionError(CounterfoilError):
+    hint: str | None
+    exit_code: int
+class APIResponseValidationError(CounterfoilError):
+    hint: str | None
+    exit_code: int
+class RateCardError(CounterfoilError):
+    hint: str | None
+    exit_code: int
+class InputError(CounterfoilError):
+    hint: str | None
+    exit_code: int
+class StoreError(CounterfoilError):
+    hint: str | None
+    exit_code: int
 class RateCardWarning(UserWarning): ...
 
 def attribute(
