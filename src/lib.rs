@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod frames;
 pub mod fsio;
+pub mod jobs;
 pub mod model;
 pub mod money;
 pub mod pricing;

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 
-use crate::api::BucketWidth;
 use crate::error::{Error, Result};
 
 /// A half-open UTC interval.
@@ -57,17 +56,18 @@ impl TimeWindow {
         TimeWindow { start: end - Duration::days(days as i64), end }
     }
 
-    /// Refuses edges that do not fall on bucket boundaries of `width`.
-    pub fn check_aligned(&self, width: BucketWidth) -> Result<()> {
-        let step = width.duration().num_seconds();
+    /// Refuses edges that do not fall on boundaries of `step` (a bucket width: a minute, an
+    /// hour or a day; `name` is how the API spells it, `1m`, `1h`, `1d`).
+    pub fn check_aligned(&self, step: Duration, name: &str) -> Result<()> {
+        let secs = step.num_seconds().max(1);
         for (t, flag) in [(self.start, "--start"), (self.end, "--end")] {
-            if t.timestamp().rem_euclid(step) != 0 || t.timestamp_subsec_nanos() != 0 {
+            if t.timestamp().rem_euclid(secs) != 0 || t.timestamp_subsec_nanos() != 0 {
                 return Err(Error::input_hint(
-                    format!("{flag} {} is not aligned to {} buckets", fmt_rfc3339(t), width.as_str()),
-                    match width {
-                        BucketWidth::Day => "use whole UTC days (YYYY-MM-DD) for daily buckets",
-                        BucketWidth::Hour => "use whole UTC hours for hourly buckets",
-                        BucketWidth::Minute => "use whole minutes for 1m buckets",
+                    format!("{flag} {} is not aligned to {name} buckets", fmt_rfc3339(t)),
+                    match secs {
+                        86_400 => "use whole UTC days (YYYY-MM-DD) for daily buckets",
+                        3_600 => "use whole UTC hours for hourly buckets",
+                        _ => "use whole minutes for 1m buckets",
                     },
                 ));
             }
@@ -78,7 +78,7 @@ impl TimeWindow {
     /// Refuses a window that does not start and end on UTC midnights (reconciliation lines are
     /// whole UTC days).
     pub fn check_whole_days(&self) -> Result<()> {
-        self.check_aligned(BucketWidth::Day)
+        self.check_aligned(Duration::days(1), "1d")
     }
 
     /// Consecutive sub-windows of at most `max_buckets` buckets of `step` each.
@@ -118,8 +118,8 @@ mod tests {
     #[test]
     fn alignment() {
         let w = TimeWindow::parse("2026-11-01T10:00:00Z", "2026-11-01T12:00:00Z").unwrap();
-        assert!(w.check_aligned(BucketWidth::Hour).is_ok());
-        assert!(w.check_aligned(BucketWidth::Day).is_err());
+        assert!(w.check_aligned(Duration::hours(1), "1h").is_ok());
+        assert!(w.check_aligned(Duration::days(1), "1d").is_err());
     }
 
     proptest! {

@@ -7,8 +7,8 @@ mod common;
 
 use chrono::NaiveDate;
 use counterfoil::calibrate::{MIN_RUN_DAYS, MIN_RUN_LINES, SuggestionKind, suggest};
+use counterfoil::jobs::fetch::{fetch, fetch_analytics};
 use counterfoil::rates::{Discount, PriceQuery, RateCard, TokenType};
-use counterfoil::reconcile::fetch::{fetch, fetch_analytics};
 use counterfoil::reconcile::{Options, Reconciliation, reconcile, reconcile_analytics};
 use counterfoil::runtime::block_on;
 use counterfoil::sim::{Contract, FakeAdminApi, Faults, OrgConfig, Organization, PriceChange};

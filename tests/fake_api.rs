@@ -217,7 +217,7 @@ fn a_fleet_behind_one_server_answers_each_key_with_its_own_organization() {
     for (key, org) in keys.iter().zip(&truth) {
         let client = common::client_with_key(&api, key);
         let w = org.window();
-        let fetched = block_on(counterfoil::reconcile::fetch::fetch(&client, w)).unwrap().unwrap();
+        let fetched = block_on(counterfoil::jobs::fetch::fetch(&client, w)).unwrap().unwrap();
         let out: i64 = fetched.usage.df().column("output_tokens").unwrap().i64().unwrap().sum().unwrap();
         assert_eq!(out as u64, org.usage_totals(w.start, w.end)[4], "each key sees its own organization");
         let me = block_on(client.organization()).unwrap().unwrap();

@@ -6,8 +6,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use counterfoil::frames::{CostFrame, UsageFrame};
+use counterfoil::jobs::fetch::fetch;
 use counterfoil::rates::RateCard;
-use counterfoil::reconcile::fetch::fetch;
 use counterfoil::reconcile::{LineKey, Options, Reconciliation, Status, Tolerance, reconcile};
 use counterfoil::runtime::block_on;
 use counterfoil::sim::{FakeAdminApi, Faults, OrgConfig, Organization, Plant};

@@ -4,9 +4,9 @@
 
 mod common;
 
+use counterfoil::jobs::fetch::fetch;
 use counterfoil::money::exact_usd;
 use counterfoil::rates::RateCard;
-use counterfoil::reconcile::fetch::fetch;
 use counterfoil::reconcile::{Direction, FindingKind, Options, Reconciliation, reconcile};
 use counterfoil::report::{self, text_summary};
 use counterfoil::runtime::block_on;

@@ -166,7 +166,7 @@ fn reconcile_from_the_store_gives_the_api_lines_and_alerts_once() {
     block_on(store.sync(&c, &o, &AtomicBool::new(false))).unwrap().unwrap();
 
     let card = RateCard::bundled();
-    let fetched = block_on(counterfoil::reconcile::fetch::fetch(&c, w)).unwrap().unwrap();
+    let fetched = block_on(counterfoil::jobs::fetch::fetch(&c, w)).unwrap().unwrap();
     let options = counterfoil::reconcile::Options {
         window: Some(w),
         workspace_names: fetched.workspace_names,

@@ -9,7 +9,7 @@ use counterfoil::api::{
 use counterfoil::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use counterfoil::frames::claude_code::claude_code_frame;
 use counterfoil::frames::{api_keys_frame, cost_frame, workspaces_frame};
-use counterfoil::reconcile::fetch::analytics_queries;
+use counterfoil::jobs::fetch::analytics_queries;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -262,8 +262,8 @@ impl PyAdminClient {
         source: &str,
         by_api_key: bool,
     ) -> PyResult<crate::reconcile::PyReconciliation> {
+        use counterfoil::jobs::fetch::{fetch_and_reconcile, provenance};
         use counterfoil::reconcile::Source;
-        use counterfoil::reconcile::fetch::{fetch_and_reconcile, provenance};
         let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let card = card.map(|c| c.inner.clone()).unwrap_or_else(counterfoil::rates::RateCard::bundled);
         let tolerance = crate::convert::tolerance(abs_tol, rel_tol)?;

@@ -143,8 +143,8 @@ impl AnalyticsQuery {
             ));
         }
         match self.bucket_width {
-            Some(width) => w.check_aligned(width)?,
-            None => w.check_aligned(BucketWidth::Hour)?,
+            Some(width) => width.check_aligned(&w)?,
+            None => BucketWidth::Hour.check_aligned(&w)?,
         }
         let known = self.endpoint.groups();
         for g in &self.group_by {

@@ -81,7 +81,7 @@ impl CostQuery {
 impl AdminClient {
     /// Every daily bucket of the cost report over the window, in order.
     pub async fn cost_buckets(&self, query: &CostQuery) -> Result<Vec<Bucket<CostResult>>> {
-        query.window.check_aligned(BucketWidth::Day)?;
+        BucketWidth::Day.check_aligned(&query.window)?;
         let day = BucketWidth::Day.duration();
         let pages: Vec<WirePage<CostResult>> = self
             .windowed_report(COST_PATH, query.window, day, COST_PAGE_LIMIT, |s, e| query.to_query(s, e), &[])

@@ -57,6 +57,13 @@ impl BucketWidth {
     }
 }
 
+impl BucketWidth {
+    /// Refuses a window whose edges are not on this width's bucket boundaries.
+    pub fn check_aligned(self, window: &crate::window::TimeWindow) -> crate::error::Result<()> {
+        window.check_aligned(self.duration(), self.as_str())
+    }
+}
+
 impl fmt::Display for BucketWidth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -225,7 +232,7 @@ impl UsageQuery {
 impl AdminClient {
     /// The usage report's pages over the query's window, in order, checked complete.
     async fn usage_pages<P: Page>(&self, query: &UsageQuery) -> Result<Vec<P>> {
-        query.window.check_aligned(query.bucket_width)?;
+        query.bucket_width.check_aligned(&query.window)?;
         let (_, max) = query.bucket_width.limits();
         let step = query.bucket_width.duration();
         let betas: &[&str] = if query.needs_fast_mode_beta() { &[FAST_MODE_BETA] } else { &[] };

@@ -14,8 +14,8 @@ use crate::calibrate::suggest;
 use crate::error::{Error, Result, io_err};
 use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use crate::frames::claude_code::claude_code_frame;
+use crate::jobs::fetch::fetch_and_reconcile;
 use crate::reconcile::Tolerance;
-use crate::reconcile::fetch::fetch_and_reconcile;
 use crate::runtime::block_on;
 use crate::window::TimeWindow;
 

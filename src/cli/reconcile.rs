@@ -10,7 +10,7 @@ use super::commands::{client, load_card, organization};
 use super::progress_bar;
 use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
 use crate::error::{Error, Result, io_err};
-use crate::reconcile::fetch::{fetch, fetch_and_reconcile, provenance};
+use crate::jobs::fetch::{fetch, fetch_and_reconcile, provenance};
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::report;
 use crate::report::formats::{Format, write_frame, write_frame_file};

@@ -8,7 +8,6 @@
 
 pub mod contributions;
 mod explain;
-pub mod fetch;
 mod findings;
 mod key;
 pub mod labels;
@@ -213,7 +212,7 @@ pub fn reconcile(usage: &UsageFrame, cost: &CostFrame, card: &RateCard, options:
     run(usage, costs, card, options, Source::CostReport)
 }
 
-fn by_key_needs_analytics() -> Error {
+pub(crate) fn by_key_needs_analytics() -> Error {
     Error::input_hint(
         "cost_report has no api_key_id: only an analytics reconciliation can split lines by API key",
         "use --source analytics (Python: reconcile_analytics, or source=\"analytics\")",

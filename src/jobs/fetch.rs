@@ -17,7 +17,7 @@ use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
-use super::{Options, Provenance, Reconciliation, Source, Tolerance, reconcile, reconcile_analytics};
+use crate::reconcile::{Options, Provenance, Reconciliation, Source, Tolerance, reconcile, reconcile_analytics};
 
 /// What a failure of the fetched data is said of (exit 4: the response, not the caller).
 const BOTH: &str = "usage_report/messages and cost_report";
@@ -101,7 +101,7 @@ pub async fn fetch_and_reconcile(
     source: Source,
 ) -> Result<Reconciliation> {
     if by_api_key && source == Source::CostReport {
-        return Err(super::by_key_needs_analytics());
+        return Err(crate::reconcile::by_key_needs_analytics());
     }
     match source {
         Source::CostReport => {
