@@ -24,9 +24,11 @@ use crate::reconcile::Status;
 
 pub const FILE: &str = "findings.parquet";
 pub const EVENTS: &str = "finding_events.parquet";
-/// The line key columns (DESIGN §4), then the history.
-pub const KEY: [&str; 8] =
-    ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"];
+/// The line key columns (DESIGN §4): the first eight `lines` columns, then the history.
+pub const KEY: &[&str; 8] = match crate::reconcile::LINE_COLUMNS.first_chunk::<8>() {
+    Some(key) => key,
+    None => panic!("the line key leads the lines columns"),
+};
 
 type Key = Vec<Option<String>>;
 
