@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 import counterfoil as cf
 from counterfoil._native import run_cli
@@ -27,7 +28,7 @@ def midnight(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time(), UTC)
 
 
-def test_ten_days_of_hourly_runs_tell_the_truth(tmp_path: Path) -> None:
+def test_ten_days_of_hourly_runs_tell_the_truth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     today = dt.date(2026, 11, 26)  # the organization's data runs 11-10 … 11-25, then a partial 11-26
     org = cf.simulate.Organization(seed=32, days=16, today=today, plants=["bend", "drop_cost_line"], lag=True)
     planted = {p["plant"]: p["date"] for p in org.planted().iter_rows(named=True)}
@@ -60,7 +61,7 @@ def test_ten_days_of_hourly_runs_tell_the_truth(tmp_path: Path) -> None:
         t, hour = start, 0
         while t <= end:
             api.set_now(t)
-            os.environ["COUNTERFOIL_NOW"] = t.isoformat()
+            monkeypatch.setenv("COUNTERFOIL_NOW", t.isoformat())  # the CLI's clock, with the fake's
             for at, day in restated_at.items():
                 if at <= t < at + dt.timedelta(hours=1):
                     assert api.restate(day, 0.05) > 0
@@ -110,7 +111,7 @@ def test_ten_days_of_hourly_runs_tell_the_truth(tmp_path: Path) -> None:
             t += dt.timedelta(hours=1)
             hour += 1
         truth = api.organization()
-    del os.environ["COUNTERFOIL_NOW"]
+    monkeypatch.delenv("COUNTERFOIL_NOW")
 
     s = cf.Store(store)
     # Restatements: exactly the planted ones (both datasets of each restated day; the fix and the
