@@ -28,7 +28,9 @@ def ten_a_day(first: str, end: str) -> pl.DataFrame:
     rows = []
     while d < stop:
         at = dt.datetime(d.year, d.month, d.day, tzinfo=UTC)
-        rows.append((at, at + dt.timedelta(days=1), "wrkspc_a", "line", "code_execution", *[None] * 5, Decimal(10), "USD"))
+        rows.append(
+            (at, at + dt.timedelta(days=1), "wrkspc_a", "line", "code_execution", *[None] * 5, Decimal(10), "USD")
+        )
         d += dt.timedelta(days=1)
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
