@@ -149,8 +149,9 @@ fn forecast_cost(
         let store = Store::open(dir)?;
         let state = store.state()?;
         let days = state.days(crate::store::Dataset::Cost);
-        let held = days.range(start..end).map(|(d, _)| *d);
-        let (first, last) = (held.clone().next(), held.last());
+        let mut held = days.range(start..end).map(|(d, _)| *d);
+        let first = held.next();
+        let last = held.next_back().or(first);
         let (Some(first), Some(last)) = (first, last) else {
             return Err(Error::input_hint(
                 format!("the store {} holds no cost from {start} to {end}: nothing to forecast from", dir.display()),

@@ -139,8 +139,11 @@ fn whole_days(start: DateTime<Utc>, end: DateTime<Utc>) -> (NaiveDate, NaiveDate
     (first, end.date_naive().max(first))
 }
 
+/// A range of instants, either end unknown.
+type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The frame's own bucket range: the earliest `bucket_start` to the latest `bucket_end`.
-fn frame_range(cost: &CostFrame) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+fn frame_range(cost: &CostFrame) -> Result<Range> {
     let df = cost.df();
     let micros = |c: &str| -> Result<Vec<i64>> {
         Ok(df.column(c)?.as_materialized_series().to_physical_repr().i64()?.iter().flatten().collect())

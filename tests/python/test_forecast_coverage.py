@@ -3,10 +3,14 @@ without rows inside it spent $0, a frame that stops short of today is refused na
 day, and an unsettled yesterday is provisional_usd, apart from month_to_date_usd."""
 
 import datetime as dt
+import json
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_run import run
 
 import counterfoil as cf
 
@@ -69,3 +73,27 @@ def test_a_first_day_without_spend_inside_the_window_is_accepted() -> None:
     f = cf.forecast(cost, today=TODAY, start=dt.datetime(2026, 10, 27, tzinfo=UTC))
     assert (f["month_to_date_usd"], f["provisional_usd"]) == (Decimal(230), Decimal(10))
     assert (f["projected_usd"], f["low_usd"], f["high_usd"]) == (Decimal("297.5"), 230, 300)
+
+
+def test_the_cli_refuses_a_store_left_unsynced_for_eight_days(tmp_path: Path) -> None:
+    # A store synced up to yesterday, then its last 8 cost days taken out (state.json and files):
+    # what a store looks like when its job stopped running 8 days ago.
+    today = dt.datetime.now(dt.timezone.utc).date()
+    with cf.FakeAdminApi(cf.simulate.Organization(seed=17, days=40)) as api:
+        store = cf.Store(tmp_path / "s")
+        store.sync(cf.AdminClient(api_key=api.api_key, base_url=api.base_url), backfill_days=40, restate_days=1)
+    p = run("forecast", "--store", str(tmp_path / "s"), "--format", "json")
+    assert p.returncode in (0, 1), p.stderr
+    f = json.loads(p.stdout)
+    assert f["covered_to"] == str(today - dt.timedelta(days=1)) and f["provisional_days"] in (0, 1)
+    state_path = tmp_path / "s" / "state.json"
+    state = json.loads(state_path.read_text())
+    last = today - dt.timedelta(days=9)
+    for k in range(1, 9):
+        day = str(today - dt.timedelta(days=k))
+        state["cost"].pop(day)
+        shutil.rmtree(tmp_path / "s" / "cost" / f"date={day}")
+    state_path.write_text(json.dumps(state))
+    p = run("forecast", "--store", str(tmp_path / "s"))
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert f"up to {last} and today is {today}" in p.stderr and "Traceback" not in p.stderr
