@@ -188,7 +188,9 @@ pub fn whatif(
 /// band and the budget check, as a dict with Decimal money. `start`/`end`: the window the frame
 /// covers (default: its own bucket range); a frame that stops short of today is refused.
 #[pyfunction]
-#[pyo3(signature = (cost, month=None, budget_usd=None, today=None, *, start=None, end=None, settle_hours=model::forecast::DEFAULT_SETTLE_HOURS))]
+// settle_hours=24 is model::forecast::DEFAULT_SETTLE_HOURS, spelled as a literal so the signature
+// Python sees (and stubtest checks) shows it.
+#[pyo3(signature = (cost, month=None, budget_usd=None, today=None, *, start=None, end=None, settle_hours=24))]
 #[allow(clippy::too_many_arguments)]
 pub fn forecast(
     py: Python<'_>,
