@@ -1,11 +1,11 @@
 //! Cost modeling against answers derived by hand from `reference/pricing.md` (never from the
 //! product's own price function): attribution parts add up to the bill exactly, cache economics
-//! with each model's own multipliers, what-if scenarios, and the forecast of a hand-made series.
+//! with each model's own multipliers, what-if scenarios (the forecast is in tests/forecast.rs).
 
 use chrono::{Duration, NaiveDate};
 use counterfoil::api::wire::{Bucket, CacheCreation, CostResult, ServerToolUse, UsageResult};
 use counterfoil::frames::{CostFrame, UsageFrame, cost_frame, usage_frame};
-use counterfoil::model::{Labels, Scenario, attribute, cache_report, forecast, whatif};
+use counterfoil::model::{Labels, Scenario, attribute, cache_report, whatif};
 use counterfoil::rates::RateCard;
 use polars::prelude::*;
 use proptest::prelude::*;
@@ -312,46 +312,4 @@ fn what_if_refuses_what_it_cannot_model() {
         let e = whatif(&s45, &s, &card, &["model"]).unwrap_err();
         assert_eq!(e.exit_code(), 2, "{e}");
     }
-}
-
-/// Daily spend by weekday: Mon 10, Tue 20, Wed 30, Thu 40, Fri 50, Sat 5, Sun 5 (USD).
-fn series(from: &str, to: &str) -> CostFrame {
-    let per_weekday = [10, 20, 30, 40, 50, 5, 5];
-    let mut lines = Vec::new();
-    let (mut d, end): (NaiveDate, NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
-    let mut days = Vec::new();
-    while d < end {
-        days.push(d.to_string());
-        d += Duration::days(1);
-    }
-    for day in &days {
-        let wd = day.parse::<NaiveDate>().unwrap().format("%u").to_string().parse::<usize>().unwrap() - 1;
-        lines.push((day.as_str(), None, None, "code_execution", Decimal::from(per_weekday[wd])));
-    }
-    cost(&lines)
-}
-
-#[test]
-fn the_forecast_of_a_hand_made_series() {
-    // Today is Wednesday 2026-11-25. November 1–24 spent 515 (by weekday: four Sundays 20, four
-    // Mondays 40, four Tuesdays 80, three Wednesdays 90, Thursdays 120, Fridays 150, Saturdays 15).
-    // The six days left (Wed … Mon) at their weekday means: 30 + 40 + 50 + 5 + 5 + 10 = 140.
-    // Low and high: 6 × 5 and 6 × 50 on top of the month to date.
-    let c = series("2026-10-20", "2026-11-25");
-    let f = forecast(&c, None, Some(usd(dec!(600))), "2026-11-25".parse().unwrap()).unwrap();
-    assert_eq!(f.month, "2026-11");
-    assert_eq!(f.month_to_date, usd(dec!(515)));
-    assert_eq!(f.projected, usd(dec!(655)));
-    assert_eq!((f.low, f.high), (usd(dec!(545)), usd(dec!(815))));
-    assert_eq!((f.days_elapsed, f.days_left), (24, 6));
-    assert_eq!(f.over_budget(), Some(true));
-    assert!(f.exact);
-    // A past month is what it was; a month that has not begun, or too little history, is refused.
-    let past = forecast(&c, Some("2026-10-01".parse().unwrap()), None, "2026-11-25".parse().unwrap());
-    assert!(past.is_err(), "October is only partly in the frame");
-    assert!(forecast(&c, Some("2027-01-01".parse().unwrap()), None, "2026-11-25".parse().unwrap()).is_err());
-    let short = series("2026-11-10", "2026-11-25");
-    let e = forecast(&short, None, None, "2026-11-25".parse().unwrap()).unwrap_err();
-    assert!(e.to_string().contains("the 28 complete days"), "{e}");
-    assert!(counterfoil::model::forecast::parse_budget("lots").is_err());
 }

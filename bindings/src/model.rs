@@ -183,16 +183,24 @@ pub fn whatif(
     to_polars(py, df)
 }
 
-/// Month to date, projection to month end (same-weekday mean of the 28 complete days before
-/// today), low/high band and the budget check, as a dict with Decimal money.
+/// Month to date (settled days), provisional spend (unsettled days, apart), projection to month
+/// end (same-weekday mean of the 28 settled days before the first provisional one), low/high
+/// band and the budget check, as a dict with Decimal money. `start`/`end`: the window the frame
+/// covers (default: its own bucket range); a frame that stops short of today is refused.
 #[pyfunction]
-#[pyo3(signature = (cost, month=None, budget_usd=None, today=None))]
+// settle_hours=24 is model::forecast::DEFAULT_SETTLE_HOURS, spelled as a literal so the signature
+// Python sees (and stubtest checks) shows it.
+#[pyo3(signature = (cost, month=None, budget_usd=None, today=None, *, start=None, end=None, settle_hours=24))]
+#[allow(clippy::too_many_arguments)]
 pub fn forecast(
     py: Python<'_>,
     cost: &Bound<'_, PyAny>,
     month: Option<&str>,
     budget_usd: Option<&Bound<'_, PyAny>>,
     today: Option<&Bound<'_, PyAny>>,
+    start: Option<&Bound<'_, PyAny>>,
+    end: Option<&Bound<'_, PyAny>>,
+    settle_hours: u32,
 ) -> PyResult<Py<PyAny>> {
     let c = frame_arg(cost, FrameKind::DailyCost, "cost", None, None)?;
     let month = month.map(model::forecast::parse_month).transpose().map_err(to_py)?;
@@ -204,7 +212,12 @@ pub fn forecast(
         Some(t) => instant(t, "today")?.date_naive(),
         None => chrono::Utc::now().date_naive(),
     };
-    let f = py.detach(|| guarded(|| model::forecast(&CostFrame::new(&c)?, month, budget, today)))?;
+    let coverage = model::forecast::Coverage {
+        start: start.map(|s| instant(s, "start")).transpose()?,
+        end: end.map(|e| instant(e, "end")).transpose()?,
+        settle_hours,
+    };
+    let f = py.detach(|| guarded(|| model::forecast(&CostFrame::new(&c)?, month, budget, today, coverage)))?;
     typed_to_python(py, &f.to_typed())
 }
 

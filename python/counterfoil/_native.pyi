@@ -366,6 +366,10 @@ def forecast(
     month: str | None = None,
     budget_usd: Decimal | str | int | None = None,
     today: _When | None = None,
+    *,
+    start: _When | None = None,
+    end: _When | None = None,
+    settle_hours: int = 24,
 ) -> dict[str, Any]: ...
 def spend_report(
     usage: _Frame,

@@ -135,12 +135,37 @@ def from_records(records: Iterable[dict[str, Any]] | pl.DataFrame, where: str = 
 
 
 def _write(df: pl.DataFrame, out: Path, dataset: str, org: str) -> None:
-    """``OUT/dataset/org=NAME/part-0.parquet``, replaced atomically."""
+    """``OUT/dataset/org=NAME/part-0.parquet``, replaced atomically (written aside, renamed)."""
     d = out / dataset / f"org={org}"
     d.mkdir(parents=True, exist_ok=True)
     tmp = d / f".part-0.parquet.{os.getpid()}.tmp"
     df.write_parquet(tmp)
     os.replace(tmp, d / "part-0.parquet")
+
+
+def _clear(out: Path, org: str) -> None:
+    """Removes an organization's previous ``lines`` and ``findings`` (a failed task must not leave
+    an older window's results beside its failure row): only the files counterfoil writes there
+    (``part-0.parquet`` and its temporaries), then the ``org=NAME`` directory if that left it
+    empty. Anything else in it stays, and so does the directory."""
+    for dataset in ("lines", "findings"):
+        d = out / dataset / f"org={org}"
+        if not d.is_dir() or d.is_symlink():
+            continue
+        for f in d.iterdir():
+            if f.name == "part-0.parquet" or (f.name.startswith(".part-0.parquet.") and f.name.endswith(".tmp")):
+                f.unlink(missing_ok=True)
+        try:
+            d.rmdir()
+        except OSError:  # not empty: someone else's files
+            pass
+
+
+def _write_failure(out: Path, row: dict[str, Any]) -> None:
+    """A failed organization's output: its old lines and findings removed, its failure row
+    written (atomically) as its summary."""
+    _clear(out, row["org"])
+    _write(summary_frame([row]).drop("org"), out, "summaries", row["org"])
 
 
 def _failure(org: str, e: BaseException, started: float) -> dict[str, Any]:
@@ -192,6 +217,8 @@ def reconcile_one(
         }
     except Exception as e:  # one organization's failure is its row, never the fleet's
         row = _failure(org.name, e, started)
+        _write_failure(Path(out), row)
+        return row
     _write(summary_frame([row]).drop("org"), Path(out), "summaries", org.name)
     return row
 
@@ -220,6 +247,16 @@ def summary_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(full, schema=SUMMARY_SCHEMA, orient="row").sort("org")
 
 
+class SchedulerError(CounterfoilError):
+    """The Dask scheduler given could not be reached: exit 4, like an API that is down."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 def _client(client: Client | str | None) -> tuple[Client, bool]:
     try:
         from distributed import Client, LocalCluster  # untyped: calls below are checked by tests
@@ -230,12 +267,23 @@ def _client(client: Client | str | None) -> tuple[Client, bool]:
     if isinstance(client, Client):
         return client, False
     if isinstance(client, str):
-        return Client(client), True  # type: ignore[no-untyped-call]
+        try:
+            return Client(client), True  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as e:  # refused, timed out, a name that does not resolve
+            raise SchedulerError(
+                f"cannot reach the Dask scheduler at {client}: {e}",
+                "check the address (tcp://HOST:8786) and that the scheduler is running; "
+                "without --scheduler the fleet runs on a local cluster",
+            ) from None
     cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True)  # type: ignore[no-untyped-call]
     return Client(cluster), True  # type: ignore[no-untyped-call]
 
 
-def _run(client: Client | str | None, fn: Any, orgs: Sequence[Org], *args: Any) -> pl.DataFrame:
+def _run(
+    client: Client | str | None, fn: Any, orgs: Sequence[Org], *args: Any, out: Path | None = None
+) -> pl.DataFrame:
+    """Runs ``fn`` for each organization; a task whose worker died (on every attempt) becomes its
+    failure row, also written under ``out`` (with its old lines and findings removed)."""
     c, own = _client(client)
     try:
         futures = [c.submit(fn, o, *args, key=f"counterfoil-{fn.__name__}-{o.name}-{time.time_ns()}", pure=False)
@@ -244,8 +292,10 @@ def _run(client: Client | str | None, fn: Any, orgs: Sequence[Org], *args: Any) 
         for o, f in zip(orgs, futures, strict=True):
             try:
                 rows.append(f.result())
-            except Exception as e:  # a worker that died under the task
+            except Exception as e:  # a worker that died under the task (each time it ran)
                 rows.append(_failure(o.name, e, time.perf_counter()))
+                if out is not None:
+                    _write_failure(out, rows[-1])
         return summary_frame(rows)
     finally:
         if own:
@@ -275,8 +325,9 @@ def reconcile(
         raise InputError(f"source must be legacy, analytics or store, not {source!r}")
     text = card.to_toml() if card is not None else None
     tol = (None if abs_tol is None else str(abs_tol), None if rel_tol is None else str(rel_tol))
-    Path(out).mkdir(parents=True, exist_ok=True)
-    return _run(client, reconcile_one, orgs, str(start), str(end), str(Path(out).resolve()), text, *tol, source)
+    base = Path(out).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    return _run(client, reconcile_one, orgs, str(start), str(end), str(base), text, *tol, source, out=base)
 
 
 def sync(
@@ -317,6 +368,10 @@ def main(argv: Sequence[str]) -> int:
                                 abs_tol=a.abs_tol, rel_tol=a.rel_tol, source=a.source)  # fmt: skip
         else:
             summary = sync(a.fleet, a.scheduler, backfill_days=a.backfill_days, restate_days=a.restate_days)
+    except SchedulerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        print(f"hint: {e.hint}", file=sys.stderr)
+        return 4
     except CounterfoilError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

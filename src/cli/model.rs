@@ -15,7 +15,7 @@ use super::commands::{client, load_card, output};
 use crate::api::{BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::{Error, Result, io_err};
 use crate::frames::{CostFrame, UsageFrame, api_keys_frame, cost_frame, workspaces_frame};
-use crate::model::forecast::{parse_budget, parse_month};
+use crate::model::forecast::{Coverage, parse_budget, parse_month};
 use crate::model::{Labels, Scenario, attribute, cache_report, forecast, rollup, whatif};
 use crate::rates::RateCard;
 use crate::runtime::block_on;
@@ -131,18 +131,42 @@ pub fn whatif_cmd(a: WhatifArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
     write(&mut df, &a.output, stdout, stderr)
 }
 
-/// The cost frame a forecast of `month` needs at `today`: the month so far and the 28 days before.
-fn forecast_cost(a: &ForecastArgs, month: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<CostFrame> {
-    let start = month.min(today - Duration::days(28));
+/// The cost frame a forecast of `month` needs at `today` (the month so far and the 28 settled
+/// days before the first provisional one) and the window it covers: the window fetched from the
+/// API, or the part of it the store holds (so that days the store lacks are refused, not $0).
+fn forecast_cost(
+    a: &ForecastArgs,
+    month: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<(CostFrame, TimeWindow)> {
+    let first_unsettled =
+        (today.and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(i64::from(a.settle_hours))).date();
+    let start = month.min(first_unsettled.min(today) - Duration::days(28));
     let midnight = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let end = today.max(start + Duration::days(1));
     let window = TimeWindow::new(midnight(start), midnight(end))?;
     if let Some(dir) = &a.store {
-        return Store::open(dir)?.cost(window);
+        let store = Store::open(dir)?;
+        let state = store.state()?;
+        let days = state.days(crate::store::Dataset::Cost);
+        let mut held = days.range(start..end).map(|(d, _)| *d);
+        let first = held.next();
+        let last = held.next_back().or(first);
+        let (Some(first), Some(last)) = (first, last) else {
+            return Err(Error::input_hint(
+                format!("the store {} holds no cost from {start} to {end}: nothing to forecast from", dir.display()),
+                "run `counterfoil sync --store DIR` first",
+            ));
+        };
+        // The days the store holds, from the first to the last: the forecast refuses a
+        // frame that stops short of today, naming the last day (a day missing in between is
+        // the store's own error).
+        let held = TimeWindow::new(midnight(first), midnight(last + Duration::days(1)))?;
+        return Ok((store.cost(held)?, held));
     }
     let client = client(&a.connection, "fetching")?;
     let c = block_on(client.cost_buckets(&CostQuery::new(window)))??;
-    CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))
+    Ok((CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))?, window))
 }
 
 pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {
@@ -150,8 +174,9 @@ pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn W
     let month = a.month.as_deref().map(parse_month).transpose()?;
     let budget = a.budget.as_deref().map(parse_budget).transpose()?;
     let first = month.unwrap_or_else(|| today - Duration::days(chrono::Datelike::day(&today) as i64 - 1));
-    let cost = forecast_cost(&a, first, today)?;
-    let f = forecast(&cost, Some(first), budget, today)?;
+    let (cost, window) = forecast_cost(&a, first, today)?;
+    let coverage = Coverage { settle_hours: a.settle_hours, ..Coverage::window(window) };
+    let f = forecast(&cost, Some(first), budget, today, coverage)?;
     let io = || io_err("<stdout>");
     match a.format {
         SummaryFormat::Json => writeln!(
@@ -168,10 +193,20 @@ pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn W
                 f.month, f.today, f.days_elapsed, f.days_left
             )
             .map_err(io())?;
-            writeln!(stdout, "  month to date   {:>14}", cents_usd(f.month_to_date)).map_err(io())?;
+            writeln!(stdout, "  month to date   {:>14}   (settled days)", cents_usd(f.month_to_date)).map_err(io())?;
+            if f.provisional_days > 0 {
+                writeln!(
+                    stdout,
+                    "  provisional     {:>14}   ({} unsettled day{}, may still grow; not in month to date)",
+                    cents_usd(f.provisional),
+                    f.provisional_days,
+                    if f.provisional_days == 1 { "" } else { "s" }
+                )
+                .map_err(io())?;
+            }
             writeln!(
                 stdout,
-                "  projected       {:>14}   (same-weekday mean of the last 28 days)",
+                "  projected       {:>14}   (same-weekday mean of the 28 settled days)",
                 cents_usd(f.projected)
             )
             .map_err(io())?;

@@ -94,6 +94,10 @@ pub struct ForecastArgs {
     /// Read cost from a store instead of the API.
     #[arg(long)]
     pub store: Option<PathBuf>,
+    /// A day is provisional (reported apart, projected like a day left) until it ended this many
+    /// hours before today's start.
+    #[arg(long, default_value_t = crate::model::forecast::DEFAULT_SETTLE_HOURS)]
+    pub settle_hours: u32,
     /// The forecast as a table or JSON.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,

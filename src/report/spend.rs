@@ -98,7 +98,13 @@ pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
     let billed = sum(&attr, "allocated_usd");
     let list: i128 = sum(&attr, "expected_usd");
     let net = sum(&cache, "net_savings_usd");
-    let fc = forecast(&cost, None, i.budget, i.today.min(i.window.end.date_naive()));
+    let fc = forecast(
+        &cost,
+        None,
+        i.budget,
+        i.today.min(i.window.end.date_naive()),
+        crate::model::forecast::Coverage::window(i.window),
+    );
     let mut h = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>counterfoil spend report</title><style>{STYLE}</style></head><body><h1>Spend report</h1><div class=muted>{} to {} (UTC days, end exclusive)</div>",
         i.window.start.date_naive(),
