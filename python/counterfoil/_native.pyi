@@ -285,6 +285,7 @@ class PriceSource:
 class CounterfoilError(Exception):
     hint: str | None
     exit_code: int
+
 class APIStatusError(CounterfoilError):
     hint: str | None
     exit_code: int
@@ -292,30 +293,39 @@ class APIStatusError(CounterfoilError):
     error_type: str | None
     request_id: str | None
     message: str
+
 class AuthenticationError(APIStatusError):
     hint: str | None
     exit_code: int
+
 class PermissionDeniedError(APIStatusError):
     hint: str | None
     exit_code: int
+
 class RateLimitError(APIStatusError):
     hint: str | None
     exit_code: int
+
 class APIConnectionError(CounterfoilError):
     hint: str | None
     exit_code: int
+
 class APIResponseValidationError(CounterfoilError):
     hint: str | None
     exit_code: int
+
 class RateCardError(CounterfoilError):
     hint: str | None
     exit_code: int
+
 class InputError(CounterfoilError):
     hint: str | None
     exit_code: int
+
 class StoreError(CounterfoilError):
     hint: str | None
     exit_code: int
+
 class RateCardWarning(UserWarning): ...
 
 def attribute(

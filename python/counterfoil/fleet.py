@@ -18,10 +18,8 @@ table of organizations, calling ``AdminClient(...).reconcile(...)`` per row (see
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -343,70 +341,10 @@ def sync(
 
 
 def main(argv: Sequence[str]) -> int:
-    """``counterfoil fleet sync|reconcile``: exit 0 all clean, 1 any discrepancies, 4 any failed."""
-    p = argparse.ArgumentParser(prog="counterfoil fleet", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--fleet", required=True, help="the fleet file ([[org]] tables)")
-    common.add_argument("--scheduler", help="a Dask scheduler address [default: a local cluster, a worker per core]")
-    r = sub.add_parser("reconcile", parents=[common], help="reconcile every organization over a window")
-    r.add_argument("--start", required=True, help="first UTC day, inclusive")
-    r.add_argument("--end", required=True, help="end UTC day, exclusive")
-    r.add_argument("--out", required=True, help="results directory (lines, findings, summaries by org)")
-    r.add_argument("--source", choices=["legacy", "analytics", "store"], default="legacy", help="where to read")
-    r.add_argument("--rates", help="a rate card layered over the bundled one")
-    r.add_argument("--abs-tol", help="absolute tolerance per line, USD [default: 0.01]")
-    r.add_argument("--rel-tol", help="relative tolerance per line [default: 0]")
-    s = sub.add_parser("sync", parents=[common], help="bring every organization's store up to date")
-    s.add_argument("--backfill-days", type=int, default=14, help="full UTC days the first run fetches")
-    s.add_argument("--restate-days", type=int, default=3, help="days re-read once per UTC day")
-    a = p.parse_args(argv)
-    try:
-        if a.command == "reconcile":
-            card = RateCard.load(a.rates) if a.rates else None
-            summary = reconcile(a.fleet, a.start, a.end, a.scheduler, out=a.out, card=card,
-                                abs_tol=a.abs_tol, rel_tol=a.rel_tol, source=a.source)  # fmt: skip
-        else:
-            summary = sync(a.fleet, a.scheduler, backfill_days=a.backfill_days, restate_days=a.restate_days)
-    except SchedulerError as e:
-        print(f"error: {e}", file=sys.stderr)
-        print(f"hint: {e.hint}", file=sys.stderr)
-        return 4
-    except CounterfoilError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except ModuleNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(_table(summary))
-    failed = summary.filter(pl.col("error").is_not_null()).height
-    dirty = summary.filter(pl.col("ok") == False).height  # noqa: E712
-    print(f"{summary.height} organizations: {summary.height - failed - dirty} clean, {dirty} with discrepancies, "
-          f"{failed} failed", file=sys.stderr)  # fmt: skip
-    return 4 if failed else 1 if dirty else 0
+    """``counterfoil fleet sync|reconcile`` (``counterfoil.fleet_cli``)."""
+    from counterfoil.fleet_cli import main as cli_main
 
-
-def _cents(v: Decimal | None) -> str:
-    return "" if v is None else f"${v.quantize(Decimal('0.01')):,}"
-
-
-def _table(summary: pl.DataFrame) -> str:
-    """The summary for an 80-column terminal, money in cents (exact values: OUT/summaries);
-    a failed organization's error on the line below it."""
-    width = max(12, *(len(o) for o in summary["org"]))
-    head = f"{'org':<{width}}  {'status':<9}{'issues':>6}  {'over':>10}  {'under':>10}  {'unchecked':>10}"
-    out = [head, "-" * len(head)]
-    for r in summary.iter_rows(named=True):
-        status = "failed" if r["error"] is not None else "ok" if r["ok"] else "issues"
-        issues = "" if r["discrepancies"] is None else str(r["discrepancies"])
-        out.append(
-            f"{r['org']:<{width}}  {status:<9}{issues:>6}  {_cents(r['overbilled_usd']):>10}  "
-            f"{_cents(r['underbilled_usd']):>10}  {_cents(r['unchecked_usd']):>10}"
-        )
-        if r["error"] is not None:
-            text = f"{r['error_type']}: {r['error']}"
-            out.append(f"  {text[:76]}" + ("…" if len(text) > 76 else ""))
-    return "\n".join(line.rstrip() for line in out)
+    return cli_main(argv)
 
 
 def as_dicts(orgs: Sequence[Org]) -> list[dict[str, Any]]:
