@@ -13,6 +13,7 @@ pub mod frames;
 pub mod fsio;
 pub mod model;
 pub mod money;
+pub mod notify;
 pub mod pricing;
 pub mod rates;
 pub mod reconcile;

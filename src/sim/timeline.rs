@@ -63,11 +63,7 @@ impl Organization {
         let end = end.min(now);
         let today = self.today.iter().filter(|r| r.minute >= start && r.minute < end);
         let all = self.records_in(start, end).iter().chain(today);
-        if self.config.lag {
-            all.filter(|r| self.arrived(r, now)).collect()
-        } else {
-            all.collect()
-        }
+        if self.config.lag { all.filter(|r| self.arrived(r, now)).collect() } else { all.collect() }
     }
 
     /// Whether record `r` is visible at `now` (always, without lag, once its minute began).
@@ -169,4 +165,3 @@ impl Organization {
         Ok(())
     }
 }
-

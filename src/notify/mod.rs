@@ -1,0 +1,91 @@
+//! Alerts that reach people, once per finding (DESIGN §12): Slack, CloudEvents webhooks and
+//! PagerDuty.
+//!
+//! `spec` parses where to send, `event` builds what to say from a reconciliation, `encode` puts it
+//! in each sink's form, `deliver` sends it with retries, and `outbox` uses the store's event log
+//! so that with a store each event reaches each sink exactly once across runs.
+
+pub mod deliver;
+pub mod encode;
+pub mod event;
+pub mod metrics;
+pub mod outbox;
+pub mod spec;
+
+use chrono::{DateTime, Utc};
+
+pub use deliver::DeliveryConfig;
+pub use event::Event;
+pub use spec::{Sink, SinkKind};
+
+use crate::error::Result;
+use crate::reconcile::Summary;
+
+/// What a run's notifications did, for the command's messages and exit code.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    /// `(sink shown by kind and host, events it took)`.
+    pub sent: Vec<(String, usize)>,
+    /// `(sink shown by kind and host, why it failed, events it did not take)`.
+    pub failed: Vec<(String, String, usize)>,
+}
+
+impl Delivered {
+    pub fn ok(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    /// One stderr line per sink that was sent something; failures are `error:` lines.
+    pub fn lines(&self, stored: bool) -> Vec<String> {
+        let mut out: Vec<String> =
+            self.sent.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("notified {s}: {n} events")).collect();
+        for (s, why, n) in &self.failed {
+            let again = if stored { "; it is sent again by the next run" } else { "" };
+            out.push(format!("error: notification to {s} failed ({why}): {n} events not delivered{again}"));
+        }
+        out
+    }
+}
+
+/// Sends the same `events` to every sink (no store: nothing to remember).
+pub fn send(sinks: &[Sink], events: &[Event], summary: Option<&Summary>, cfg: &DeliveryConfig) -> Result<Delivered> {
+    let per_sink: Vec<Vec<&Event>> = sinks.iter().map(|_| events.iter().collect()).collect();
+    let outcomes = deliver::deliver(sinks, &per_sink, encode::Split { summary }, cfg)?;
+    Ok(tally(sinks, &per_sink, &outcomes))
+}
+
+fn tally(sinks: &[Sink], per_sink: &[Vec<&Event>], outcomes: &[deliver::SinkOutcome]) -> Delivered {
+    let mut d = Delivered::default();
+    for ((s, evs), o) in sinks.iter().zip(per_sink).zip(outcomes) {
+        match &o.failure {
+            Some(why) => d.failed.push((s.to_string(), why.clone(), evs.len() - o.acknowledged.len())),
+            None => d.sent.push((s.to_string(), o.acknowledged.len())),
+        }
+    }
+    d
+}
+
+/// With a store: sends each sink what it has not acknowledged (this run's finding events and any
+/// an earlier run could not deliver) and records what it acknowledged.
+pub fn send_from_store(
+    sinks: &[Sink],
+    store: &crate::store::Store,
+    builder: &event::Builder<'_>,
+    summary: Option<&Summary>,
+    cfg: &DeliveryConfig,
+    now: DateTime<Utc>,
+) -> Result<Delivered> {
+    let pending = outbox::pending(store.root(), sinks, now)?;
+    let owned: Vec<Vec<Event>> = pending
+        .iter()
+        .map(|p| p.iter().filter_map(|(id, kind, at)| builder.finding(id, kind, *at)).collect())
+        .collect();
+    let per_sink: Vec<Vec<&Event>> = owned.iter().map(|v| v.iter().collect()).collect();
+    let outcomes = deliver::deliver(sinks, &per_sink, encode::Split { summary }, cfg)?;
+    let at = Utc::now().max(now);
+    for ((s, evs), o) in sinks.iter().zip(&per_sink).zip(&outcomes) {
+        let took: Vec<&Event> = o.acknowledged.iter().map(|&i| evs[i]).collect();
+        outbox::acknowledge(store.root(), s, &took, at)?;
+    }
+    Ok(tally(sinks, &per_sink, &outcomes))
+}
