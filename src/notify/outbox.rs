@@ -28,6 +28,8 @@ pub type Pending = (String, String, DateTime<Utc>);
 /// What each sink (in order) has not acknowledged, oldest first, after subscribing new sinks at
 /// `now`.
 pub fn pending(root: &Path, sinks: &[Sink], now: DateTime<Utc>) -> Result<Vec<Vec<Pending>>> {
+    // The log keeps microseconds: compare like with like.
+    let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
     let log = findings::read_events(root)?;
     let mut subscribed: HashMap<String, DateTime<Utc>> = HashMap::new();
     let mut acked: HashSet<(String, String, String)> = HashSet::new();
