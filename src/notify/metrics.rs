@@ -62,3 +62,14 @@ pub fn write(path: &Path, rec: &Reconciliation, at: DateTime<Utc>) -> Result<()>
         w.write_all(body.as_bytes()).map_err(|e| Error::Io { path: path.display().to_string(), source: e })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_quoted_and_money_is_a_float() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(usd(1_500_000_000_000), 1.5);
+    }
+}
