@@ -278,7 +278,7 @@ pub struct ReconcileArgs {
     /// as env:NAME (repeatable) [default: $COUNTERFOIL_NOTIFY, comma-separated]. With --store,
     /// each finding is told once, and again when it resolves or comes back.
     #[arg(long = "notify", value_name = "SPEC")]
-    pub notify: Vec<String>,
+    pub notify: Vec<crate::notify::spec::SpecArg>,
     /// Seconds each notification request may take (tests).
     #[arg(long, hide = true, default_value_t = 10.0, value_parser = positive_seconds)]
     pub notify_timeout: f64,
@@ -297,7 +297,7 @@ pub struct NotifyArgs {
     pub test: bool,
     /// A sink: slack:URL, webhook:URL or pagerduty:ROUTING_KEY (repeatable) [default: $COUNTERFOIL_NOTIFY].
     #[arg(long = "notify", value_name = "SPEC")]
-    pub notify: Vec<String>,
+    pub notify: Vec<crate::notify::spec::SpecArg>,
     /// Seconds each notification request may take (tests).
     #[arg(long, hide = true, default_value_t = 10.0, value_parser = positive_seconds)]
     pub notify_timeout: f64,

@@ -168,19 +168,44 @@ pub fn parse_with(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Si
     Ok(Sink { kind, url: SecretString::from(url), routing_key: routing_key.map(SecretString::from), host, id })
 }
 
+/// A `--notify` value as clap holds it: its `Debug` shows only the scheme, so printing the
+/// parsed arguments never shows a webhook URL or routing key.
+#[derive(Clone)]
+pub struct SpecArg(String);
+
+impl std::str::FromStr for SpecArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(SpecArg(s.to_owned()))
+    }
+}
+
+impl AsRef<str> for SpecArg {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SpecArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme: String = self.0.split(':').next().unwrap_or("").chars().take(20).collect();
+        write!(f, "SpecArg({scheme}:…)")
+    }
+}
+
 /// The sinks of `--notify` (each flag one SPEC), else of `COUNTERFOIL_NOTIFY` (comma-separated),
 /// read from the process environment. Any bad SPEC fails the whole list: nothing runs.
-pub fn parse_all(specs: &[String]) -> Result<Vec<Sink>> {
+pub fn parse_all<S: AsRef<str>>(specs: &[S]) -> Result<Vec<Sink>> {
     parse_all_with(specs, &|name| std::env::var(name).ok())
 }
 
-pub fn parse_all_with(specs: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Sink>> {
+pub fn parse_all_with<S: AsRef<str>>(specs: &[S], env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Sink>> {
     let from_env;
     let list: Vec<&str> = if specs.is_empty() {
         from_env = env(NOTIFY_ENV_VAR).unwrap_or_default();
         from_env.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
     } else {
-        specs.iter().map(String::as_str).collect()
+        specs.iter().map(AsRef::as_ref).collect()
     };
     list.into_iter().map(|s| parse_with(s, env)).collect()
 }
@@ -200,7 +225,9 @@ mod tests {
 
     #[test]
     fn specs_parse_and_never_show_their_secret() {
-        let sinks = parse_all_with(&[], &env).unwrap();
+        let sinks = parse_all_with::<&str>(&[], &env).unwrap();
+        let arg: SpecArg = "slack:https://hooks.slack.com/SECRET".parse().unwrap();
+        assert_eq!(format!("{arg:?}"), "SpecArg(slack:…)");
         assert_eq!(sinks.len(), 2);
         assert_eq!(sinks[0].kind, SinkKind::Slack);
         assert_eq!(sinks[0].host(), "hooks.slack.com");
