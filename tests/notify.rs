@@ -374,3 +374,46 @@ fn a_failed_job_is_told_as_job_failed() {
     assert_eq!(r[0].body["type"], "dev.counterfoil.job.failed");
     assert!(r[0].body["data"]["title"].as_str().unwrap().contains("could not reach"));
 }
+
+#[test]
+fn sync_tells_a_failed_job_and_forecast_a_budget_exceeded() {
+    let hook = Receiver::ok();
+    let w = format!("webhook:{}", hook.url);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let (code, _, err) = cli(&[
+        "sync",
+        "--store",
+        store.to_str().unwrap(),
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--api-key",
+        "sk-ant-admin01-x",
+        "--max-retries",
+        "0",
+        "--notify",
+        &w,
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let r = hook.requests();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].body["type"], "dev.counterfoil.job.failed");
+    assert_eq!(r[0].body["source"], "counterfoil://unknown");
+    assert_eq!(r[0].body["data"]["finding_id"], "job_sync");
+
+    // The real clock's month, so the forecast has a month to date.
+    let today = Utc::now().date_naive();
+    let org = Organization::generate(OrgConfig::new(3, 35, today));
+    let api = FakeAdminApi::start_blocking(org, Faults::default(), 0).unwrap();
+    let (base, key) = (api.base_url(), api.api_key());
+    let (code, _, err) = cli(&["forecast", "--budget", "1", "--base-url", &base, "--api-key", &key, "--notify", &w]);
+    assert_eq!(code, 1, "{err}");
+    let r = hook.requests();
+    assert_eq!(r.len(), 2, "{err}");
+    assert_eq!(r[1].body["type"], "dev.counterfoil.budget.exceeded");
+    assert_eq!(r[1].body["data"]["expected_usd"], "1");
+    let (code, _, err) =
+        cli(&["forecast", "--budget", "100000000", "--base-url", &base, "--api-key", &key, "--notify", &w]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(hook.requests().len(), 2, "within budget: nothing sent");
+}

@@ -59,23 +59,42 @@ pub(crate) fn job_failed(
     sinks: &[Sink],
     cfg: &DeliveryConfig,
     store: Option<&Path>,
-    window: TimeWindow,
+    window: Option<TimeWindow>,
     error: Error,
     stderr: &mut dyn Write,
 ) -> Error {
     if sinks.is_empty() || !(2..=4).contains(&error.exit_code()) {
         return error;
     }
-    let organization = store
-        .and_then(|d| Store::open(d).ok()?.state().ok()?.organization)
-        .map(|o| Organization { id: o.id, name: o.name })
-        .unwrap_or_default();
     let at = super::commands::now().unwrap_or_else(|_| chrono::Utc::now());
-    let event = crate::notify::event::job_failed(job, &error, Some(window), organization, at);
+    let event = crate::notify::event::job_failed(job, &error, window, store_organization(store), at);
     if let Ok(d) = crate::notify::send(sinks, &[event], None, cfg) {
         say(&d, false, stderr);
     }
     error
+}
+
+/// The organization a store belongs to, when there is a readable one.
+pub(crate) fn store_organization(store: Option<&Path>) -> Organization {
+    store
+        .and_then(|d| Store::open(d).ok()?.state().ok()?.organization)
+        .map(|o| Organization { id: o.id, name: o.name })
+        .unwrap_or_default()
+}
+
+/// Sends `events` (no store bookkeeping); false when a sink failed (exit 4).
+pub(crate) fn send_events(
+    sinks: &[Sink],
+    cfg: &DeliveryConfig,
+    events: &[crate::notify::Event],
+    stderr: &mut dyn Write,
+) -> Result<bool> {
+    if sinks.is_empty() || events.is_empty() {
+        return Ok(true);
+    }
+    let d = crate::notify::send(sinks, events, None, cfg)?;
+    say(&d, false, stderr);
+    Ok(d.ok())
 }
 
 /// `counterfoil notify --test`: one test event to each sink.

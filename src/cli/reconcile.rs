@@ -69,7 +69,15 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let done = match reconciliation(&from, window, &card, tolerance, want_org, stderr) {
         Ok(done) => done,
         Err(e) => {
-            return Err(super::notify::job_failed("reconcile", &sinks, &cfg, a.store.as_deref(), window, e, stderr));
+            return Err(super::notify::job_failed(
+                "reconcile",
+                &sinks,
+                &cfg,
+                a.store.as_deref(),
+                Some(window),
+                e,
+                stderr,
+            ));
         }
     };
     let (rec, new) = (&done.rec, done.new);

@@ -57,12 +57,14 @@ pub fn slack(events: &[&Event], split: Split<'_>) -> Value {
         ("finding.opened", "opened"),
         ("finding.reopened", "reopened"),
         ("finding.resolved", "resolved"),
+        ("budget.exceeded", "over budget"),
         ("job.failed", "job failed"),
         ("test", "test"),
     ] {
         let n = count(k);
         if n > 0 {
-            parts.push(if k == "job.failed" || k == "test" { label.to_owned() } else { format!("{n} {label}") });
+            let single = matches!(k, "job.failed" | "test" | "budget.exceeded");
+            parts.push(if single { label.to_owned() } else { format!("{n} {label}") });
         }
     }
     let headline =
@@ -110,12 +112,18 @@ pub fn slack(events: &[&Event], split: Split<'_>) -> Value {
     json!({"text": escape(&headline), "blocks": blocks})
 }
 
+/// `counterfoil://<organization id>` (`unknown` when a job failed before it learned whose bill it is).
+fn source(e: &Event) -> String {
+    let id = if e.organization.id.is_empty() { "unknown" } else { &e.organization.id };
+    format!("counterfoil://{id}")
+}
+
 /// The CloudEvents 1.0 structured-mode envelope of `e`.
 pub fn cloudevent(e: &Event) -> Value {
     json!({
         "specversion": "1.0",
         "type": format!("dev.counterfoil.{}", e.event),
-        "source": format!("counterfoil://{}", e.organization.id),
+        "source": source(e),
         "id": format!("{}:{}:{}", e.finding_id, e.event, e.at),
         "subject": e.line_key,
         "time": e.at,
@@ -144,7 +152,7 @@ pub fn pagerduty(e: &Event, routing_key: &str) -> Value {
         "dedup_key": e.finding_id,
         "payload": {
             "summary": summary,
-            "source": format!("counterfoil://{}", e.organization.id),
+            "source": source(e),
             "severity": severity,
             "timestamp": e.at,
             "component": e.key.get("model").cloned().unwrap_or(Value::Null),

@@ -209,6 +209,36 @@ pub fn job_failed(
     }
 }
 
+/// `budget.exceeded`: the month's projection is over the budget (`forecast --budget`).
+pub fn budget_exceeded(f: &crate::model::Forecast, organization: Organization, at: DateTime<Utc>) -> Option<Event> {
+    let budget = f.budget.filter(|_| f.over_budget() == Some(true))?;
+    let cents = crate::money::cents_usd;
+    Some(Event {
+        event: "budget.exceeded",
+        finding_id: format!("budget_{}", f.month),
+        at: stamp(at),
+        line_key: f.month.clone(),
+        key: serde_json::Map::new(),
+        status: "over_budget".into(),
+        direction: None,
+        expected_usd: Some(format_mantissa(budget)),
+        reported_usd: Some(format_mantissa(f.projected)),
+        delta_usd: Some(format_mantissa(f.projected - budget)),
+        finding: None,
+        title: format!(
+            "{} is projected at {} (band {} to {}), over the budget of {}",
+            f.month,
+            cents(f.projected),
+            cents(f.low),
+            cents(f.high),
+            cents(budget)
+        ),
+        next_step: "See what grew with `counterfoil spend-report`, or raise the budget.".into(),
+        window: Window { start: format!("{}-01", f.month), end: f.today.to_string() },
+        organization,
+    })
+}
+
 /// The one event of `counterfoil notify --test`.
 pub fn test_event(at: DateTime<Utc>) -> Event {
     Event {
