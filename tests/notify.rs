@@ -343,8 +343,8 @@ fn a_run_with_no_events_sends_nothing_and_notify_test_reaches_each_sink() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(hook.requests()[0].body["type"], "dev.counterfoil.test");
     assert_eq!(slack.requests().len(), 1);
-    let down = format!("webhook:http://127.0.0.1:9/SECRET");
-    let (code, _, err) = cli(&["notify", "--test", "--notify", &s, "--notify", &down, "--notify-timeout", "1"]);
+    let down = "webhook:http://127.0.0.1:9/SECRET";
+    let (code, _, err) = cli(&["notify", "--test", "--notify", &s, "--notify", down, "--notify-timeout", "1"]);
     assert_eq!(code, 4, "{err}");
     no_secret(&[&err], &["SECRET"]);
 }

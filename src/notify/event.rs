@@ -126,20 +126,20 @@ impl<'a> Builder<'a> {
         let df = &self.rec.lines;
         (0..df.height())
             .filter(|&i| text_at(df, "status", i).and_then(|s| Status::parse(&s)).is_some_and(Status::is_discrepancy))
-            .map(|i| self.from_row(df, i, "opened", at))
+            .map(|i| self.event_of_row(df, i, "opened", at))
             .collect()
     }
 
     /// The event `store_event` of finding `id` recorded at `at`, if the finding is known.
     pub fn finding(&self, id: &str, store_event: &str, at: DateTime<Utc>) -> Option<Event> {
         if let Some(&i) = self.lines.get(id) {
-            return Some(self.from_row(&self.rec.lines, i, store_event, at));
+            return Some(self.event_of_row(&self.rec.lines, i, store_event, at));
         }
         let (h, ix) = self.history.as_ref()?;
-        Some(self.from_row(h, *ix.get(id)?, store_event, at))
+        Some(self.event_of_row(h, *ix.get(id)?, store_event, at))
     }
 
-    fn from_row(&self, df: &DataFrame, i: usize, store_event: &str, at: DateTime<Utc>) -> Event {
+    fn event_of_row(&self, df: &DataFrame, i: usize, store_event: &str, at: DateTime<Utc>) -> Event {
         let key = key_of(df, i);
         let status = text_at(df, "status", i).unwrap_or_else(|| "gone".into());
         let delta = money_at(df, "delta_usd", i);
