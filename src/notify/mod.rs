@@ -47,6 +47,33 @@ impl Delivered {
     }
 }
 
+/// `reconcile --store --notify` as one call (the Python binding's `Store.reconcile(notify=…)`):
+/// reconciles and records the findings, then tells each sink what it has not acknowledged. A
+/// sink that fails is an [`crate::error::Error::Notify`] (exit 4) after all the work is done.
+pub fn reconcile_store(
+    store: &crate::store::Store,
+    window: crate::window::TimeWindow,
+    card: &crate::rates::RateCard,
+    tolerance: crate::reconcile::Tolerance,
+    now: DateTime<Utc>,
+    sinks: &[Sink],
+    cfg: &DeliveryConfig,
+) -> Result<crate::reconcile::Reconciliation> {
+    let (rec, _) = store.reconcile(window, card, tolerance, now)?;
+    if sinks.is_empty() {
+        return Ok(rec);
+    }
+    let builder = event::Builder::new(&rec, window, Some(store.findings()?));
+    let d = send_from_store(sinks, store, &builder, Some(&rec.summary), cfg, now)?;
+    if !d.ok() {
+        let lines: Vec<String> =
+            d.lines(true).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
+        return Err(crate::error::Error::Notify { message: lines.join("; ") });
+    }
+    drop(builder);
+    Ok(rec)
+}
+
 /// Sends the same `events` to every sink (no store: nothing to remember).
 pub fn send(sinks: &[Sink], events: &[Event], summary: Option<&Summary>, cfg: &DeliveryConfig) -> Result<Delivered> {
     let per_sink: Vec<Vec<&Event>> = sinks.iter().map(|_| events.iter().collect()).collect();
