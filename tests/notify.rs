@@ -267,7 +267,7 @@ fn a_sink_that_is_down_does_not_stop_the_others_and_gets_its_events_next_run_onc
     let (code, _, err) = store_reconcile(dir.path(), &[&a, &b]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("notification to webhook (127.0.0.1) failed (HTTP 503 after 4 attempts)"), "{err}");
-    assert!(err.contains("sent again by the next run"), "{err}");
+    assert!(err.contains("they are sent again by the next run"), "{err}");
     no_secret(&[&err], &["SECRET"]);
     let opened = up.requests().len();
     assert!(opened >= 1, "the other sink got everything");

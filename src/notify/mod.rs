@@ -37,11 +37,12 @@ impl Delivered {
 
     /// One stderr line per sink that was sent something; failures are `error:` lines.
     pub fn lines(&self, stored: bool) -> Vec<String> {
+        let events = |n: usize| if n == 1 { "1 event".to_owned() } else { format!("{n} events") };
         let mut out: Vec<String> =
-            self.sent.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("notified {s}: {n} events")).collect();
+            self.sent.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("notified {s}: {}", events(*n))).collect();
         for (s, why, n) in &self.failed {
-            let again = if stored { "; it is sent again by the next run" } else { "" };
-            out.push(format!("error: notification to {s} failed ({why}): {n} events not delivered{again}"));
+            let again = if stored { "; they are sent again by the next run" } else { "" };
+            out.push(format!("error: notification to {s} failed ({why}): {} not delivered{again}", events(*n)));
         }
         out
     }
