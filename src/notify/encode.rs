@@ -138,7 +138,8 @@ pub fn pagerduty(e: &Event, routing_key: &str) -> Value {
         return json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": e.finding_id});
     }
     let money = e.delta_usd.as_deref().map(|d| format!(" (delta {d} USD)")).unwrap_or_default();
-    let summary = cut(&format!("{}: {} {}{}", e.organization.name, e.title, e.line_key, money), 1024);
+    let who = if e.organization.name.is_empty() { "counterfoil" } else { &e.organization.name };
+    let summary = cut(&format!("{who}: {} {}{}", e.title, e.line_key, money), 1024);
     let severity = if e.event == "test" {
         "info"
     } else if e.is_error() {
