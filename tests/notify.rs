@@ -207,8 +207,18 @@ fn with_a_store_each_event_reaches_each_sink_once_and_a_fix_resolves_it() {
     pagerduty();
     let (w, p) = (format!("webhook:{}", hook.url), format!("pagerduty:{pd_key}"));
 
-    let (code, _, err) = store_reconcile(dir.path(), &[&w, &p]);
+    // Timing with a third sink, Slack: its notified rows land in the same log.
+    let slack = Receiver::ok();
+    let s = format!("slack:{}", slack.url);
+    let t = Instant::now();
+    let (code, _, err) = store_reconcile(dir.path(), &[&w, &p, &s]);
+    eprintln!("reconcile --store with three sinks, first run: {:?}", t.elapsed());
     assert_eq!(code, 1, "{err}");
+    assert_eq!(slack.requests().len(), 1);
+    let t = Instant::now();
+    store_reconcile(dir.path(), &[&w, &p, &s]);
+    eprintln!("reconcile --store with three sinks, nothing new: {:?}", t.elapsed());
+    assert_eq!(slack.requests().len(), 1, "a run with no events sends nothing");
     let first = hook.requests();
     assert_eq!(types(&first), ["dev.counterfoil.finding.opened"], "{day}");
     assert_eq!(pd_requests(pd_key).len(), 1);
@@ -243,10 +253,12 @@ fn with_a_store_each_event_reaches_each_sink_once_and_a_fix_resolves_it() {
     // The log says what each sink acknowledged, naming sinks without their secrets.
     let log = store.finding_events().unwrap();
     let notified = log.column("event").unwrap().str().unwrap().iter().filter(|e| *e == Some("notified")).count();
-    assert_eq!(notified, 2 + 3 * 2, "two subscriptions, three events to two sinks");
+    assert_eq!(notified, 3 + 1 + 3 * 2, "three subscriptions, Slack's one event, three events to two sinks");
     let sinks: Vec<String> = log.column("sink").unwrap().str().unwrap().iter().flatten().map(str::to_owned).collect();
     assert!(
-        sinks.iter().all(|s| s.starts_with("webhook:127.0.0.1:") || s.starts_with("pagerduty:127.0.0.1:")),
+        sinks.iter().all(|s| ["webhook:127.0.0.1:", "pagerduty:127.0.0.1:", "slack:127.0.0.1:"]
+            .iter()
+            .any(|p| s.starts_with(p))),
         "{sinks:?}"
     );
     no_secret(&[&sinks.join(" ")], &["SECRET"]);
