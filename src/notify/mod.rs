@@ -71,7 +71,6 @@ pub fn reconcile_store(
             d.lines(true).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
         return Err(crate::error::Error::Notify { message: lines.join("; ") });
     }
-    drop(builder);
     Ok(rec)
 }
 
@@ -111,9 +110,12 @@ pub fn send_from_store(
     let per_sink: Vec<Vec<&Event>> = owned.iter().map(|v| v.iter().collect()).collect();
     let outcomes = deliver::deliver(sinks, &per_sink, encode::Split { summary }, cfg)?;
     let at = Utc::now().max(now);
-    for ((s, evs), o) in sinks.iter().zip(&per_sink).zip(&outcomes) {
-        let took: Vec<&Event> = o.acknowledged.iter().map(|&i| evs[i]).collect();
-        outbox::acknowledge(store.root(), s, &took, at)?;
-    }
+    let acked: Vec<(&Sink, Vec<&Event>)> = sinks
+        .iter()
+        .zip(&per_sink)
+        .zip(&outcomes)
+        .map(|((s, evs), o)| (s, o.acknowledged.iter().map(|&i| evs[i]).collect()))
+        .collect();
+    outbox::acknowledge(store.root(), &acked, at)?;
     Ok(tally(sinks, &per_sink, &outcomes))
 }

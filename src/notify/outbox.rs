@@ -80,17 +80,19 @@ pub fn pending(root: &Path, sinks: &[Sink], now: DateTime<Utc>) -> Result<Vec<Ve
         .collect())
 }
 
-/// Records that `sink` acknowledged `events` at `now`.
-pub fn acknowledge(root: &Path, sink: &Sink, events: &[&Event], now: DateTime<Utc>) -> Result<()> {
-    let rows: Vec<findings::Event> = events
+/// Records that each sink acknowledged its events at `now` (one rewrite of the log for all).
+pub fn acknowledge(root: &Path, acked: &[(&Sink, Vec<&Event>)], now: DateTime<Utc>) -> Result<()> {
+    let rows: Vec<findings::Event> = acked
         .iter()
-        .map(|e| findings::Event {
-            at: now,
-            finding_id: e.finding_id.clone(),
-            event: "notified",
-            sink: Some(sink.id().to_owned()),
-            status: format!("{}@{}", e.store_event(), e.at),
-            delta_usd: e.delta_usd.as_deref().and_then(|d| crate::money::to_mantissa(d.parse().ok()?).ok()),
+        .flat_map(|(sink, events)| {
+            events.iter().map(move |e| findings::Event {
+                at: now,
+                finding_id: e.finding_id.clone(),
+                event: "notified",
+                sink: Some(sink.id().to_owned()),
+                status: format!("{}@{}", e.store_event(), e.at),
+                delta_usd: e.delta_usd.as_deref().and_then(|d| crate::money::to_mantissa(d.parse().ok()?).ok()),
+            })
         })
         .collect();
     findings::append_events_locked(root, &rows)
