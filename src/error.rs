@@ -45,6 +45,10 @@ pub enum Error {
     /// A synced store that cannot be read or written (the path names the file when one is at fault).
     #[error("store {path}: {message}")]
     Store { path: String, message: String, hint: Option<String> },
+    /// A notification sink did not acknowledge after retries (the work itself was done; with a
+    /// store, what it missed is sent again by the next run). Names sinks by kind and host only.
+    #[error("{message}")]
+    Notify { message: String },
     /// The user interrupted a long call.
     #[error("interrupted")]
     Interrupted,
@@ -110,9 +114,11 @@ impl Error {
         match self {
             Error::Input { .. } | Error::RateCard { .. } | Error::Store { .. } | Error::Io { .. } => 2,
             Error::Authentication(_) | Error::PermissionDenied(_) => 3,
-            Error::RateLimit { .. } | Error::ApiStatus(_) | Error::ApiConnection { .. } | Error::ApiResponse { .. } => {
-                4
-            }
+            Error::RateLimit { .. }
+            | Error::ApiStatus(_)
+            | Error::ApiConnection { .. }
+            | Error::ApiResponse { .. }
+            | Error::Notify { .. } => 4,
             Error::Interrupted => 130,
             Error::Frame(_) | Error::Internal(_) => INTERNAL_EXIT,
         }

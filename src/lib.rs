@@ -14,6 +14,7 @@ pub mod fsio;
 pub mod jobs;
 pub mod model;
 pub mod money;
+pub mod notify;
 pub mod pricing;
 pub mod rates;
 pub mod reconcile;

@@ -35,6 +35,12 @@ create_exception!(
     "A rate card that cannot be used (file, line and field in the message)."
 );
 create_exception!(counterfoil, InputError, CounterfoilError, "Bad arguments or input data.");
+create_exception!(
+    counterfoil,
+    NotificationError,
+    CounterfoilError,
+    "A notification sink did not acknowledge; the work was done, and a store sends what it missed next run."
+);
 create_exception!(counterfoil, StoreError, CounterfoilError, "A synced store that cannot be read or written.");
 create_exception!(
     counterfoil,
@@ -57,6 +63,7 @@ pub fn to_py(e: Error) -> PyErr {
         Error::RateCard { .. } => RateCardError::new_err(msg),
         Error::Input { .. } | Error::Io { .. } => InputError::new_err(msg),
         Error::Store { .. } => StoreError::new_err(msg),
+        Error::Notify { .. } => NotificationError::new_err(msg),
         Error::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         Error::Frame(_) | Error::Internal(_) => CounterfoilError::new_err(msg),
     };
@@ -86,6 +93,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RateCardError", py.get_type::<RateCardError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("StoreError", py.get_type::<StoreError>())?;
+    m.add("NotificationError", py.get_type::<NotificationError>())?;
     m.add("RateCardWarning", py.get_type::<RateCardWarning>())?;
     // Class defaults, so an error raised without them (by the Python layer, or a frame refused
     // at the boundary) still has `hint` and the CLI's `exit_code` for its kind.
@@ -105,6 +113,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     py.get_type::<RateLimitError>().setattr("exit_code", 4)?;
     py.get_type::<APIConnectionError>().setattr("exit_code", 4)?;
     py.get_type::<APIResponseValidationError>().setattr("exit_code", 4)?;
+    py.get_type::<NotificationError>().setattr("exit_code", 4)?;
     Ok(())
 }
 

@@ -136,7 +136,11 @@ impl PyStore {
 
     /// Reconciles `[start, end)` from the store (no API call) and records its discrepancies in
     /// `findings.parquet`; lines gain `first_seen`.
-    #[pyo3(signature = (start, end, card=None, *, abs_tol=None, rel_tol=None))]
+    /// With `notify` (SPECs as for `--notify`: `slack:URL`, `webhook:URL`,
+    /// `pagerduty:ROUTING_KEY`, any value `env:NAME`), each sink is told what it has not
+    /// acknowledged; a sink that fails raises `NotificationError` after the work is done.
+    #[pyo3(signature = (start, end, card=None, *, abs_tol=None, rel_tol=None, notify=None))]
+    #[allow(clippy::too_many_arguments)]
     fn reconcile(
         &self,
         py: Python<'_>,
@@ -145,12 +149,22 @@ impl PyStore {
         card: Option<&PyRateCard>,
         abs_tol: Option<&Bound<'_, PyAny>>,
         rel_tol: Option<&Bound<'_, PyAny>>,
+        notify: Option<Vec<String>>,
     ) -> PyResult<PyReconciliation> {
+        // Sinks first: a bad SPEC fails before any work (an empty list means none, not the
+        // environment's COUNTERFOIL_NOTIFY: Python says what it wants).
+        let sinks = match &notify {
+            Some(specs) if !specs.is_empty() => counterfoil::notify::spec::parse_all(specs).map_err(to_py)?,
+            _ => Vec::new(),
+        };
         let w = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let tol = tolerance(abs_tol, rel_tol)?;
         let card = card_or_bundled(card);
         let store = self.open()?;
-        let (inner, _) = py.detach(|| guarded(|| store.reconcile(w, &card, tol, chrono::Utc::now())))?;
+        let cfg = counterfoil::notify::DeliveryConfig::default();
+        let inner = py.detach(|| {
+            guarded(|| counterfoil::notify::reconcile_store(&store, w, &card, tol, chrono::Utc::now(), &sinks, &cfg))
+        })?;
         Ok(PyReconciliation { inner })
     }
 

@@ -18,6 +18,7 @@ __all__ = [
     "CounterfoilError",
     "FakeAdminApi",
     "InputError",
+    "NotificationError",
     "Organization",
     "PermissionDeniedError",
     "PriceSource",
@@ -232,6 +233,7 @@ class Store:
         *,
         abs_tol: Decimal | str | int | float | None = None,
         rel_tol: Decimal | str | int | float | None = None,
+        notify: list[str] | None = None,
     ) -> Reconciliation: ...
     @property
     def path(self) -> str: ...
@@ -307,6 +309,10 @@ class RateLimitError(APIStatusError):
     exit_code: int
 
 class APIConnectionError(CounterfoilError):
+    hint: str | None
+    exit_code: int
+
+class NotificationError(CounterfoilError):
     hint: str | None
     exit_code: int
 

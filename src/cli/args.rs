@@ -47,6 +47,8 @@ pub enum Command {
     Rates(Box<RatesArgs>),
     /// Fetch the Claude Code usage report: per day and developer, sessions, lines, commits, PRs, estimated cost.
     ClaudeCode(Box<super::analytics::ClaudeCodeArgs>),
+    /// Check where alerts go: `notify --test --notify SPEC` sends each sink one test event.
+    Notify(NotifyArgs),
     /// Many organizations on Dask: `fleet sync|reconcile --fleet fleet.toml` (needs counterfoil[dask]).
     Fleet(FleetArgs),
 }
@@ -98,7 +100,7 @@ pub struct Connection {
     pub timeout: f64,
 }
 
-fn positive_seconds(s: &str) -> Result<f64, String> {
+pub(crate) fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
         _ => Err(format!("expected a number of seconds between 0 and 86400, got {s:?}")),
@@ -272,8 +274,33 @@ pub struct ReconcileArgs {
     /// With --source analytics: one line per API key too.
     #[arg(long)]
     pub by_key: bool,
+    /// Send alerts: slack:URL, webhook:URL (CloudEvents) or pagerduty:ROUTING_KEY, any value
+    /// as env:NAME (repeatable) [default: $COUNTERFOIL_NOTIFY, comma-separated]. With --store,
+    /// each finding is told once, and again when it resolves or comes back.
+    #[arg(long = "notify", value_name = "SPEC")]
+    pub notify: Vec<crate::notify::spec::SpecArg>,
+    /// Seconds each notification request may take (tests).
+    #[arg(long, hide = true, default_value_t = 10.0, value_parser = positive_seconds)]
+    pub notify_timeout: f64,
+    /// Write OpenMetrics gauges (billed, over-, under-billed, unchecked USD, open findings, last
+    /// success) to this file, atomically, for node_exporter's textfile collector.
+    #[arg(long)]
+    pub metrics_file: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Send one test event to each sink; exit 0 only if each acknowledged it.
+    #[arg(long, required = true)]
+    pub test: bool,
+    /// A sink: slack:URL, webhook:URL or pagerduty:ROUTING_KEY (repeatable) [default: $COUNTERFOIL_NOTIFY].
+    #[arg(long = "notify", value_name = "SPEC")]
+    pub notify: Vec<crate::notify::spec::SpecArg>,
+    /// Seconds each notification request may take (tests).
+    #[arg(long, hide = true, default_value_t = 10.0, value_parser = positive_seconds)]
+    pub notify_timeout: f64,
 }
 
 #[derive(Debug, Args)]

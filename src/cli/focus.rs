@@ -29,7 +29,7 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
         by_key: false,
         record_findings: false,
     };
-    let (rec, _) = reconciliation(&from, window, &card, tolerance, true, stderr)?;
+    let rec = reconciliation(&from, window, &card, tolerance, true, stderr)?.rec;
     let ctx = FocusContext::of(&rec.provenance, None)?;
     let mut df = to_focus(&rec, &ctx, version)?;
     write_focus_file(&mut df, &a.out)?;

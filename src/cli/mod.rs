@@ -10,6 +10,7 @@ mod commands;
 mod focus;
 mod model;
 mod model_args;
+mod notify;
 mod reconcile;
 mod sync;
 mod sync_args;
@@ -72,6 +73,7 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
         Command::Rates(a) => commands::rates(*a, stdout, stderr),
         Command::ClaudeCode(a) => analytics::claude_code_cmd(*a, stdout, stderr),
+        Command::Notify(a) => notify::test_cmd(a, stdout, stderr),
         Command::Fleet(_) => Err(Error::input_hint(
             "counterfoil fleet runs on Dask, from the Python package",
             "pip install 'counterfoil[dask]' and run the counterfoil command it installs",

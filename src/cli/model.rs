@@ -169,12 +169,29 @@ fn forecast_cost(
     Ok((CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))?, window))
 }
 
-pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn Write) -> Result<i32> {
+pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    let sinks = crate::notify::spec::parse_all(&a.notify)?;
+    let cfg = super::notify::delivery(a.notify_timeout);
+    let store = a.store.clone();
+    let f = match forecast_run(&a, stdout) {
+        Ok(f) => f,
+        Err(e) => return Err(super::notify::job_failed("forecast", &sinks, &cfg, store.as_deref(), None, e, stderr)),
+    };
+    let organization = super::notify::store_organization(store.as_deref());
+    let at = super::commands::now()?;
+    let events: Vec<_> = crate::notify::event::budget_exceeded(&f, organization, at).into_iter().collect();
+    if !super::notify::send_events(&sinks, &cfg, &events, stderr)? {
+        return Ok(4);
+    }
+    Ok(i32::from(f.over_budget() == Some(true)))
+}
+
+fn forecast_run(a: &ForecastArgs, stdout: &mut dyn Write) -> Result<crate::model::Forecast> {
     let today = Utc::now().date_naive();
     let month = a.month.as_deref().map(parse_month).transpose()?;
     let budget = a.budget.as_deref().map(parse_budget).transpose()?;
     let first = month.unwrap_or_else(|| today - Duration::days(chrono::Datelike::day(&today) as i64 - 1));
-    let (cost, window) = forecast_cost(&a, first, today)?;
+    let (cost, window) = forecast_cost(a, first, today)?;
     let coverage = Coverage { settle_hours: a.settle_hours, ..Coverage::window(window) };
     let f = forecast(&cost, Some(first), budget, today, coverage)?;
     let io = || io_err("<stdout>");
@@ -222,7 +239,7 @@ pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, _stderr: &mut dyn W
             }
         }
     }
-    Ok(i32::from(f.over_budget() == Some(true)))
+    Ok(f)
 }
 
 pub fn spend_report_cmd(a: SpendReportArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {

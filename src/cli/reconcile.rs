@@ -52,6 +52,9 @@ pub fn write_reconciliation(
 }
 
 pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    // Where alerts go is checked before any work: a typo in a SPEC must not cost an API call.
+    let sinks = crate::notify::spec::parse_all(&a.notify)?;
+    let cfg = super::notify::delivery(a.notify_timeout);
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
@@ -62,18 +65,37 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         by_key: a.by_key,
         record_findings: true,
     };
-    let (rec, new) = reconciliation(&from, window, &card, tolerance, false, stderr)?;
-    write_reconciliation(&rec, a.format, a.out.as_deref(), stdout)?;
+    let want_org = !sinks.is_empty() || a.metrics_file.is_some();
+    let done = match reconciliation(&from, window, &card, tolerance, want_org, stderr) {
+        Ok(done) => done,
+        Err(e) => {
+            return Err(super::notify::job_failed(
+                "reconcile",
+                &sinks,
+                &cfg,
+                a.store.as_deref(),
+                Some(window),
+                e,
+                stderr,
+            ));
+        }
+    };
+    let (rec, new) = (&done.rec, done.new);
+    write_reconciliation(rec, a.format, a.out.as_deref(), stdout)?;
     if let Some(line) = a.out.as_deref().and_then(crate::fsio::wrote_line) {
         let _ = writeln!(stderr, "{line}");
     }
-    if let Some(line) = report::stderr_summary(&rec) {
+    if let Some(line) = report::stderr_summary(rec) {
         let none_new = a.new_only && new == Some(false);
         let line = format!("{line}{}", if none_new { " (none new)" } else { "" });
         let _ = write!(stderr, "{}", super::fit("", 0, &line));
     }
     let failing = if a.new_only { new.unwrap_or(false) } else { !rec.ok() };
-    Ok(i32::from(failing))
+    if let Some(path) = a.metrics_file.as_deref() {
+        crate::notify::metrics::write(path, rec, done.at)?;
+    }
+    let delivered = super::notify::after_reconcile(&sinks, &cfg, a.store.as_deref(), window, &done, stderr)?;
+    Ok(if delivered { i32::from(failing) } else { 4 })
 }
 
 /// Where a reconciliation's data comes from: the flags `reconcile` and `focus` share.
@@ -98,22 +120,33 @@ pub(crate) fn reconciliation(
     tolerance: Tolerance,
     organization: bool,
     stderr: &mut dyn Write,
-) -> Result<(Reconciliation, Option<bool>)> {
+) -> Result<Reconciled> {
+    let at = super::commands::now()?;
     if let Some(dir) = from.store {
         let store = Store::open(dir)?;
         if !from.record_findings {
-            return Ok((store.reconcile_read_only(window, card, tolerance)?, None));
+            let rec = store.reconcile_read_only(window, card, tolerance)?;
+            return Ok(Reconciled { rec, new: None, at });
         }
-        let (rec, new) = store.reconcile(window, card, tolerance, super::commands::now()?)?;
-        return Ok((rec, Some(new)));
+        let (rec, new) = store.reconcile(window, card, tolerance, at)?;
+        return Ok(Reconciled { rec, new: Some(new), at });
     }
-    warn_recent(window, super::commands::now()?, stderr);
+    warn_recent(window, at, stderr);
     let client = client(from.connection, "reconcile")?;
     let mut rec = block_on(fetch_and_reconcile(&client, window, card, tolerance, from.by_key, from.source))??;
     if organization {
         rec.provenance = block_on(provenance(&client, window))??;
     }
-    Ok((rec, None))
+    Ok(Reconciled { rec, new: None, at })
+}
+
+/// What [`reconciliation`] did.
+pub(crate) struct Reconciled {
+    pub rec: Reconciliation,
+    /// With a store that records findings: whether any was opened or reopened.
+    pub new: Option<bool>,
+    /// The run's time (`COUNTERFOIL_NOW` or the clock), the store's `now`.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A warning when the window reaches days the API may still restate (today and yesterday) or

@@ -38,6 +38,21 @@ pub(crate) fn parse_interval(s: &str) -> Result<Duration> {
 }
 
 pub fn run(a: SyncArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    // Where alerts go is checked before any work.
+    let sinks = crate::notify::spec::parse_all(&a.notify)?;
+    let cfg = super::notify::delivery(a.notify_timeout);
+    let store = a.store.clone();
+    watch(a, &sinks, &cfg, stdout, stderr)
+        .map_err(|e| super::notify::job_failed("sync", &sinks, &cfg, Some(&store), None, e, stderr))
+}
+
+fn watch(
+    a: SyncArgs,
+    sinks: &[crate::notify::Sink],
+    cfg: &crate::notify::DeliveryConfig,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32> {
     let interval = parse_interval(&a.interval)?;
     let store = Store::create_or_open(&a.store)?;
     let client = client(&a.connection, "sync")?;
@@ -83,6 +98,10 @@ pub fn run(a: SyncArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resul
                         super::warn(stderr, &line);
                     }
                 }
+                // A watcher that keeps failing says so each time (PagerDuty folds them into one
+                // incident: the dedup key is the job's).
+                let e = super::notify::job_failed("sync", sinks, cfg, Some(&a.store), None, e, stderr);
+                drop(e);
                 if wait_or_stop(rt, interval, &stop) {
                     return Ok(0);
                 }

@@ -38,6 +38,13 @@ pub struct SyncArgs {
     /// The one-line summary as text, or JSON for jobs.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
+    /// Send job.failed alerts (exit 2–4, and each failed run of --watch): slack:URL, webhook:URL
+    /// or pagerduty:ROUTING_KEY, any value as env:NAME (repeatable) [default: $COUNTERFOIL_NOTIFY].
+    #[arg(long = "notify", value_name = "SPEC")]
+    pub notify: Vec<crate::notify::spec::SpecArg>,
+    /// Seconds each notification request may take (tests).
+    #[arg(long, hide = true, default_value_t = 10.0, value_parser = super::args::positive_seconds)]
+    pub notify_timeout: f64,
     #[command(flatten)]
     pub connection: Connection,
 }

@@ -72,7 +72,7 @@ pub fn finding_id(key: &[Option<String>]) -> String {
     format!("f_{}", &hex::encode(h.finalize())[..16])
 }
 
-fn text_at(df: &DataFrame, c: &str, i: usize) -> Option<String> {
+pub(crate) fn text_at(df: &DataFrame, c: &str, i: usize) -> Option<String> {
     let col = df.column(c).ok()?;
     if matches!(col.dtype(), DataType::Date) {
         let days = col.as_materialized_series().to_physical_repr().i32().ok()?.get(i)?;
@@ -81,20 +81,20 @@ fn text_at(df: &DataFrame, c: &str, i: usize) -> Option<String> {
     col.str().ok()?.get(i).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-fn money_at(df: &DataFrame, c: &str, i: usize) -> Option<i128> {
+pub(crate) fn money_at(df: &DataFrame, c: &str, i: usize) -> Option<i128> {
     match df.column(c).ok()?.get(i).ok()? {
         AnyValue::Decimal(m, _, scale) => to_scale_12(m, scale),
         _ => None,
     }
 }
 
-fn micros(df: &DataFrame, c: &str, i: usize) -> Result<Option<DateTime<Utc>>> {
+pub(crate) fn micros(df: &DataFrame, c: &str, i: usize) -> Result<Option<DateTime<Utc>>> {
     let Ok(col) = df.column(c) else { return Ok(None) }; // a column an older store does not have
     let col = col.as_materialized_series().to_physical_repr();
     Ok(col.i64()?.get(i).and_then(DateTime::from_timestamp_micros))
 }
 
-fn key_of(df: &DataFrame, i: usize) -> Key {
+pub(crate) fn key_of(df: &DataFrame, i: usize) -> Key {
     KEY.iter().map(|c| text_at(df, c, i)).collect()
 }
 
@@ -264,6 +264,15 @@ pub fn append_events(root: &Path, events: &[Event]) -> Result<()> {
     let mut log = read_events(root)?;
     log.vstack_mut(&events_frame(events)?)?;
     partition::write(root, &path, &log)
+}
+
+/// [`append_events`] under the findings lock, for writers outside an upsert (the notifier).
+pub fn append_events_locked(root: &Path, events: &[Event]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let _lock = super::lock::acquire_findings(root)?;
+    append_events(root, events)
 }
 
 fn events_frame(e: &[Event]) -> Result<DataFrame> {

@@ -252,6 +252,20 @@ impl Store {
         tolerance: Tolerance,
         now: DateTime<Utc>,
     ) -> Result<(Reconciliation, bool)> {
+        let (rec, events) = self.reconcile_with_events(window, card, tolerance, now)?;
+        let opened = events.iter().any(|e| e.event != "resolved");
+        Ok((rec, opened))
+    }
+
+    /// [`Store::reconcile`], returning the finding events this run recorded (what a notifier
+    /// tells people about).
+    pub fn reconcile_with_events(
+        &self,
+        window: TimeWindow,
+        card: &RateCard,
+        tolerance: Tolerance,
+        now: DateTime<Utc>,
+    ) -> Result<(Reconciliation, Vec<findings::Event>)> {
         let mut rec = self.reconcile_read_only(window, card, tolerance)?;
         let up = findings::upsert(&self.root, &rec.lines, window.start.date_naive(), window.end.date_naive(), now)?;
         let column = crate::frames::columns::datetime(
@@ -259,7 +273,7 @@ impl Store {
             up.first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
         );
         rec.lines.with_column(column)?;
-        Ok((rec, up.opened > 0))
+        Ok((rec, up.events))
     }
 
     /// Reconciles `window` from the store and writes nothing: an export (`counterfoil focus`)

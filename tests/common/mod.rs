@@ -43,3 +43,4 @@ pub async fn serve(org: Organization, faults: Faults) -> FakeAdminApi {
     FakeAdminApi::start(org, faults, 0).await.unwrap()
 }
 pub mod hostile;
+pub mod receiver;

@@ -1,0 +1,80 @@
+"""`Store.reconcile(..., notify=[...])`: the same alerts as `reconcile --store --notify`, against a
+loopback receiver that records every request."""
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import TODAY
+
+import counterfoil as cf
+
+
+class Receiver:
+    """A webhook on 127.0.0.1 answering 200 and recording each JSON body with its content type."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict]] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                seen.append((self.headers["Content-Type"], json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook/SECRET-TOKEN"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> cf.Store:
+    org = cf.simulate.Organization(seed=4, days=8, today=TODAY, plants=["bend"])
+    store = cf.Store(tmp_path / "s")
+    with cf.FakeAdminApi(org) as api:
+        now = dt.datetime(2026, 11, 20, 6, tzinfo=dt.timezone.utc)
+        api.set_now(now)
+        store.sync(cf.AdminClient(api_key=api.api_key, base_url=api.base_url, now=now), backfill_days=7)
+    return store
+
+
+def test_each_finding_is_told_once(store: cf.Store, receiver: Receiver) -> None:
+    rec = store.reconcile(dt.date(2026, 11, 13), dt.date(2026, 11, 20), notify=[f"webhook:{receiver.url}"])
+    assert len(receiver.seen) == 1
+    ctype, event = receiver.seen[0]
+    assert ctype == "application/cloudevents+json"
+    assert event["type"] == "dev.counterfoil.finding.opened"
+    bad = rec.lines.filter(rec.lines["status"] == "mismatch")
+    assert event["data"]["delta_usd"] == str(bad["delta_usd"][0].normalize())
+    store.reconcile(dt.date(2026, 11, 13), dt.date(2026, 11, 20), notify=[f"webhook:{receiver.url}"])
+    assert len(receiver.seen) == 1, "never twice once acknowledged"
+    events = store.finding_events()
+    assert "SECRET" not in " ".join(events["sink"].drop_nulls().to_list())
+
+
+def test_a_bad_spec_fails_before_work_and_a_down_sink_raises_after_it(store: cf.Store) -> None:
+    with pytest.raises(cf.InputError):
+        store.reconcile(dt.date(2026, 11, 13), dt.date(2026, 11, 20), notify=["webhook:http://example.com/SECRET"])
+    assert store.findings().height == 0, "nothing was reconciled"
+    with pytest.raises(cf.NotificationError) as info:
+        store.reconcile(dt.date(2026, 11, 13), dt.date(2026, 11, 20), notify=["webhook:http://127.0.0.1:9/SECRET"])
+    assert info.value.exit_code == 4
+    assert "webhook (127.0.0.1)" in str(info.value) and "SECRET" not in str(info.value)
+    assert store.findings().height == 1, "the work was done and recorded"
