@@ -9,6 +9,7 @@ mod errors;
 mod focus;
 mod gateway;
 mod model;
+mod notify;
 mod pricing;
 mod rates;
 mod reconcile;
@@ -37,6 +38,8 @@ mod _native {
     use super::focus::to_focus;
     #[pymodule_export]
     use super::model::{PyScenario, attribute, cache_report, forecast, spend_report, whatif};
+    #[pymodule_export]
+    use super::notify::notify;
     #[pymodule_export]
     use super::pricing::{PyPriceSource, price};
     #[pymodule_export]

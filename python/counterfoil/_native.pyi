@@ -34,6 +34,7 @@ __all__ = [
     "attribute",
     "cache_report",
     "forecast",
+    "notify",
     "price",
     "reconcile",
     "reconcile_analytics",
@@ -401,3 +402,4 @@ def spend_report(
     today: _When | None = None,
     path: str | PathLike[str] | None = None,
 ) -> str | None: ...
+def notify(reconciliation: Reconciliation, notify: list[str]) -> int: ...

@@ -74,6 +74,32 @@ pub fn reconcile_store(
     Ok(rec)
 }
 
+/// Tells each sink about a reconciliation made without a store (every discrepancy is
+/// `finding.opened`: nothing remembers an earlier run): the Python `cf.notify`, the fleet's API
+/// source. A sink that fails is an [`crate::error::Error::Notify`] (exit 4); returns the events
+/// sent.
+pub fn notify_reconciliation(
+    rec: &crate::reconcile::Reconciliation,
+    sinks: &[Sink],
+    cfg: &DeliveryConfig,
+    at: DateTime<Utc>,
+) -> Result<usize> {
+    let Some(window) = rec.summary.window else {
+        return Err(crate::error::Error::input_hint(
+            "the reconciliation has no window to notify about",
+            "reconcile with start= and end=",
+        ));
+    };
+    let events = event::Builder::new(rec, window, None).all_opened(at);
+    let d = send(sinks, &events, Some(&rec.summary), cfg)?;
+    if !d.ok() {
+        let lines: Vec<String> =
+            d.lines(false).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
+        return Err(crate::error::Error::Notify { message: lines.join("; ") });
+    }
+    Ok(events.len())
+}
+
 /// Sends the same `events` to every sink (no store: nothing to remember).
 pub fn send(sinks: &[Sink], events: &[Event], summary: Option<&Summary>, cfg: &DeliveryConfig) -> Result<Delivered> {
     let per_sink: Vec<Vec<&Event>> = sinks.iter().map(|_| events.iter().collect()).collect();

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -78,3 +79,26 @@ def test_a_bad_spec_fails_before_work_and_a_down_sink_raises_after_it(store: cf.
     assert info.value.exit_code == 4
     assert "webhook (127.0.0.1)" in str(info.value) and "SECRET" not in str(info.value)
     assert store.findings().height == 1, "the work was done and recorded"
+
+
+def test_without_a_store_every_discrepancy_is_opened_and_told(receiver: Receiver) -> None:
+    """`cf.notify(rec, [...])`: one CloudEvent per discrepancy line of a reconciliation made
+    from frames or the API, with the line's exact money; a sink that is down is a
+    NotificationError naming only its host."""
+    org = cf.simulate.Organization(seed=7, days=7, today=TODAY, plants=["bend", "drop_cost_line"])
+    with cf.FakeAdminApi(org) as planted:
+        client = cf.AdminClient(api_key=planted.api_key, base_url=planted.base_url)
+        rec = client.reconcile("2026-11-14", "2026-11-20")
+    bad = rec.discrepancies
+    assert bad.height == 2
+    assert cf.notify(rec, [f"webhook:{receiver.url}"]) == 2
+    kinds = [ct for ct, _ in receiver.seen]
+    assert kinds == ["application/cloudevents+json"] * 2
+    assert {e["type"] for _, e in receiver.seen} == {"dev.counterfoil.finding.opened"}
+    got = sorted(Decimal(e["data"]["expected_usd"]) for _, e in receiver.seen)
+    assert got == sorted(bad["expected_usd"].to_list()), "the lines' exact money"
+    assert cf.notify(rec, []) == 0, "no sinks, nothing sent"
+    with pytest.raises(cf.NotificationError) as info:
+        cf.notify(rec, ["webhook:http://127.0.0.1:9/hook/SECRET-TOKEN"])
+    assert info.value.exit_code == 4
+    assert "127.0.0.1" in str(info.value) and "SECRET-TOKEN" not in str(info.value)
