@@ -51,7 +51,25 @@ pub struct Split<'a> {
 /// One Slack message for the run's `events`.
 pub fn slack(events: &[&Event], split: Split<'_>) -> Value {
     let org = events.first().map(|e| e.organization.clone()).unwrap_or_default();
-    let count = |k: &str| events.iter().filter(|e| e.event == k).count();
+    // One section per finding, not per line: a finding spread over nine token-type lines (an
+    // unknown model) is one problem to a reader. Events group by (event, finding, title), in order.
+    let mut groups: Vec<Vec<&Event>> = Vec::new();
+    for e in events {
+        let same = |g: &Vec<&Event>| {
+            let h = g[0];
+            h.event == e.event && h.finding.is_some() && h.finding == e.finding && h.title == e.title
+        };
+        match groups.iter_mut().find(|g| same(g)) {
+            Some(g) => g.push(e),
+            None => groups.push(vec![e]),
+        }
+    }
+    // The headline counts findings; the lines they span follow when they differ.
+    let count = |k: &str, label: &str| {
+        let lines = events.iter().filter(|e| e.event == k).count();
+        let found = groups.iter().filter(|g| g[0].event == k).count();
+        if lines == found { format!("{found} {label}") } else { format!("{found} {label} ({lines} lines)") }
+    };
     let mut parts = Vec::new();
     for (k, label) in [
         ("finding.opened", "opened"),
@@ -61,10 +79,9 @@ pub fn slack(events: &[&Event], split: Split<'_>) -> Value {
         ("job.failed", "job failed"),
         ("test", "test"),
     ] {
-        let n = count(k);
-        if n > 0 {
+        if events.iter().any(|e| e.event == k) {
             let single = matches!(k, "job.failed" | "test" | "budget.exceeded");
-            parts.push(if single { label.to_owned() } else { format!("{n} {label}") });
+            parts.push(if single { label.to_owned() } else { count(k, label) });
         }
     }
     let headline =
@@ -79,7 +96,21 @@ pub fn slack(events: &[&Event], split: Split<'_>) -> Value {
             {"type": "mrkdwn", "text": format!("*Unchecked*\n{}", exact_usd(s.unchecked))},
         ]}));
     }
-    for e in events.iter().take(SLACK_LISTED) {
+    for g in groups.iter().take(SLACK_LISTED) {
+        let e = g[0];
+        if g.len() > 1 {
+            let text = format!(
+                "*{}* {}({} lines, e.g. `{}`)\n{}\n_Next:_ {}",
+                escape(e.event.trim_start_matches("finding.")),
+                e.finding.as_deref().map(|f| format!("{} ", escape(f))).unwrap_or_default(),
+                g.len(),
+                escape(&e.line_key),
+                escape(&e.title),
+                escape(&e.next_step),
+            );
+            blocks.push(section(&text));
+            continue;
+        }
         let money = if e.delta_usd.is_some() || e.reported_usd.is_some() {
             format!(
                 "\ndelta {} · expected {} · billed {}",
@@ -102,8 +133,15 @@ pub fn slack(events: &[&Event], split: Split<'_>) -> Value {
         );
         blocks.push(section(&text));
     }
-    if events.len() > SLACK_LISTED {
-        blocks.push(section(&format!("and {} more", events.len() - SLACK_LISTED)));
+    if groups.len() > SLACK_LISTED {
+        let rest: Vec<&Vec<&Event>> = groups.iter().skip(SLACK_LISTED).collect();
+        let lines: usize = rest.iter().map(|g| g.len()).sum();
+        let more = if lines == rest.len() {
+            format!("and {} more", rest.len())
+        } else {
+            format!("and {} more ({lines} lines)", rest.len())
+        };
+        blocks.push(section(&more));
     }
     let window =
         events.first().map(|e| format!("{} to {} (end exclusive)", e.window.start, e.window.end)).unwrap_or_default();
