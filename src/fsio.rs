@@ -1,12 +1,11 @@
-//! Files written whole or not at all, and files the user points us at left as they are.
+//! Files the user points us at: written whole or not at all, and left as they are.
 //!
-//! The store's own files go through [`write_atomic`]: the content is written to a temporary file
+//! What a user names with `--out` (or a Python `path=`) goes through [`write_output`]. A regular
+//! file is replaced atomically, keeping its mode: the content is written to a temporary file
 //! beside the target, fsynced, renamed over the target and the directory fsynced (the
-//! `atomic-write-file` crate). A crash, a full disk or a `kill -9` at any moment leaves either the
-//! old file or the new one, never a torn one.
-//!
-//! What a user names with `--out` (or a Python `path=`) goes through [`write_output`], which only
-//! replaces *regular* files that way (keeping their mode). Atomic replacement is wrong for anything
+//! `atomic-write-file` crate), so a crash, a full disk or a `kill -9` leaves either the old file or
+//! the new one, never a torn one. (The store writes its own files through `store::files`, with its
+//! temporaries in `DIR/_tmp/`.) Atomic replacement is wrong for anything
 //! else: it would swap a symlink for a file and leave its target stale, turn a FIFO a reader waits on
 //! into a file nobody reads, and — as root — replace a device node. So a symlink is followed to its
 //! target, a FIFO or character device is written straight into, and a new file is created
@@ -19,28 +18,6 @@ use std::path::{Path, PathBuf};
 use atomic_write_file::AtomicWriteFile;
 
 use crate::error::{Error, Result, io_err};
-
-/// Writes `path` atomically with what `fill` writes; on any error the old file stays.
-pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
-where
-    F: FnOnce(&mut dyn Write) -> Result<()>,
-{
-    let shown = path.display().to_string();
-    let file = AtomicWriteFile::options().open(path).map_err(io_err(&shown))?;
-    let mut w = BufWriter::new(file);
-    fill(&mut w).map_err(|e| match e {
-        // A write into the temporary file failed: name the real target, not `<output>`.
-        Error::Io { source, .. } => Error::Io { path: shown.clone(), source },
-        other => other,
-    })?;
-    let file = w.into_inner().map_err(|e| Error::Io { path: shown.clone(), source: e.into_error() })?;
-    file.commit().map_err(io_err(&shown))
-}
-
-/// [`write_atomic`] of a byte string.
-pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic(path, |w| w.write_all(bytes).map_err(io_err(path.display())))
-}
 
 /// `-` names standard output, as for most Unix tools.
 pub fn is_stdout(path: &Path) -> bool {
@@ -91,10 +68,10 @@ where
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::Io { path: shown, source: e }),
     };
-    let Some(meta) = meta else { return create_new(&target, &shown, fill) };
+    let Some(meta) = meta else { return replace(&target, &shown, true, fill) };
     let kind = meta.file_type();
     if kind.is_file() {
-        return write_atomic(&target, fill).map_err(|e| rename_io(e, &shown));
+        return replace(&target, &shown, false, fill);
     }
     let special = special_kind(&kind);
     if special.is_none() {
@@ -136,18 +113,21 @@ pub fn write_output_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     write_output(path, |w| w.write_all(bytes).map_err(io_err(path.display())))
 }
 
-/// A new file, written aside and renamed into place like any other, created `0644 & !umask`.
-fn create_new<F>(target: &Path, shown: &str, fill: F) -> Result<()>
+/// Writes `target` aside, fsyncs and renames it into place; on any error the old file stays. An
+/// existing file keeps its mode; a `new` one is created `0644 & !umask`.
+fn replace<F>(target: &Path, shown: &str, new: bool, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> Result<()>,
 {
     let mut options = AtomicWriteFile::options();
     #[cfg(unix)]
-    {
+    if new {
         use atomic_write_file::unix::OpenOptionsExt as _;
         options.preserve_mode(false);
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
     }
+    #[cfg(not(unix))]
+    let _ = new;
     let file = options.open(target).map_err(io_err(shown))?;
     let mut w = BufWriter::new(file);
     fill(&mut w).map_err(|e| rename_io(e, shown))?;
@@ -171,14 +151,14 @@ mod tests {
     fn a_failed_write_leaves_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.txt");
-        write_bytes_atomic(&p, b"old").unwrap();
-        let r = write_atomic(&p, |w| {
+        write_output_bytes(&p, b"old").unwrap();
+        let r = write_output(&p, |w| {
             w.write_all(b"half").map_err(io_err("x"))?;
             Err(Error::input("stop"))
         });
         assert!(r.is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
-        write_bytes_atomic(&p, b"new").unwrap();
+        write_output_bytes(&p, b"new").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         // No temporary files are left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

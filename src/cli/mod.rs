@@ -157,10 +157,7 @@ pub(crate) fn fit(prefix: &str, indent: usize, text: &str) -> String {
     if !std::io::stderr().is_terminal() {
         return format!("{prefix}{text}\n");
     }
-    let width = crate::report::wrap::terminal_width();
-    let body = crate::report::wrap::wrap(text, width.saturating_sub(indent).max(20));
-    let pad = " ".repeat(indent);
-    body.iter().enumerate().map(|(i, l)| format!("{}{l}\n", if i == 0 { prefix } else { &pad })).collect()
+    crate::report::wrap::hanging(prefix, indent, text, crate::report::wrap::terminal_width())
 }
 
 /// `warning: …` on stderr.
