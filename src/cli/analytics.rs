@@ -143,13 +143,8 @@ pub fn suggest_cmd(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         rec.lines.height(),
         cal.one_offs.len(),
         if cal.one_offs.len() == 1 { "" } else { "s" },
-        counterfoil_min().0,
-        counterfoil_min().1,
+        crate::calibrate::MIN_RUN_DAYS,
+        crate::calibrate::MIN_RUN_LINES,
     );
     Ok(0)
-}
-
-/// The minimum run a suggestion needs (days, lines), as the overlay states it.
-fn counterfoil_min() -> (usize, usize) {
-    (crate::calibrate::MIN_RUN_DAYS, crate::calibrate::MIN_RUN_LINES)
 }

@@ -9,9 +9,8 @@ use std::io::Write;
 
 use super::args::FocusArgs;
 use super::commands::load_card;
-use super::reconcile::{Origin, decimal, reconciliation};
+use super::reconcile::{Origin, reconciliation, tolerance};
 use crate::error::Result;
-use crate::reconcile::Tolerance;
 use crate::report;
 use crate::report::focus::{FocusContext, FocusFile, FocusVersion, to_focus, write_focus_file};
 use crate::window::TimeWindow;
@@ -20,7 +19,7 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     let version = FocusVersion::parse(&a.focus_version)?;
     FocusFile::of(&a.out)?;
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
-    let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
+    let tolerance = tolerance(&a.abs_tol, &a.rel_tol)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
     let from = Origin {
         store: a.store.as_deref(),
@@ -35,7 +34,7 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     write_focus_file(&mut df, &a.out)?;
     let _ = writeln!(stderr, "wrote {} (FOCUS {}, {} rows)", a.out.display(), version.as_str(), df.height());
     if let Some(line) = report::stderr_summary(&rec) {
-        let _ = writeln!(stderr, "{line}");
+        let _ = write!(stderr, "{}", super::fit("", 0, &line));
     }
     Ok(0)
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use rust_decimal::Decimal;
 
 use super::args::{
@@ -187,7 +187,7 @@ pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
 }
 
 fn forecast_run(a: &ForecastArgs, stdout: &mut dyn Write) -> Result<crate::model::Forecast> {
-    let today = Utc::now().date_naive();
+    let today = super::commands::now()?.date_naive();
     let month = a.month.as_deref().map(parse_month).transpose()?;
     let budget = a.budget.as_deref().map(parse_budget).transpose()?;
     let first = month.unwrap_or_else(|| today - Duration::days(chrono::Datelike::day(&today) as i64 - 1));
@@ -260,7 +260,7 @@ pub fn spend_report_cmd(a: SpendReportArgs, _stdout: &mut dyn Write, stderr: &mu
         labels: &l.labels,
         scenario: has_scenario.then_some(&s),
         budget,
-        today: Utc::now().date_naive(),
+        today: super::commands::now()?.date_naive(),
     })?;
     crate::fsio::write_output_bytes(&a.out, html.as_bytes())?;
     if let Some(line) = crate::fsio::wrote_line(&a.out) {

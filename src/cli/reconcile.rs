@@ -19,8 +19,14 @@ use crate::sim::{FakeAdminApi, Faults};
 use crate::store::Store;
 use crate::window::TimeWindow;
 
-pub(crate) fn decimal(s: &str, flag: &str) -> Result<Decimal> {
-    s.trim().parse().map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.01"))
+/// `--abs-tol` and `--rel-tol` as a tolerance (plain decimals, neither negative).
+pub(crate) fn tolerance(abs_tol: &str, rel_tol: &str) -> Result<Tolerance> {
+    let decimal = |s: &str, flag: &str| -> Result<Decimal> {
+        s.trim()
+            .parse()
+            .map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.01"))
+    };
+    Tolerance::new(decimal(abs_tol, "--abs-tol")?, decimal(rel_tol, "--rel-tol")?)
 }
 
 /// Writes `rec` in `format` to `out` (atomically) or stdout.
@@ -56,7 +62,7 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let sinks = crate::notify::spec::parse_all(&a.notify)?;
     let cfg = super::notify::delivery(a.notify_timeout);
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
-    let tolerance = Tolerance::new(decimal(&a.abs_tol, "--abs-tol")?, decimal(&a.rel_tol, "--rel-tol")?)?;
+    let tolerance = tolerance(&a.abs_tol, &a.rel_tol)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
     let from = Origin {
         store: a.store.as_deref(),
