@@ -8,6 +8,7 @@
 pub mod api;
 pub mod calibrate;
 pub mod cli;
+pub mod cloud;
 pub mod error;
 pub mod frames;
 pub mod fsio;

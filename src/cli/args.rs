@@ -28,7 +28,11 @@ pub enum Command {
     /// Fetch usage and cost, price with the rate card, reconcile line by line (exit 1 on discrepancies).
     Reconcile(Box<ReconcileArgs>),
     /// Reconcile, then write the lines as a FOCUS 1.2 or 1.3 file (Parquet or CSV) for FinOps tools.
-    Focus(Box<FocusArgs>),
+    Focus(Box<super::focus::FocusArgs>),
+    /// Claude on AWS Bedrock and Google Vertex AI: read and reconcile the cloud bills.
+    Cloud(super::cloud::CloudArgs),
+    /// All Claude spend: Anthropic, Bedrock and Vertex in one table.
+    Spend(Box<super::cloud::SpendArgs>),
     /// Bring a store (a directory of Parquet) up to date; re-reads recent days, keeps every version.
     Sync(SyncArgs),
     /// Who spent the bill: billed USD per day × workspace × API key × model × … (allocated by largest remainder).
@@ -301,35 +305,6 @@ pub struct NotifyArgs {
     /// Seconds each notification request may take (tests).
     #[arg(long, hide = true, default_value_t = 10.0, value_parser = positive_seconds)]
     pub notify_timeout: f64,
-}
-
-#[derive(Debug, Args)]
-pub struct FocusArgs {
-    #[command(flatten)]
-    pub window: Window,
-    /// The FOCUS file to write: FILE.parquet or FILE.csv.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// FOCUS version of the file: 1.2 or 1.3.
-    #[arg(long, default_value = "1.2")]
-    pub focus_version: String,
-    /// A rate card layered over the bundled one (see `counterfoil rates --check`).
-    #[arg(long)]
-    pub rates: Option<PathBuf>,
-    /// Absolute tolerance per line, in USD (decides x_ReconcileStatus).
-    #[arg(long, default_value = "0.01")]
-    pub abs_tol: String,
-    /// Relative tolerance per line, as a fraction of the reported amount.
-    #[arg(long, default_value = "0")]
-    pub rel_tol: String,
-    /// Read usage and cost from a store written by `counterfoil sync` (no API call).
-    #[arg(long)]
-    pub store: Option<PathBuf>,
-    /// legacy (usage_report + cost_report) or analytics (ListCost from the Analytics API's list_amount).
-    #[arg(long, value_enum, default_value_t = DataSource::Legacy, conflicts_with = "store")]
-    pub source: DataSource,
-    #[command(flatten)]
-    pub connection: Connection,
 }
 
 #[derive(Debug, Args)]

@@ -6,14 +6,46 @@
 //! written to it: an export must not mark discrepancies as seen before `reconcile --new-only`.
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use super::args::FocusArgs;
+use clap::Args;
+
+use super::args::{Connection, DataSource, Window};
 use super::commands::load_card;
 use super::reconcile::{Origin, reconciliation, tolerance};
 use crate::error::Result;
 use crate::report;
 use crate::report::focus::{FocusContext, FocusFile, FocusVersion, to_focus, write_focus_file};
 use crate::window::TimeWindow;
+
+#[derive(Debug, Args)]
+pub struct FocusArgs {
+    #[command(flatten)]
+    pub window: Window,
+    /// The FOCUS file to write: FILE.parquet or FILE.csv.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// FOCUS version of the file: 1.2 or 1.3.
+    #[arg(long, default_value = "1.2")]
+    pub focus_version: String,
+    /// A rate card layered over the bundled one (see `counterfoil rates --check`).
+    #[arg(long)]
+    pub rates: Option<PathBuf>,
+    /// Absolute tolerance per line, in USD (decides x_ReconcileStatus).
+    #[arg(long, default_value = "0.01")]
+    pub abs_tol: String,
+    /// Relative tolerance per line, as a fraction of the reported amount.
+    #[arg(long, default_value = "0")]
+    pub rel_tol: String,
+    /// Read usage and cost from a store written by `counterfoil sync` (no API call).
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// legacy (usage_report + cost_report) or analytics (ListCost from the Analytics API's list_amount).
+    #[arg(long, value_enum, default_value_t = DataSource::Legacy, conflicts_with = "store")]
+    pub source: DataSource,
+    #[command(flatten)]
+    pub connection: Connection,
+}
 
 pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let version = FocusVersion::parse(&a.focus_version)?;

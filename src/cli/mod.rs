@@ -6,6 +6,7 @@
 
 mod analytics;
 mod args;
+mod cloud;
 mod commands;
 mod focus;
 mod model;
@@ -64,6 +65,8 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::Cost(a) => commands::cost(a, stdout, stderr),
         Command::Reconcile(a) => commands::reconcile(*a, stdout, stderr),
         Command::Focus(a) => focus::run(*a, stdout, stderr),
+        Command::Cloud(a) => cloud::run(a, stdout, stderr),
+        Command::Spend(a) => cloud::spend_cmd(*a, stdout, stderr),
         Command::Sync(a) => sync::run(a, stdout, stderr),
         Command::Attribute(a) => model::attribute_cmd(*a, stdout, stderr),
         Command::Cache(a) => model::cache_cmd(*a, stdout, stderr),

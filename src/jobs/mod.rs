@@ -2,4 +2,5 @@
 //! (DESIGN §2): fetch from the Admin API, validate, reconcile. The layers below know nothing of
 //! HTTP orchestration (reconcile takes frames), and the skins above only parse, print and convert.
 
+pub mod cloud;
 pub mod fetch;

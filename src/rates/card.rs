@@ -24,6 +24,8 @@ pub struct RateCard {
     pub unit_prices: Vec<UnitPrice>,
     /// Negotiated discounts per model and date range.
     pub discounts: Vec<Discount>,
+    /// Bedrock and Vertex list prices, model ids canonical (`rates::cloud`).
+    pub cloud_prices: Vec<super::cloud::CloudPrice>,
     /// Where each model came from ("bundled" or a file name), for `counterfoil rates`.
     pub origins: Vec<String>,
     /// Things that are allowed but unusual (a cache price off its usual multiple without an
@@ -115,6 +117,7 @@ impl RateCard {
             modifiers: vec![],
             unit_prices: vec![],
             discounts: vec![],
+            cloud_prices: vec![],
             origins: vec![],
             warnings: vec![],
             index: HashMap::new(),
@@ -207,7 +210,7 @@ impl RateCard {
         for d in file.discounts {
             self.add_discount(d).map_err(|msg| at(origin, text, Some("[[discount]]"), msg))?;
         }
-        Ok(())
+        super::cloud::layer(self, file.cloud_prices).map_err(|msg| at(origin, text, Some("[[cloud_price]]"), msg))
     }
 
     fn reindex(&mut self) -> std::result::Result<(), String> {
@@ -273,6 +276,7 @@ impl RateCard {
             unit_prices: self.unit_prices.clone(),
             models: self.models.clone(),
             discounts: self.discounts.clone(),
+            cloud_prices: self.cloud_prices.clone(),
         };
         toml::to_string(&file).map_err(|e| Error::RateCard { location: "<export>".into(), message: e.to_string() })
     }

@@ -7,6 +7,7 @@
 //! or says why it cannot be priced — never a silent $0.
 
 mod card;
+pub mod cloud;
 mod frame;
 mod lookup;
 mod model;

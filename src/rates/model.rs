@@ -77,6 +77,9 @@ pub struct CardFile {
     pub models: Vec<ModelEntry>,
     #[serde(default, rename = "discount", skip_serializing_if = "Vec::is_empty")]
     pub discounts: Vec<Discount>,
+    /// Bedrock and Vertex list prices (`rates::cloud`).
+    #[serde(default, rename = "cloud_price", skip_serializing_if = "Vec::is_empty")]
+    pub cloud_prices: Vec<super::cloud::CloudPrice>,
 }
 
 /// A negotiated discount on one model's token prices over `[valid_from, valid_to)`: a contract

@@ -9,7 +9,7 @@ pub mod focus;
 pub mod formats;
 mod html;
 pub mod spend;
-mod svg;
+pub mod svg;
 mod text;
 pub mod wrap;
 

@@ -42,5 +42,6 @@ pub fn client_with_key(api: &FakeAdminApi, key: &str) -> AdminClient {
 pub async fn serve(org: Organization, faults: Faults) -> FakeAdminApi {
     FakeAdminApi::start(org, faults, 0).await.unwrap()
 }
+pub mod cloud;
 pub mod hostile;
 pub mod receiver;

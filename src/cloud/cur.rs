@@ -1,0 +1,212 @@
+//! AWS Cost and Usage Reports → `cloud_lines`: CUR 2.0 (Data Exports) and the legacy CUR, in any
+//! of their files (Parquet, CSV, gzip CSV, the legacy CSV headers or their Athena snake_case).
+//!
+//! Column names meet on the CUR 2.0 spelling (`table::normalise_name`); the product name comes
+//! from CUR 2.0's `product` map or the legacy `product/ProductName` column. Only rows whose product
+//! is `Claude … (Amazon Bedrock Edition)` are lines (plus the blog's native `…-Claude4.6Sonnet-…`
+//! usage types); every other row is counted and its cost summed into `other`. Quantities: a
+//! Bedrock Marketplace unit (`Units`) is one million tokens (reference §1.4), multiplied exactly;
+//! an amount that is not a whole number of tokens, or a unit we do not know, on a token line is
+//! refused naming the row — a bill we cannot read exactly is not reconciled.
+
+use super::cells::{self, decimal, instant, map_get};
+use super::kind::bedrock_usage_type;
+use super::lines::{CloudLine, money_of};
+use super::table::Table;
+use super::{Read, models};
+use crate::error::{Error, Result};
+use crate::rates::RateCard;
+use crate::rates::cloud::Provider;
+
+/// Columns a CUR must have (CUR 2.0 spelling; the legacy header in the message).
+const REQUIRED: [(&str, &str); 4] = [
+    ("line_item_unblended_cost", "lineItem/UnblendedCost"),
+    ("line_item_usage_start_date", "lineItem/UsageStartDate"),
+    ("line_item_usage_type", "lineItem/UsageType"),
+    ("line_item_line_item_type", "lineItem/LineItemType"),
+];
+
+/// The Claude lines of one CUR file.
+pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
+    let file = &table.file;
+    if !table.frame.get_column_names().iter().any(|c| c.starts_with("line_item_")) {
+        return Err(Error::input_hint(
+            format!("{file}: not an AWS Cost and Usage Report (no line_item_* / lineItem/* columns)"),
+            "--cur takes CUR 2.0 or legacy CUR files; a Google Cloud billing export goes to --gcp",
+        ));
+    }
+    for (name, legacy) in REQUIRED {
+        if !table.has(name) {
+            return Err(Error::input_hint(
+                format!("{file}: this CUR has no {name} column ({legacy} in the legacy CUR)"),
+                "export the CUR with its standard columns; counterfoil reads the bill's own cost, it does not estimate it",
+            ));
+        }
+    }
+    let all: Vec<u32> = (0..table.height() as u32).collect();
+    let product = match table.pick(&["product_product_name"]) {
+        Some(c) => cells::texts(table, c, &all)?.unwrap_or_default(),
+        None => {
+            let maps = cells::texts_any(table, &["product"], &all)?;
+            maps.iter().map(|m| map_get(m.as_deref(), "product_name")).collect()
+        }
+    };
+    let usage_type = cells::texts_any(table, &["line_item_usage_type"], &all)?;
+    let cost = cells::texts_any(table, &["line_item_unblended_cost"], &all)?;
+    let mut claude = vec![];
+    let mut read = Read::default();
+    for (i, (p, ut)) in product.iter().zip(&usage_type).enumerate() {
+        let is_claude =
+            p.as_deref().is_some_and(|p| p.starts_with("Claude ") && p.contains("(Amazon Bedrock Edition)"))
+                || (p.is_none() && ut.as_deref().is_some_and(|u| u.contains("-Claude") && !u.contains("MP:")));
+        if is_claude {
+            claude.push(i as u32);
+        } else {
+            read.other_rows += 1;
+            if let Some(c) = cost[i].as_deref() {
+                let what = || format!("{file} row {}: line_item_unblended_cost", i + 1);
+                read.other_cost += money_of(decimal(c, &what)?, &what)?;
+            }
+        }
+    }
+    let get = |names: &[&str]| cells::texts_any(table, names, &claude);
+    let (lit, amount, unit) =
+        (get(&["line_item_line_item_type"])?, get(&["line_item_usage_amount"])?, get(&["pricing_unit"])?);
+    let (start, end) = (get(&["line_item_usage_start_date"])?, get(&["line_item_usage_end_date"])?);
+    let (account, payer) = (get(&["line_item_usage_account_id"])?, get(&["bill_payer_account_id"])?);
+    let (list, currency) = (get(&["pricing_public_on_demand_cost"])?, get(&["line_item_currency_code"])?);
+    let (principal, resource_id) = (get(&["line_item_iam_principal"])?, get(&["line_item_resource_id"])?);
+    let product_map = get(&["product"])?;
+    let region_col = get(&["product_region_code", "product_region"])?;
+    let tags = tags_of(table, &claude)?;
+    for (k, &row) in claude.iter().enumerate() {
+        let r = row as usize;
+        let at = |col: &str| format!("{file} row {} ({col})", r + 1);
+        if let Some(c) = currency[k].as_deref().filter(|c| *c != "USD") {
+            return Err(Error::input(format!(
+                "{}: the bill is in {c}; counterfoil reconciles USD bills",
+                at("line_item_currency_code")
+            )));
+        }
+        let start_at = start[k].as_deref().and_then(instant).ok_or_else(|| {
+            Error::input(format!("{}: {:?} is not a UTC timestamp", at("line_item_usage_start_date"), start[k]))
+        })?;
+        let what = || at("line_item_unblended_cost");
+        let billed = money_of(
+            decimal(cost[r].as_deref().ok_or_else(|| Error::input(format!("{}: empty", what())))?, &what)?,
+            &what,
+        )?;
+        let list = match list[k].as_deref() {
+            Some(t) => Some(money_of(decimal(t, &|| at("pricing_public_on_demand_cost"))?, &|| {
+                at("pricing_public_on_demand_cost")
+            })?),
+            None => None,
+        };
+        let ut = usage_type[r].clone();
+        let line_item_type = lit[k].clone().unwrap_or_else(|| "Usage".into());
+        let mut line = CloudLine {
+            provider: Provider::AwsBedrock,
+            account_id: account[k].clone(),
+            billing_account_id: payer[k].clone(),
+            date: start_at.date_naive(),
+            usage_start: start_at,
+            usage_end: end[k].as_deref().and_then(instant),
+            region: map_get(product_map[k].as_deref(), "region")
+                .or_else(|| region_col[k].clone())
+                .or_else(|| region_of(ut.as_deref())),
+            scope: None,
+            model: product[r].as_deref().and_then(|p| models::from_display_name(card, p)),
+            service_tier: None,
+            context_window: None,
+            token_type: None,
+            quantity: None,
+            billed,
+            list,
+            line_item_type,
+            usage_type: ut.clone(),
+            sku_id: resource_id[k].clone(),
+            sku_description: None,
+            principal: principal[k].clone(),
+            tags: tags[k].clone(),
+            product: product[r].clone(),
+            source: format!("{file}:{}", r + 1),
+        };
+        if line.is_usage() {
+            let kind = ut.as_deref().and_then(bedrock_usage_type);
+            let per_unit = tokens_per_unit(unit[k].as_deref());
+            if let Some(kind) = &kind {
+                line.token_type = Some(kind.token_type);
+                line.scope = kind.scope;
+                line.service_tier = Some(kind.service_tier.into());
+                line.context_window = Some(kind.context_window.into());
+                let per_unit = per_unit.ok_or_else(|| {
+                    Error::input(format!(
+                        "{}: unit {:?} is not a token unit counterfoil knows",
+                        at("pricing_unit"),
+                        unit[k]
+                    ))
+                })?;
+                let amount = amount[k]
+                    .as_deref()
+                    .ok_or_else(|| Error::input(format!("{}: empty", at("line_item_usage_amount"))))?;
+                line.quantity = Some(super::quantity::tokens(amount, per_unit, &|| at("line_item_usage_amount"))?);
+            } else if let (Some(per), Some(a)) = (per_unit, amount[k].as_deref()) {
+                line.quantity = super::quantity::tokens(a, per, &|| at("line_item_usage_amount")).ok();
+            }
+        }
+        read.lines.push(line);
+    }
+    Ok(read)
+}
+
+/// Tokens per unit of `pricing_unit`: Marketplace `Units` are millions of tokens (reference §1.4).
+fn tokens_per_unit(unit: Option<&str>) -> Option<i64> {
+    let u = unit?.trim().to_ascii_lowercase();
+    match u.as_str() {
+        "units" | "unit" | "million tokens" | "mtok" | "1m tokens" | "1000000 tokens" => Some(1_000_000),
+        "1000 tokens" | "k tokens" => Some(1_000),
+        "tokens" | "token" | "count" => Some(1),
+        _ => None,
+    }
+}
+
+/// The region a bill prefix names (`USE1-MP:…` → us-east-1), for rows without a product region.
+fn region_of(usage_type: Option<&str>) -> Option<String> {
+    let prefix = usage_type?.split(['-', ':']).next()?;
+    let region = match prefix {
+        "USE1" => "us-east-1",
+        "USE2" => "us-east-2",
+        "USW1" => "us-west-1",
+        "USW2" => "us-west-2",
+        "APN1" => "ap-northeast-1",
+        "APS3" => "ap-south-1",
+        "EU" => "eu-west-1",
+        "EUC1" => "eu-central-1",
+        _ => return None,
+    };
+    Some(region.into())
+}
+
+/// Resource tags as a JSON object: CUR 2.0's `resource_tags` map, or the legacy CUR's
+/// `resourceTags/user:team` columns (keys as CUR 2.0 spells them, `user_team`).
+fn tags_of(table: &Table, rows: &[u32]) -> Result<Vec<Option<String>>> {
+    if table.has("resource_tags") {
+        return cells::texts_any(table, &["resource_tags"], rows);
+    }
+    let names: Vec<String> = table
+        .frame
+        .get_column_names()
+        .iter()
+        .filter_map(|c| c.strip_prefix("resource_tags_").map(str::to_string))
+        .collect();
+    let mut maps = vec![serde_json::Map::new(); rows.len()];
+    for key in &names {
+        let values = cells::texts_any(table, &[&format!("resource_tags_{key}")], rows)?;
+        for (m, v) in maps.iter_mut().zip(values) {
+            if let Some(v) = v {
+                m.insert(key.clone(), serde_json::Value::String(v));
+            }
+        }
+    }
+    Ok(maps.into_iter().map(|m| (!m.is_empty()).then(|| serde_json::Value::Object(m).to_string())).collect())
+}

@@ -1,0 +1,106 @@
+//! Claude bought through AWS Bedrock and Google Vertex AI (DESIGN §13).
+//!
+//! Much Claude spend never reaches Anthropic's Admin API: the clouds bill it. This module reads
+//! their bills — AWS CUR 2.0 and legacy CUR ([`cur`]), the Google Cloud billing export ([`gcp`]),
+//! in whatever file form they come ([`table`], [`cells`], [`ndjson`]) — into one `cloud_lines`
+//! frame ([`lines`]), understands what each line bills ([`kind`], [`models`]), prices it from the
+//! card's `[[cloud_price]]` rows and reconciles it line by line ([`reconcile`]), cross-checks
+//! Bedrock's quantities against its invocation logs ([`invocations`]), and puts every provider's
+//! Claude spend in one table with Anthropic's ([`spend`]).
+
+pub mod cells;
+pub mod cur;
+pub mod findings;
+pub mod gcp;
+pub mod invocations;
+pub mod kind;
+pub mod lines;
+pub mod models;
+pub mod ndjson;
+pub mod quantity;
+pub mod reconcile;
+pub mod report;
+pub mod spend;
+pub mod summary;
+pub mod table;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use polars::prelude::DataFrame;
+
+pub use lines::{CLOUD_LINE_COLUMNS, CloudLine};
+pub use reconcile::{CloudReconciliation, CloudStatus, reconcile_cloud};
+
+use crate::error::Result;
+use crate::rates::RateCard;
+use crate::rates::cloud::Provider;
+use table::Table;
+
+/// What one reader made of one file.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub lines: Vec<CloudLine>,
+    /// Rows that are not Claude, and their cost (scale-12 mantissa): shown, never dropped silently.
+    pub other_rows: u64,
+    pub other_cost: i128,
+}
+
+/// Every Claude line of a set of bills, and what was skipped per provider.
+#[derive(Debug, Default)]
+pub struct CloudBill {
+    pub lines: Vec<CloudLine>,
+    pub other: BTreeMap<Provider, Other>,
+    pub files: Vec<String>,
+}
+
+/// Rows of a provider's bill that are not Claude.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Other {
+    pub rows: u64,
+    pub cost: i128,
+}
+
+impl CloudBill {
+    fn add(&mut self, provider: Provider, file: String, read: Read) {
+        let o = self.other.entry(provider).or_default();
+        o.rows += read.other_rows;
+        o.cost += read.other_cost;
+        self.lines.extend(read.lines);
+        self.files.push(file);
+    }
+
+    /// Reads CUR files or export directories (`--cur`) and billing exports (`--gcp`).
+    pub fn read(cur: &[PathBuf], gcp: &[PathBuf], card: &RateCard) -> Result<CloudBill> {
+        let mut bill = CloudBill::default();
+        for (paths, provider) in [(cur, Provider::AwsBedrock), (gcp, Provider::GcpVertex)] {
+            for path in paths {
+                for file in table::data_files(path)? {
+                    let t = Table::read(&file)?;
+                    bill.read_table(provider, &t, card)?;
+                }
+            }
+        }
+        Ok(bill)
+    }
+
+    /// Adds one table (a file, or a frame a Python caller passed).
+    pub fn read_table(&mut self, provider: Provider, t: &Table, card: &RateCard) -> Result<()> {
+        let read = match provider {
+            Provider::AwsBedrock => cur::read(t, card)?,
+            Provider::GcpVertex => gcp::read(t, card)?,
+        };
+        self.add(provider, t.file.clone(), read);
+        Ok(())
+    }
+
+    /// Adds a caller's frame of raw bill rows.
+    pub fn read_frame(&mut self, provider: Provider, name: &str, df: DataFrame, card: &RateCard) -> Result<()> {
+        let t = Table::from_frame(name, df)?;
+        self.read_table(provider, &t, card)
+    }
+
+    pub fn frame(&self) -> Result<DataFrame> {
+        lines::to_frame(&self.lines)
+    }
+}

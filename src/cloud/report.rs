@@ -1,0 +1,179 @@
+//! A cloud reconciliation as a person or a program reads it: the lines frame (CSV/Parquet),
+//! JSON (summary, findings, lines; money as decimal strings), a terminal summary that fits its
+//! width, and a self-contained HTML page.
+
+use polars::prelude::*;
+use serde_json::{Value, json};
+
+use super::lines::{self, CloudLine};
+use super::reconcile::{CheckedLine, CloudReconciliation, CloudStatus};
+use crate::error::Result;
+use crate::frames::columns::MoneyBuilder;
+use crate::money::{cents_usd, format_mantissa, signed_cents_usd};
+use crate::report::svg::esc;
+use crate::report::wrap::hanging;
+
+/// Columns added to `cloud_lines` in the reconciliation's lines.
+pub const CHECK_COLUMNS: [&str; 7] =
+    ["rate_usd_per_mtok", "expected_usd", "delta_usd", "status", "note", "finding", "logged_quantity"];
+
+/// The token class a line shows: its token type, or the class a usage check compared.
+fn token_label(l: &CheckedLine) -> Option<String> {
+    match l.status {
+        CloudStatus::UsageMismatch => l.line.usage_type.clone(),
+        _ => l.line.token_type.map(|t| t.api_name().to_string()),
+    }
+}
+
+/// Every line with its check: the `cloud_lines` columns, then [`CHECK_COLUMNS`].
+pub fn lines_frame(rec: &CloudReconciliation) -> Result<DataFrame> {
+    let base: Vec<CloudLine> = rec
+        .lines
+        .iter()
+        .map(|l| {
+            let mut line = l.line.clone();
+            if l.status == CloudStatus::UsageMismatch {
+                line.usage_type = None;
+            }
+            line
+        })
+        .collect();
+    let mut df = lines::to_frame(&base)?;
+    let token: Vec<Option<String>> = rec.lines.iter().map(token_label).collect();
+    df.replace("token_type", StringChunked::from_iter_options("token_type".into(), token.into_iter()).into_column())?;
+    let n = rec.lines.len();
+    let (mut expected, mut delta) = (MoneyBuilder::new("expected_usd", n), MoneyBuilder::new("delta_usd", n));
+    for l in &rec.lines {
+        expected.push(l.expected);
+        delta.push(l.delta());
+    }
+    let text = |name: &str, f: &dyn Fn(&CheckedLine) -> Option<String>| {
+        StringChunked::from_iter_options(name.into(), rec.lines.iter().map(f)).into_column()
+    };
+    let rate: Vec<Option<i128>> =
+        rec.lines.iter().map(|l| l.rate.and_then(|r| crate::money::to_mantissa(r).ok())).collect();
+    let extra = vec![
+        crate::frames::columns::money("rate_usd_per_mtok", rate)?,
+        expected.finish(),
+        delta.finish(),
+        text("status", &|l| Some(l.status.as_str().to_string())),
+        text("note", &|l| l.note.clone()),
+        text("finding", &|l| l.finding.clone()),
+        Int64Chunked::from_iter_options("logged_quantity".into(), rec.lines.iter().map(|l| l.logged_quantity))
+            .into_column(),
+    ];
+    df.hstack_mut(&extra)?;
+    Ok(df)
+}
+
+/// The JSON report: `summary`, `findings`, `lines` (money as decimal strings).
+pub fn json(rec: &CloudReconciliation) -> Result<Value> {
+    let findings: Vec<Value> = rec
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id, "status": f.status.as_str(), "provider": f.provider.as_str(),
+                "account_id": f.account_id, "model": f.model, "cause": f.cause, "title": f.title,
+                "next_step": f.next_step, "lines": f.lines, "delta_usd": format_mantissa(f.delta),
+                "billed_usd": format_mantissa(f.billed), "first_date": f.first_date.to_string(),
+                "last_date": f.last_date.to_string(),
+            })
+        })
+        .collect();
+    let lines = crate::report::formats::records(&lines_frame(rec)?)?;
+    Ok(json!({"summary": rec.summary_json(), "findings": findings, "lines": lines}))
+}
+
+/// The terminal summary, wrapped to `width`.
+pub fn text(rec: &CloudReconciliation, width: usize) -> String {
+    let mut out = String::new();
+    let totals = rec.totals();
+    let window =
+        rec.window.as_ref().map(|w| format!(" {} → {}", w.start.date_naive(), w.end.date_naive())).unwrap_or_default();
+    out.push_str(&format!("Cloud bills{window}\n"));
+    for (p, t) in totals.iter().filter_map(|(p, t)| p.map(|p| (p, t))) {
+        let line = format!(
+            "{}: {} lines, billed {}, list price {}, delta {}; not usage {}",
+            p.title(),
+            t.lines,
+            cents_usd(t.billed),
+            cents_usd(t.expected),
+            signed_cents_usd(t.delta()),
+            cents_usd(t.not_usage)
+        );
+        out.push_str(&hanging("  ", 4, &line, width));
+        out.push('\n');
+        let counts: Vec<String> = t.counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        out.push_str(&hanging("    ", 4, &counts.join(", "), width));
+        out.push('\n');
+    }
+    for (p, o) in &rec.other {
+        if o.rows > 0 {
+            out.push_str(&hanging(
+                "  ",
+                4,
+                &format!("skipped {} rows of {} that are not Claude ({})", o.rows, p.title(), cents_usd(o.cost)),
+                width,
+            ));
+            out.push('\n');
+        }
+    }
+    if rec.findings.is_empty() {
+        out.push_str("No discrepancies: every priced line is the list price of its tokens.\n");
+    } else {
+        out.push_str(&format!("{} findings:\n", rec.findings.len()));
+        for f in &rec.findings {
+            let head = format!("{} {} ", f.id, signed_cents_usd(f.delta));
+            out.push_str(&hanging(&head, 4, &f.title, width));
+            out.push('\n');
+            out.push_str(&hanging("    → ", 6, &f.next_step, width));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A self-contained HTML page (no script, no external resource).
+pub fn html(rec: &CloudReconciliation) -> Result<String> {
+    let mut rows = String::new();
+    for (p, t) in rec.totals().iter().filter_map(|(p, t)| p.map(|p| (p, t))) {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+            esc(p.title()),
+            t.lines,
+            cents_usd(t.billed),
+            cents_usd(t.expected),
+            signed_cents_usd(t.delta()),
+            cents_usd(t.unchecked),
+            cents_usd(t.not_usage)
+        ));
+    }
+    let mut findings = String::new();
+    for f in &rec.findings {
+        findings.push_str(&format!(
+            "<tr><td>{}</td><td class=n>{}</td><td>{}<br><small>{}</small></td><td>{} – {}</td></tr>",
+            esc(&f.id),
+            signed_cents_usd(f.delta),
+            esc(&f.title),
+            esc(&f.next_step),
+            f.first_date,
+            f.last_date
+        ));
+    }
+    if findings.is_empty() {
+        findings = "<tr><td colspan=4>No discrepancies.</td></tr>".into();
+    }
+    let window =
+        rec.window.as_ref().map(|w| format!("{} → {}", w.start.date_naive(), w.end.date_naive())).unwrap_or_default();
+    Ok(format!(
+        r#"<!doctype html><html lang=en><meta charset=utf-8><title>counterfoil: cloud bills</title>
+<style>body{{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}}.n{{text-align:right;font-variant-numeric:tabular-nums}}small{{color:#555}}@media print{{body{{margin:0}}}}</style>
+<h1>Claude on AWS Bedrock and Google Vertex AI</h1><p>{}</p>
+<table><tr><th>Provider</th><th>Lines</th><th class=n>Billed</th><th class=n>List price</th><th class=n>Delta</th><th class=n>Unchecked</th><th class=n>Not usage</th></tr>{rows}</table>
+<h2>Findings</h2><table><tr><th>Id</th><th class=n>Delta</th><th>What</th><th>Days</th></tr>{findings}</table>
+<p><small>Money is exact; the table rounds to cents for reading. Lines: JSON, CSV or Parquet output of the same command.</small></p></html>
+"#,
+        esc(&window)
+    ))
+}
