@@ -4,6 +4,7 @@
 mod arrow;
 mod calibrate;
 mod client;
+mod cloud;
 mod convert;
 mod errors;
 mod focus;
@@ -34,6 +35,10 @@ mod _native {
     use super::calibrate::{PyCalibration, suggest_rates};
     #[pymodule_export]
     use super::client::PyAdminClient;
+    #[pymodule_export]
+    use super::cloud::{
+        PyCloudReconciliation, all_spend, read_bedrock_invocations, read_cur, read_gcp_billing, reconcile_cloud,
+    };
     #[pymodule_export]
     use super::focus::to_focus;
     #[pymodule_export]

@@ -15,6 +15,7 @@ __all__ = [
     "AdminClient",
     "AuthenticationError",
     "Calibration",
+    "CloudReconciliation",
     "CounterfoilError",
     "FakeAdminApi",
     "InputError",
@@ -31,13 +32,18 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "all_spend",
     "attribute",
     "cache_report",
     "forecast",
     "notify",
     "price",
+    "read_bedrock_invocations",
+    "read_cur",
+    "read_gcp_billing",
     "reconcile",
     "reconcile_analytics",
+    "reconcile_cloud",
     "run_cli",
     "spend_report",
     "suggest_rates",
@@ -403,3 +409,41 @@ def spend_report(
     path: str | PathLike[str] | None = None,
 ) -> str | None: ...
 def notify(reconciliation: Reconciliation, notify: list[str]) -> int: ...
+
+_Paths = str | PathLike[str] | list[str | PathLike[str]]
+
+def read_cur(source: _Paths | _Frame, *, card: RateCard | None = None) -> pl.DataFrame: ...
+def read_gcp_billing(source: _Paths | _Frame, *, card: RateCard | None = None) -> pl.DataFrame: ...
+def read_bedrock_invocations(path: list[str | PathLike[str]], *, card: RateCard | None = None) -> pl.DataFrame: ...
+
+@final
+class CloudReconciliation:
+    @property
+    def lines(self) -> pl.DataFrame: ...
+    @property
+    def summary(self) -> dict[str, Any]: ...
+    @property
+    def findings(self) -> list[dict[str, Any]]: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def exit_code(self) -> int: ...
+    def text(self, width: int = 80) -> str: ...
+    def to_json(self, path: str | PathLike[str] | None = None) -> str | None: ...
+    def to_html(self, path: str | PathLike[str] | None = None) -> str | None: ...
+    def to_csv(self, path: str | PathLike[str]) -> None: ...
+    def to_parquet(self, path: str | PathLike[str]) -> None: ...
+
+def reconcile_cloud(
+    lines: _Frame | None = None,
+    *,
+    cur: list[str | PathLike[str]] | None = None,
+    gcp: list[str | PathLike[str]] | None = None,
+    invocations: list[str | PathLike[str]] | None = None,
+    start: _When | None = None,
+    end: _When | None = None,
+    card: RateCard | None = None,
+    abs_tol: Decimal | str | int | float | None = None,
+    rel_tol: Decimal | str | int | float | None = None,
+) -> CloudReconciliation: ...
+def all_spend(rec: Reconciliation | None = None, cloud: CloudReconciliation | None = None) -> pl.DataFrame: ...

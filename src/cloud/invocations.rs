@@ -155,3 +155,36 @@ pub fn cross_check(lines: &[CheckedLine], logs: &[Invocation], window: Option<&T
     }
     out
 }
+
+/// The columns of `cf.read_bedrock_invocations`: one row per logged call.
+pub const INVOCATION_COLUMNS: [&str; 9] = [
+    "date",
+    "account_id",
+    "model_id",
+    "model",
+    "principal",
+    "uncached_input_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "output_tokens",
+];
+
+pub fn to_frame(logs: &[Invocation]) -> Result<polars::prelude::DataFrame> {
+    use crate::frames::columns as col;
+    let text = |f: &dyn Fn(&Invocation) -> Option<String>| logs.iter().map(f).collect::<Vec<_>>();
+    let ints = |name: &str, f: &dyn Fn(&Invocation) -> i64| col::int(name, logs.iter().map(f).collect());
+    Ok(polars::prelude::DataFrame::new(
+        logs.len(),
+        vec![
+            col::date("date", logs.iter().map(|i| Some(i.date)).collect()),
+            col::text("account_id", text(&|i| i.account_id.clone())),
+            col::text("model_id", text(&|i| Some(i.model_id.clone()))),
+            col::text("model", text(&|i| i.model.clone())),
+            col::text("principal", text(&|i| i.principal.clone())),
+            ints("uncached_input_tokens", &|i| i.input),
+            ints("cache_read_input_tokens", &|i| i.cache_read),
+            ints("cache_creation_input_tokens", &|i| i.cache_write),
+            ints("output_tokens", &|i| i.output),
+        ],
+    )?)
+}

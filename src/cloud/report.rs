@@ -9,9 +9,10 @@ use super::lines::{self, CloudLine};
 use super::reconcile::{CheckedLine, CloudReconciliation, CloudStatus};
 use crate::error::Result;
 use crate::frames::columns::MoneyBuilder;
-use crate::money::{cents_usd, format_mantissa, signed_cents_usd};
+use crate::money::{cents_usd, signed_cents_usd};
 use crate::report::svg::esc;
 use crate::report::wrap::hanging;
+use crate::typed::Typed;
 
 /// Columns added to `cloud_lines` in the reconciliation's lines.
 pub const CHECK_COLUMNS: [&str; 7] =
@@ -66,23 +67,29 @@ pub fn lines_frame(rec: &CloudReconciliation) -> Result<DataFrame> {
     Ok(df)
 }
 
+/// The findings as typed values (JSON's `findings`, Python's `findings`).
+pub fn findings_typed(rec: &CloudReconciliation) -> Typed {
+    Typed::List(
+        rec.findings
+            .iter()
+            .map(|f| {
+                crate::typed! {
+                    "id" => f.id.as_str(), "status" => f.status.as_str(), "provider" => f.provider.as_str(),
+                    "account_id" => f.account_id.clone().map_or(Typed::Null, Typed::from),
+                    "model" => f.model.clone().map_or(Typed::Null, Typed::from),
+                    "cause" => f.cause.as_str(), "title" => f.title.as_str(), "next_step" => f.next_step.as_str(),
+                    "lines" => f.lines, "delta_usd" => Typed::Money(f.delta), "billed_usd" => Typed::Money(f.billed),
+                    "first_date" => f.first_date, "last_date" => f.last_date,
+                }
+            })
+            .collect(),
+    )
+}
+
 /// The JSON report: `summary`, `findings`, `lines` (money as decimal strings).
 pub fn json(rec: &CloudReconciliation) -> Result<Value> {
-    let findings: Vec<Value> = rec
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "id": f.id, "status": f.status.as_str(), "provider": f.provider.as_str(),
-                "account_id": f.account_id, "model": f.model, "cause": f.cause, "title": f.title,
-                "next_step": f.next_step, "lines": f.lines, "delta_usd": format_mantissa(f.delta),
-                "billed_usd": format_mantissa(f.billed), "first_date": f.first_date.to_string(),
-                "last_date": f.last_date.to_string(),
-            })
-        })
-        .collect();
     let lines = crate::report::formats::records(&lines_frame(rec)?)?;
-    Ok(json!({"summary": rec.summary_json(), "findings": findings, "lines": lines}))
+    Ok(json!({"summary": rec.summary_json(), "findings": findings_typed(rec).to_json(), "lines": lines}))
 }
 
 /// The terminal summary, wrapped to `width`.
@@ -102,33 +109,28 @@ pub fn text(rec: &CloudReconciliation, width: usize) -> String {
             signed_cents_usd(t.delta()),
             cents_usd(t.not_usage)
         );
-        out.push_str(&hanging("  ", 4, &line, width));
-        out.push('\n');
+        out.push_str(&hanging("", 2, &line, width));
         let counts: Vec<String> = t.counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        out.push_str(&hanging("    ", 4, &counts.join(", "), width));
-        out.push('\n');
+        out.push_str(&hanging("", 4, &counts.join(", "), width));
     }
     for (p, o) in &rec.other {
         if o.rows > 0 {
-            out.push_str(&hanging(
-                "  ",
-                4,
-                &format!("skipped {} rows of {} that are not Claude ({})", o.rows, p.title(), cents_usd(o.cost)),
-                width,
-            ));
-            out.push('\n');
+            let rows = if o.rows == 1 { "1 row".to_string() } else { format!("{} rows", o.rows) };
+            let bill =
+                if *p == crate::rates::cloud::Provider::AwsBedrock { "the AWS bill" } else { "the Google Cloud bill" };
+            let text = format!("{rows} of {bill} not Claude, skipped ({})", cents_usd(o.cost));
+            out.push_str(&hanging("", 2, &text, width));
         }
     }
     if rec.findings.is_empty() {
         out.push_str("No discrepancies: every priced line is the list price of its tokens.\n");
     } else {
-        out.push_str(&format!("{} findings:\n", rec.findings.len()));
+        let n = rec.findings.len();
+        out.push_str(&format!("{n} finding{}:\n", if n == 1 { "" } else { "s" }));
         for f in &rec.findings {
             let head = format!("{} {} ", f.id, signed_cents_usd(f.delta));
-            out.push_str(&hanging(&head, 4, &f.title, width));
-            out.push('\n');
+            out.push_str(&hanging(&head, head.chars().count(), &f.title, width));
             out.push_str(&hanging("    → ", 6, &f.next_step, width));
-            out.push('\n');
         }
     }
     out

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::reconcile::{CloudReconciliation, CloudStatus};
-use crate::money::format_mantissa;
 use crate::rates::cloud::Provider;
+use crate::typed::Typed;
 
 /// Exact totals of one provider (or all).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -37,21 +37,22 @@ impl Totals {
         self.billed_priced - self.expected
     }
 
-    fn json(&self) -> Value {
-        let m = |v: i128| Value::String(format_mantissa(v));
-        json!({
-            "lines": self.lines,
-            "billed_usd": m(self.billed),
-            "expected_usd": m(self.expected),
-            "billed_priced_usd": m(self.billed_priced),
-            "delta_usd": m(self.delta()),
-            "overbilled_usd": m(self.overbilled),
-            "underbilled_usd": m(self.underbilled),
-            "unchecked_usd": m(self.unchecked),
-            "not_usage_usd": m(self.not_usage),
-            "counts": self.counts,
-            "unknown": self.unknown,
-        })
+    fn typed(&self) -> Typed {
+        let counts = Typed::Map(self.counts.iter().map(|(k, v)| (k.to_string(), Typed::from(*v))).collect());
+        let unknown = Typed::List(self.unknown.iter().map(|u| Typed::from(u.as_str())).collect());
+        crate::typed! {
+            "lines" => self.lines,
+            "billed_usd" => Typed::Money(self.billed),
+            "expected_usd" => Typed::Money(self.expected),
+            "billed_priced_usd" => Typed::Money(self.billed_priced),
+            "delta_usd" => Typed::Money(self.delta()),
+            "overbilled_usd" => Typed::Money(self.overbilled),
+            "underbilled_usd" => Typed::Money(self.underbilled),
+            "unchecked_usd" => Typed::Money(self.unchecked),
+            "not_usage_usd" => Typed::Money(self.not_usage),
+            "counts" => counts,
+            "unknown" => unknown,
+        }
     }
 }
 
@@ -129,26 +130,38 @@ impl CloudReconciliation {
         out
     }
 
-    /// The `summary` object of the JSON report.
-    pub fn summary_json(&self) -> Value {
+    /// The summary: JSON of the report (`.to_json()`) and Python's `summary` dict alike.
+    pub fn summary_typed(&self) -> Typed {
         let totals = self.totals();
-        let providers: serde_json::Map<String, Value> =
-            totals.iter().filter_map(|(p, t)| p.map(|p| (p.as_str().to_string(), t.json()))).collect();
-        let other: serde_json::Map<String, Value> = self
-            .other
-            .iter()
-            .map(|(p, o)| (p.as_str().to_string(), json!({"rows": o.rows, "cost_usd": format_mantissa(o.cost)})))
-            .collect();
-        json!({
-            "window": self.window.as_ref().map(|w| json!({"start": w.start.to_rfc3339(), "end": w.end.to_rfc3339()})),
-            "total": totals.get(&None).cloned().unwrap_or_default().json(),
-            "providers": providers,
-            "other": other,
-            "outside_window_lines": self.outside_window,
-            "discrepancies": self.discrepancies(),
-            "findings": self.findings.len(),
-            "tolerance": {"abs_usd": self.tolerance.abs_usd.to_string(), "rel": self.tolerance.rel.to_string()},
-            "files": self.files,
-        })
+        let providers =
+            Typed::Map(totals.iter().filter_map(|(p, t)| p.map(|p| (p.as_str().to_string(), t.typed()))).collect());
+        let other = Typed::Map(
+            self.other
+                .iter()
+                .map(|(p, o)| {
+                    (p.as_str().to_string(), crate::typed! {"rows" => o.rows, "cost_usd" => Typed::Money(o.cost)})
+                })
+                .collect(),
+        );
+        let window = match &self.window {
+            Some(w) => crate::typed! {"start" => w.start.to_rfc3339(), "end" => w.end.to_rfc3339()},
+            None => Typed::Null,
+        };
+        let files = Typed::List(self.files.iter().map(|f| Typed::from(f.as_str())).collect());
+        crate::typed! {
+            "window" => window,
+            "total" => totals.get(&None).cloned().unwrap_or_default().typed(),
+            "providers" => providers,
+            "other" => other,
+            "outside_window_lines" => self.outside_window,
+            "discrepancies" => self.discrepancies(),
+            "findings" => self.findings.len(),
+            "tolerance" => crate::typed! {"abs_usd" => self.tolerance.abs_usd, "rel" => self.tolerance.rel},
+            "files" => files,
+        }
+    }
+
+    pub fn summary_json(&self) -> Value {
+        self.summary_typed().to_json()
     }
 }
