@@ -257,7 +257,11 @@ def reconcile(
     workspaces: pl.DataFrame | None = None,
 ) -> Reconciliation: ...
 def to_focus(
-    rec: Reconciliation, cloud: None = None, version: str = "1.2", *, organization_id: str | None = None
+    rec: Reconciliation | None,
+    cloud: CloudReconciliation | None = None,
+    version: str = "1.2",
+    *,
+    organization_id: str | None = None,
 ) -> pl.DataFrame: ...
 def reconcile_analytics(
     usage: _Frame,

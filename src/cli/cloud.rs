@@ -177,15 +177,20 @@ fn read(a: CloudReadArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     Ok(0)
 }
 
+/// Whether Anthropic's own bill can be read: a store, or an Admin API key.
+pub(crate) fn anthropic_available(store: Option<&std::path::Path>, c: &Connection) -> bool {
+    store.is_some()
+        || c.api_key.is_some()
+        || std::env::var_os("ANTHROPIC_ADMIN_KEY").is_some()
+        || std::env::var_os("ANTHROPIC_ADMIN_API_KEY").is_some()
+}
+
 /// `counterfoil spend`: Anthropic + Bedrock + Vertex in one table.
 pub fn spend_cmd(a: SpendArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
     let files = CloudFiles { cur: a.bills.cur, gcp: a.bills.gcp, invocations: vec![] };
-    let has_key = a.connection.api_key.is_some()
-        || std::env::var_os("ANTHROPIC_ADMIN_KEY").is_some()
-        || std::env::var_os("ANTHROPIC_ADMIN_API_KEY").is_some();
-    let anthropic = if a.store.is_some() || has_key {
+    let anthropic = if anthropic_available(a.store.as_deref(), &a.connection) {
         let from = super::reconcile::Origin {
             store: a.store.as_deref(),
             connection: &a.connection,

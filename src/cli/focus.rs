@@ -43,6 +43,9 @@ pub struct FocusArgs {
     /// legacy (usage_report + cost_report) or analytics (ListCost from the Analytics API's list_amount).
     #[arg(long, value_enum, default_value_t = DataSource::Legacy, conflicts_with = "store")]
     pub source: DataSource,
+    /// Bedrock and Vertex bills to add as FOCUS rows (`--cur PATH`, `--gcp PATH`; DESIGN §13).
+    #[command(flatten)]
+    pub bills: super::cloud::Bills,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -53,19 +56,38 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = tolerance(&a.abs_tol, &a.rel_tol)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
-    let from = Origin {
-        store: a.store.as_deref(),
-        connection: &a.connection,
-        source: a.source.into(),
-        by_key: false,
-        record_findings: false,
+    let files = crate::jobs::cloud::CloudFiles { cur: a.bills.cur.clone(), gcp: a.bills.gcp.clone(), invocations: vec![] };
+    let cloud = if files.is_empty() {
+        None
+    } else {
+        let tol = crate::cloud::reconcile::default_tolerance();
+        Some(crate::jobs::cloud::reconcile_files(&files, &card, tol, Some(window))?)
     };
-    let rec = reconciliation(&from, window, &card, tolerance, true, stderr)?.rec;
-    let ctx = FocusContext::of(&rec.provenance, None)?;
-    let mut df = to_focus(&rec, &ctx, version)?;
+    let anthropic = cloud.is_none() || super::cloud::anthropic_available(a.store.as_deref(), &a.connection);
+    let rec = if anthropic {
+        let from = Origin {
+            store: a.store.as_deref(),
+            connection: &a.connection,
+            source: a.source.into(),
+            by_key: false,
+            record_findings: false,
+        };
+        Some(reconciliation(&from, window, &card, tolerance, true, stderr)?.rec)
+    } else {
+        let _ = writeln!(stderr, "note: no --store and no Admin API key: the file holds the cloud bills only");
+        None
+    };
+    let anthropic_rows = match &rec {
+        Some(rec) => Some(to_focus(rec, &FocusContext::of(&rec.provenance, None)?, version)?),
+        None => None,
+    };
+    let mut df = match &cloud {
+        Some(c) => crate::cloud::focus::combined(anthropic_rows, c, version)?,
+        None => anthropic_rows.expect("Anthropic's side when there is no cloud bill"),
+    };
     write_focus_file(&mut df, &a.out)?;
     let _ = writeln!(stderr, "wrote {} (FOCUS {}, {} rows)", a.out.display(), version.as_str(), df.height());
-    if let Some(line) = report::stderr_summary(&rec) {
+    if let Some(line) = rec.as_ref().and_then(report::stderr_summary) {
         let _ = write!(stderr, "{}", super::fit("", 0, &line));
     }
     Ok(0)

@@ -11,6 +11,7 @@
 pub mod cells;
 pub mod cur;
 pub mod findings;
+pub mod focus;
 pub mod gcp;
 pub mod invocations;
 pub mod kind;

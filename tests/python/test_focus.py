@@ -117,8 +117,8 @@ def test_bad_inputs_are_errors_with_hints(demo: tuple[cf.Reconciliation, str, Pa
     with pytest.raises(cf.InputError, match=r'unsupported FOCUS version "1\.4"') as e:
         cf.to_focus(rec, version="1.4", organization_id=org_id)
     assert "1.2, 1.3" in str(getattr(e.value, "hint", ""))
-    with pytest.raises(cf.InputError, match="cloud= is not supported yet"):
-        cf.to_focus(rec, cloud=object(), organization_id=org_id)  # type: ignore[arg-type]
+    with pytest.raises(cf.InputError, match="needs rec"):
+        cf.to_focus(None)
     with pytest.raises(cf.InputError, match="organization id") as e:
         cf.to_focus(rec)
     assert "organization_id=" in str(getattr(e.value, "hint", ""))
