@@ -224,3 +224,36 @@ fn hand_checked_cloud_prices_per_provider_scope_and_token_class() {
     assert!(cloud_rate(&card.cloud_prices, &q).unwrap_err().contains("on 2026-06-30"));
     assert_eq!(CloudStatus::ALL.len(), 5);
 }
+
+#[test]
+fn a_user_card_replaces_a_cloud_price_and_bad_rows_are_refused() {
+    let head = "schema = \"counterfoil.ratecard/1\"\n";
+    let row = |extra: &str| {
+        format!(
+            "{head}[[cloud_price]]\nprovider = \"aws_bedrock\"\nmodel = \"claude-sonnet-4-6\"\nscope = \"regional\"\nvalid_from = \"2026-07-01\"\ninput = \"3\"\noutput = \"15\"\n{extra}"
+        )
+    };
+    let card = RateCard::from_toml(&row(""), "user.toml").unwrap();
+    let bundled = RateCard::bundled();
+    assert_eq!(card.cloud_prices.len(), bundled.cloud_prices.len(), "replaced, not added");
+    let p = card
+        .cloud_prices
+        .iter()
+        .find(|p| {
+            p.model == "claude-sonnet-4-6" && p.scope.as_str() == "regional" && p.provider.as_str() == "aws_bedrock"
+        })
+        .unwrap();
+    assert_eq!((p.input.to_string(), p.cache_read), ("3".to_string(), None), "the user's row, whole");
+    for (extra, want) in [
+        ("service_tier = \"flex\"\n", "service_tier must be standard, batch or priority"),
+        ("context_window = \"1M\"\n", "context_window must be"),
+    ] {
+        let e = RateCard::from_toml(&row(extra), "user.toml").unwrap_err().to_string();
+        assert!(e.contains(want) && e.contains("user.toml"), "{e}");
+    }
+    let unknown = row("").replace("claude-sonnet-4-6", "claude-nova-9");
+    assert!(RateCard::from_toml(&unknown, "user.toml").unwrap_err().to_string().contains("no such model"));
+    let overlap = row("").replace("2026-07-01", "2026-08-01");
+    let e = RateCard::from_toml(&overlap, "user.toml").unwrap_err().to_string();
+    assert!(e.contains("overlap"), "{e}");
+}

@@ -5,8 +5,8 @@ use counterfoil::report::focus::{FocusContext, FocusVersion, to_focus as core_to
 use pyo3::prelude::*;
 
 use crate::arrow::to_polars;
-use crate::errors::{InputError, guarded, to_py};
 use crate::cloud::PyCloudReconciliation;
+use crate::errors::{InputError, guarded, to_py};
 use crate::reconcile::PyReconciliation;
 
 /// One FOCUS 1.2 (or 1.3) row per reconciliation line, as a Polars frame; `cloud` (a
@@ -25,7 +25,11 @@ pub fn to_focus(
     let version = FocusVersion::parse(version).map_err(to_py)?;
     let ctx = match rec {
         Some(r) => Some(FocusContext::of(&r.inner.provenance, organization_id).map_err(to_py)?),
-        None if cloud.is_none() => return Err(InputError::new_err("to_focus needs rec (a Reconciliation), cloud (a CloudReconciliation), or both")),
+        None if cloud.is_none() => {
+            return Err(InputError::new_err(
+                "to_focus needs rec (a Reconciliation), cloud (a CloudReconciliation), or both",
+            ));
+        }
         None => None,
     };
     let df = py.detach(|| {

@@ -348,6 +348,9 @@ pub struct RatesArgs {
     /// Show the effective card with this user card applied (with --suggest: the card to calibrate).
     #[arg(long)]
     pub rates: Option<PathBuf>,
+    /// Show the Bedrock and Vertex list prices ([[cloud_price]] rows) instead of Anthropic's.
+    #[arg(long, conflicts_with = "suggest")]
+    pub cloud: bool,
     /// Suggest a rate-card overlay (TOML, a comment of evidence per entry) from the billing
     /// history of --start..--end: negotiated discounts, stale list prices, missed geo pricing.
     #[arg(long, requires_all = ["start", "end"])]

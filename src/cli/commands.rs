@@ -223,6 +223,11 @@ pub fn rates(a: RatesArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
         return Ok(0);
     }
     let card = load_card(a.rates.as_deref(), stderr)?;
+    if a.cloud {
+        let mut df = card.cloud_prices_frame()?;
+        output(&mut df, &a.output, stdout, stderr, false)?;
+        return Ok(0);
+    }
     let mut df = card.to_frame()?;
     output(&mut df, &a.output, stdout, stderr, false)?;
     if a.output.format == Format::Table && a.output.out.is_none() {

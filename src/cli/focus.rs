@@ -56,7 +56,8 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     let window = TimeWindow::parse(&a.window.start, &a.window.end)?;
     let tolerance = tolerance(&a.abs_tol, &a.rel_tol)?;
     let card = load_card(a.rates.as_deref(), stderr)?;
-    let files = crate::jobs::cloud::CloudFiles { cur: a.bills.cur.clone(), gcp: a.bills.gcp.clone(), invocations: vec![] };
+    let files =
+        crate::jobs::cloud::CloudFiles { cur: a.bills.cur.clone(), gcp: a.bills.gcp.clone(), invocations: vec![] };
     let cloud = if files.is_empty() {
         None
     } else {

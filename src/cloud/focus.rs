@@ -58,8 +58,14 @@ pub fn cloud_focus(rec: &CloudReconciliation, version: FocusVersion) -> Result<D
         let part = |s: Option<&str>| s.unwrap_or("unknown").to_string();
         let token = l.line.token_type.map(|t| t.api_name());
         Some(match (&l.line.model, token) {
-            (Some(model), Some(t)) => format!("{}/{model}/{t}/{}", l.line.provider.as_str(), part(l.line.context_window.as_deref())),
-            _ => format!("{}/{}", l.line.provider.as_str(), part(l.line.usage_type.as_deref().or(l.line.sku_id.as_deref()))),
+            (Some(model), Some(t)) => {
+                format!("{}/{model}/{t}/{}", l.line.provider.as_str(), part(l.line.context_window.as_deref()))
+            }
+            _ => format!(
+                "{}/{}",
+                l.line.provider.as_str(),
+                part(l.line.usage_type.as_deref().or(l.line.sku_id.as_deref()))
+            ),
         })
     };
     let quantity = |l: &CheckedLine| l.line.quantity.filter(|_| usage(l) && l.line.token_type.is_some());
@@ -78,7 +84,15 @@ pub fn cloud_focus(rec: &CloudReconciliation, version: FocusVersion) -> Result<D
             "ChargeDescription",
             col(&|l| l.line.sku_description.clone().or(l.line.usage_type.clone()).or(l.line.product.clone())),
         ),
-        text("ChargeFrequency", col(&|l| Some(if usage(l) || category(&l.line.line_item_type) == "Tax" { "Usage-Based" } else { "One-Time" }.into()))),
+        text(
+            "ChargeFrequency",
+            col(&|l| {
+                Some(
+                    if usage(l) || category(&l.line.line_item_type) == "Tax" { "Usage-Based" } else { "One-Time" }
+                        .into(),
+                )
+            }),
+        ),
         datetime("ChargePeriodEnd", rows.iter().map(|l| end(l)).collect()),
         datetime("ChargePeriodStart", rows.iter().map(|l| start(l)).collect()),
         money("ConsumedQuantity", m(&|l| quantity(l).map(|q| i128::from(q) * 1_000_000_000_000)))?,
@@ -101,7 +115,15 @@ pub fn cloud_focus(rec: &CloudReconciliation, version: FocusVersion) -> Result<D
         text("SkuId", col(&sku)),
         text(
             "SkuPriceId",
-            col(&|l| sku(l).map(|s| format!("{s}/{}/{}", l.line.scope.map_or("unknown", |s| s.as_str()), l.line.service_tier.as_deref().unwrap_or("unknown")))),
+            col(&|l| {
+                sku(l).map(|s| {
+                    format!(
+                        "{s}/{}/{}",
+                        l.line.scope.map_or("unknown", |s| s.as_str()),
+                        l.line.service_tier.as_deref().unwrap_or("unknown")
+                    )
+                })
+            }),
         ),
         text("SubAccountId", col(&|l| l.line.account_id.clone())),
         text("SubAccountName", vec![None; n]),

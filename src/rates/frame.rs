@@ -73,3 +73,33 @@ impl RateCard {
         Ok(DataFrame::new(n, columns)?)
     }
 }
+
+impl RateCard {
+    /// The `[[cloud_price]]` rows (USD per MTok; a leg the cloud does not sell at that scope is null).
+    pub fn cloud_prices_frame(&self) -> Result<DataFrame> {
+        let p = &self.cloud_prices;
+        let s = |f: &dyn Fn(&super::cloud::CloudPrice) -> Option<String>| -> Vec<Option<String>> {
+            p.iter().map(f).collect()
+        };
+        let m =
+            |name: &str, f: &dyn Fn(&super::cloud::CloudPrice) -> Option<rust_decimal::Decimal>| -> Result<Column> {
+                money(name, p.iter().map(f).map(|d| d.map(to_mantissa).transpose()).collect::<Result<Vec<_>>>()?)
+            };
+        let columns = vec![
+            text("provider", s(&|c| Some(c.provider.as_str().into()))),
+            text("model", s(&|c| Some(c.model.clone()))),
+            text("scope", s(&|c| Some(c.scope.as_str().into()))),
+            text("service_tier", s(&|c| Some(c.service_tier.clone()))),
+            text("context_window", s(&|c| Some(c.context_window.clone()))),
+            date("valid_from", p.iter().map(|c| Some(c.valid_from)).collect()),
+            date("valid_to", p.iter().map(|c| c.valid_to).collect()),
+            m("input", &|c| Some(c.input))?,
+            m("cache_write_5m", &|c| c.cache_write_5m)?,
+            m("cache_write_1h", &|c| c.cache_write_1h)?,
+            m("cache_read", &|c| c.cache_read)?,
+            m("output", &|c| Some(c.output))?,
+            text("source", s(&|c| c.source.clone())),
+        ];
+        Ok(DataFrame::new(p.len(), columns)?)
+    }
+}
