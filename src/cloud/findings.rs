@@ -34,7 +34,10 @@ pub struct CloudFinding {
 fn cause_key(l: &CheckedLine) -> String {
     let note = l.note.as_deref().unwrap_or("");
     match l.status {
-        CloudStatus::Mismatch if note.starts_with("billed at") => "billed off the list price".into(),
+        CloudStatus::Mismatch if note.starts_with("billed at") => {
+            if l.delta().unwrap_or(0) > 0 { "billed above the list price" } else { "billed below the list price" }
+                .into()
+        }
         CloudStatus::Mismatch => note.split(" (").next().unwrap_or(note).to_string(),
         _ => note.to_string(),
     }
@@ -105,22 +108,25 @@ fn describe(
         Provider::AwsBedrock => format!("AWS account {}", account.unwrap_or("?")),
         Provider::GcpVertex => format!("GCP project {}", account.unwrap_or("?")),
     };
-    let model = model.unwrap_or("an unknown model");
+    let who = match model {
+        Some(m) => format!("{who}: {m}"),
+        None => who,
+    };
     let lines = if n == 1 { "1 line".to_string() } else { format!("{n} lines") };
     match status {
         CloudStatus::Mismatch => (
-            format!("{who}: {model} — {cause} ({lines})"),
+            format!("{who} — {cause} ({lines})"),
             format!(
                 "check these line items in the {} bill against the provider's price list and raise a billing case with the line item ids",
                 provider.title()
             ),
         ),
         CloudStatus::Unpriced => (
-            format!("{who}: {model} — cannot be checked: {cause} ({lines})"),
+            format!("{who} — cannot be checked: {cause} ({lines})"),
             "add the price to your rate card as a [[cloud_price]] row (see `counterfoil rates --cloud`), or tell us the spelling at https://github.com/counterfoil/counterfoil/issues".into(),
         ),
         CloudStatus::UsageMismatch => (
-            format!("{who}: {model} — the bill's tokens differ from the invocation logs ({lines})"),
+            format!("{who} — {cause} ({lines})"),
             "compare the invocation logs and the CUR for these days; logs arrive within minutes, the CUR within about a day, so re-run after the bill settles".into(),
         ),
         CloudStatus::Match | CloudStatus::NotUsage => (String::new(), String::new()),

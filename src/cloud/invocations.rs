@@ -148,7 +148,12 @@ pub fn cross_check(lines: &[CheckedLine], logs: &[Invocation], window: Option<&T
             rate: None,
             expected: None,
             status: CloudStatus::UsageMismatch,
-            note: Some(format!("the CUR bills {b} {} tokens, the invocation logs count {g}", k.3)),
+            note: Some(format!(
+                "the CUR bills {} {}, the invocation logs count {}",
+                crate::money::group_thousands(&b.to_string()),
+                k.3,
+                crate::money::group_thousands(&g.to_string())
+            )),
             logged_quantity: Some(g),
             finding: None,
         });

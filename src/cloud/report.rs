@@ -128,7 +128,10 @@ pub fn text(rec: &CloudReconciliation, width: usize) -> String {
         let n = rec.findings.len();
         out.push_str(&format!("{n} finding{}:\n", if n == 1 { "" } else { "s" }));
         for f in &rec.findings {
-            let head = format!("{} {} ", f.id, signed_cents_usd(f.delta));
+            let head = match f.status {
+                CloudStatus::UsageMismatch => format!("{} ", f.id),
+                _ => format!("{} {} ", f.id, signed_cents_usd(f.delta)),
+            };
             out.push_str(&hanging(&head, head.chars().count(), &f.title, width));
             out.push_str(&hanging("    → ", 6, &f.next_step, width));
         }
