@@ -33,7 +33,7 @@ use rust_decimal::Decimal;
 pub use invocations::CloudInvocation;
 pub use plants::PLANTS;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What to simulate: `days` whole UTC days ending the day before `end`, like `OrgConfig`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,22 @@ impl CloudConfig {
     pub fn with_plants(mut self, on: bool) -> Self {
         self.plants = on;
         self
+    }
+
+    /// Refuses a window the simulator cannot bill: fewer than 1 or more than 400 days, or days
+    /// before all its models were on sale (Opus 5, 2026-07-24, `pricing.md` §1).
+    pub fn check(&self) -> Result<()> {
+        if !(1..=400).contains(&self.days) {
+            return Err(Error::input(format!("days must be between 1 and 400, not {}", self.days)));
+        }
+        let first = NaiveDate::from_ymd_opt(2026, 7, 24).expect("a valid date");
+        if self.start() < first {
+            return Err(Error::input_hint(
+                format!("the window starts on {}, before every simulated model was on sale", self.start()),
+                format!("choose an end and days that start on or after {first} (Claude Opus 5's release)"),
+            ));
+        }
+        Ok(())
     }
 
     /// First day with data.
