@@ -4,6 +4,7 @@
 mod arrow;
 mod calibrate;
 mod client;
+mod cloud_sim;
 mod convert;
 mod errors;
 mod focus;
@@ -34,6 +35,8 @@ mod _native {
     use super::calibrate::{PyCalibration, suggest_rates};
     #[pymodule_export]
     use super::client::PyAdminClient;
+    #[pymodule_export]
+    use super::cloud_sim::cloud_bills;
     #[pymodule_export]
     use super::focus::to_focus;
     #[pymodule_export]
