@@ -138,7 +138,7 @@ const G: Profile = Profile::Global;
 #[rustfmt::skip]
 pub(crate) const STREAMS: [Stream; 17] = [
     s((Aws, 0, "us-east-1", HAIKU_4_5), (Regional, Geo, Standard, false), ALL, ("user/alice", SEARCH), (400_000, 14)),
-    s((Aws, 0, "us-east-1", HAIKU_4_5), (Global, G, Standard, false), NO_1H, ("assumed-role/BedrockApp/search-api@acme.org", SEARCH), (300_000, 15)),
+    s((Aws, 0, "us-east-1", HAIKU_4_5), (Global, G, Standard, false), ALL, ("assumed-role/BedrockApp/search-api@acme.org", SEARCH), (300_000, 15)),
     s((Aws, 0, "us-west-2", HAIKU_4_5), (Regional, InRegion, Batch, false), IN_OUT, ("assumed-role/BatchRunner/nightly@acme.org", NONE), (2_000_000, 3)),
     s((Aws, 0, "us-east-1", SONNET_4_6), (Regional, InRegion, Standard, false), ALL, ("user/bob", SEARCH), (250_000, 16)),
     s((Aws, 1, "eu-central-1", SONNET_4_6), (Regional, Geo, Standard, false), NO_1H, ("assumed-role/Research/carol@acme.org", RESEARCH), (150_000, 10)),
