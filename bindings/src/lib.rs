@@ -5,6 +5,7 @@ mod arrow;
 mod calibrate;
 mod client;
 mod cloud;
+mod cloud_sim;
 mod convert;
 mod errors;
 mod focus;
@@ -39,6 +40,8 @@ mod _native {
     use super::cloud::{
         PyCloudReconciliation, all_spend, read_bedrock_invocations, read_cur, read_gcp_billing, reconcile_cloud,
     };
+    #[pymodule_export]
+    use super::cloud_sim::cloud_bills;
     #[pymodule_export]
     use super::focus::to_focus;
     #[pymodule_export]

@@ -35,6 +35,7 @@ __all__ = [
     "all_spend",
     "attribute",
     "cache_report",
+    "cloud_bills",
     "forecast",
     "notify",
     "price",
@@ -286,6 +287,14 @@ class Calibration:
 
 def suggest_rates(reconciliation: Reconciliation, card: RateCard | None = None) -> Calibration: ...
 def run_cli(argv: list[str]) -> int: ...
+def cloud_bills(
+    dir: str | PathLike[str],
+    seed: int = 7,
+    days: int = 14,
+    end: _When | None = None,
+    *,
+    plants: bool = True,
+) -> dict[str, Any]: ...
 def price(usage: _Frame, card: RateCard | None = None) -> pl.DataFrame: ...
 
 @final

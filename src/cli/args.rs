@@ -47,6 +47,7 @@ pub enum Command {
     SpendReport(Box<SpendReportArgs>),
     /// Serve a simulated organization as a fake Admin API on loopback.
     FakeApi(FakeApiArgs),
+    FakeCloudBills(super::cloud_sim::FakeCloudBillsArgs),
     /// Show the effective rate card, validate one with --check, or --suggest an overlay from billing history.
     Rates(Box<RatesArgs>),
     /// Fetch the Claude Code usage report: per day and developer, sessions, lines, commits, PRs, estimated cost.

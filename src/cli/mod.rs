@@ -7,6 +7,7 @@
 mod analytics;
 mod args;
 mod cloud;
+mod cloud_sim;
 mod commands;
 mod focus;
 mod model;
@@ -74,6 +75,7 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         Command::Forecast(a) => model::forecast_cmd(*a, stdout, stderr),
         Command::SpendReport(a) => model::spend_report_cmd(*a, stdout, stderr),
         Command::FakeApi(a) => commands::fake_api(a, stdout, stderr),
+        Command::FakeCloudBills(a) => cloud_sim::run(a, stdout, stderr),
         Command::Rates(a) => commands::rates(*a, stdout, stderr),
         Command::ClaudeCode(a) => analytics::claude_code_cmd(*a, stdout, stderr),
         Command::Notify(a) => notify::test_cmd(a, stdout, stderr),

@@ -5,10 +5,13 @@
 //! range and end date give the same data, day by day) and keeps its ground truth: the usage
 //! records it was built from and the cost lines it bills. [`FakeAdminApi`] serves both with the
 //! documented behaviour of the real endpoints (`reference/admin-api.md` §14), plus fault knobs.
+//! [`CloudBills`] writes the same kind of organization's Claude traffic on AWS Bedrock and Google
+//! Vertex as the clouds bill it, with plants of its own.
 
 mod analytics;
 mod billing;
 mod claude_code;
+pub mod cloud;
 mod contract;
 mod org;
 mod org_api;
@@ -21,6 +24,7 @@ mod timeline;
 mod truth;
 
 pub use billing::CostLine;
+pub use cloud::{CloudBills, CloudConfig, CloudInvocation, CloudTruthLine};
 pub use contract::{Contract, PriceChange};
 pub use org::{OrgConfig, Organization, UsageRecord};
 pub use plants::{Plant, Planted, UNKNOWN_MODEL};
