@@ -53,13 +53,15 @@ pub fn cell(v: AnyValue<'_>) -> Option<String> {
             DateTime::<Utc>::from_timestamp_micros(micros)?.format("%Y-%m-%dT%H:%M:%SZ").to_string()
         }
         AnyValue::Date(d) => (NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(d as i64)).to_string(),
+        AnyValue::List(s) if s.is_empty() => return None,
         AnyValue::List(s) => json_of_list(&s).to_string(),
         other => match other.extract::<i128>() {
             Some(i) if other.is_integer() => i.to_string(),
             _ => other.to_string().trim_matches('"').to_string(),
         },
     };
-    (!text.trim().is_empty()).then_some(text)
+    // An empty map or list is no value, whichever way the file spells it.
+    (!matches!(text.trim(), "" | "{}" | "[]")).then_some(text)
 }
 
 fn json_of_list(s: &Series) -> Value {
@@ -108,6 +110,25 @@ pub fn map_get(cell: Option<&str>, key: &str) -> Option<String> {
         Value::Null => None,
         other => Some(other.to_string()),
     }
+}
+
+/// Tags or labels as one JSON object, however the file spelled them: a map cell, a JSON object, or
+/// BigQuery's `[{"key": …, "value": …}]` (`TO_JSON_STRING(labels)` in a flattened CSV). Empty is none.
+pub fn tags(cell: Option<String>) -> Option<String> {
+    let text = cell?;
+    let pairs = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Array(items)) => items,
+        Ok(Value::Object(o)) if o.is_empty() => return None,
+        _ => return Some(text),
+    };
+    let mut m = Map::new();
+    for i in &pairs {
+        match (i.get("key").and_then(Value::as_str), i.get("value")) {
+            (Some(k), Some(v)) => m.insert(k.to_string(), v.clone()),
+            _ => return Some(text),
+        };
+    }
+    (!m.is_empty()).then(|| Value::Object(m).to_string())
 }
 
 /// An exact decimal from the bill's text (`0.0033`, `3.3E-3`, `-1.5`); the message names what.

@@ -127,7 +127,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             sku_id: resource_id[k].clone(),
             sku_description: None,
             principal: principal[k].clone(),
-            tags: tags[k].clone(),
+            tags: cells::tags(tags[k].clone()),
             product: product[r].clone(),
             source: format!("{file}:{}", r + 1),
         };

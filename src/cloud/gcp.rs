@@ -118,7 +118,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             sku_id: sku_id[k].clone(),
             sku_description: sku[r].clone(),
             principal: None,
-            tags: labels[k].clone(),
+            tags: cells::tags(labels[k].clone()),
             product: service[r].clone(),
             source: format!("{file}:{}", r + 1),
         };

@@ -64,6 +64,7 @@ fn text(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
+        Value::Array(items) if items.is_empty() => None,
         Value::Array(items) => {
             let pairs = !items.is_empty()
                 && items
