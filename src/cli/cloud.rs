@@ -241,3 +241,43 @@ pub fn spend_cmd(a: SpendArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
     }
     Ok(0)
 }
+
+/// The demo's second half: the same seed's Bedrock and Vertex bills (the simulator writes them
+/// under `OUT/cloud-bills`), reconciled, and every provider's spend in one table.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn demo_clouds(
+    out: &std::path::Path,
+    seed: u64,
+    days: u32,
+    end: chrono::NaiveDate,
+    anthropic: &crate::reconcile::Reconciliation,
+    card: &crate::rates::RateCard,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<()> {
+    let bills = crate::sim::cloud::CloudBills::generate(crate::sim::cloud::CloudConfig::new(seed, days, end));
+    let dir = out.join("cloud-bills");
+    bills.write_all(&dir)?;
+    let files = CloudFiles {
+        cur: vec![dir.join("cur2")],
+        gcp: vec![dir.join("gcp").join("billing.parquet")],
+        invocations: vec![dir.join("bedrock-invocations")],
+    };
+    let start = bills.config.start().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let window = TimeWindow::new(start, end.and_hms_opt(0, 0, 0).expect("midnight").and_utc())?;
+    let rec = reconcile_files(&files, card, crate::cloud::reconcile::default_tolerance(), Some(window))?;
+    let width = crate::report::wrap::terminal_width();
+    let _ = writeln!(stdout);
+    stdout.write_all(report::text(&rec, width).as_bytes()).map_err(crate::error::io_err("<stdout>"))?;
+    let html = out.join("cloud.html");
+    crate::fsio::write_output_bytes(&html, report::html(&rec)?.as_bytes())?;
+    let (mut df, totals) = spend::all_spend(Some(&anthropic.lines), Some(&rec), &std::collections::BTreeMap::new())?;
+    let spend_file = out.join("spend.parquet");
+    write_frame_file(&mut df, Format::Parquet, &spend_file, false)?;
+    let _ = writeln!(stdout, "\nAll Claude spend, {} → {}:", window.start.date_naive(), window.end.date_naive());
+    for (p, billed) in &totals.usage_billed {
+        let _ = writeln!(stdout, "  {p:<12} {:>14}", crate::money::cents_usd(*billed));
+    }
+    let _ = writeln!(stderr, "wrote {}, {} and {}", dir.display(), html.display(), spend_file.display());
+    Ok(())
+}

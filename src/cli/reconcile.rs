@@ -211,5 +211,6 @@ pub fn demo(a: DemoArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     write_reconciliation(&rec, ReportFormat::Html, Some(&html), stdout)?;
     write_reconciliation(&rec, ReportFormat::Parquet, Some(&parquet), stdout)?;
     let _ = writeln!(stderr, "wrote {} and {}", html.display(), parquet.display());
+    super::cloud::demo_clouds(&a.out, sim.seed, sim.days, window.end.date_naive(), &rec, &card, stdout, stderr)?;
     Ok(0)
 }
