@@ -179,10 +179,8 @@ fn read(a: CloudReadArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
 
 /// Whether Anthropic's own bill can be read: a store, or an Admin API key.
 pub(crate) fn anthropic_available(store: Option<&std::path::Path>, c: &Connection) -> bool {
-    store.is_some()
-        || c.api_key.is_some()
-        || std::env::var_os("ANTHROPIC_ADMIN_KEY").is_some()
-        || std::env::var_os("ANTHROPIC_ADMIN_API_KEY").is_some()
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    store.is_some() || c.api_key.is_some() || set("ANTHROPIC_ADMIN_KEY") || set("ANTHROPIC_ADMIN_API_KEY")
 }
 
 /// `counterfoil spend`: Anthropic + Bedrock + Vertex in one table.

@@ -44,6 +44,19 @@ fn month(d: NaiveDate, next: bool) -> i64 {
     first.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_micros()
 }
 
+/// FOCUS's string handling wants ASCII (the validator checks ChargeDescription): Vertex's em-dash
+/// SKU names become " - ", any other non-ASCII character "?". The SKU's own text stays in the
+/// cloud_lines frame.
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '—' | '–' | '‑' => '-',
+            c if c.is_ascii() => c,
+            _ => '?',
+        })
+        .collect()
+}
+
 /// The FOCUS frame of a cloud reconciliation: the same columns as `report::focus::to_focus`.
 pub fn cloud_focus(rec: &CloudReconciliation, version: FocusVersion) -> Result<DataFrame> {
     let rows: Vec<&CheckedLine> = rec.lines.iter().filter(|l| l.status != CloudStatus::UsageMismatch).collect();
@@ -82,7 +95,14 @@ pub fn cloud_focus(rec: &CloudReconciliation, version: FocusVersion) -> Result<D
         text("ChargeClass", vec![None; n]),
         text(
             "ChargeDescription",
-            col(&|l| l.line.sku_description.clone().or(l.line.usage_type.clone()).or(l.line.product.clone())),
+            col(&|l| {
+                l.line
+                    .sku_description
+                    .clone()
+                    .or(l.line.usage_type.clone())
+                    .or(l.line.product.clone())
+                    .map(|d| ascii(&d))
+            }),
         ),
         text(
             "ChargeFrequency",

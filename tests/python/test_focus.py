@@ -188,3 +188,38 @@ def test_client_reconcile_knows_its_organization_and_recent_days() -> None:
     assert provisional.height == 7
     for day, flag in provisional.iter_rows():
         assert flag == (day >= dt.date(2026, 11, 17)), day
+
+
+@pytest.mark.timeout(1200)
+def test_focus_with_cloud_bills_passes_the_validator_and_sums_every_provider(
+    demo: tuple[cf.Reconciliation, str, Path], tmp_path: Path
+) -> None:
+    rec, org_id, _ = demo
+    truth = cf.simulate.cloud_bills(tmp_path / "bills")
+    start, end = truth["config"]["start"], truth["config"]["end"]
+    cloud = cf.reconcile_cloud(
+        cur=[tmp_path / "bills" / "cur2"], gcp=[tmp_path / "bills" / "gcp" / "billing.parquet"], start=start, end=end
+    )
+    focus = cf.to_focus(rec, cloud=cloud, organization_id=org_id)
+    anthropic = cf.to_focus(rec, organization_id=org_id)
+    assert focus.height == anthropic.height + cloud.lines.height
+    by_provider = {p: _usd(g["BilledCost"].sum()) for (p,), g in focus.group_by("ProviderName")}
+    for provider, name in (("aws_bedrock", "Amazon Web Services"), ("gcp_vertex", "Google Cloud")):
+        totals = truth["totals"][provider]
+        assert by_provider[name] == Decimal(totals["usage_billed_usd"]) + Decimal(totals["not_usage_usd"])
+    assert by_provider["Anthropic"] == rec.summary["reported_all_usd"]
+    tax = focus.filter(pl.col("ChargeCategory") == "Tax")
+    assert tax.height > 0 and tax["SkuId"].is_null().all()
+    path = tmp_path / "all.parquet"
+    focus.write_parquet(path)
+    verdict = validate(path)
+    assert set(verdict.failed) <= CONTRADICTORY, verdict.failed
+    # The CLI writes the clouds alone when it has no Anthropic source.
+    out = tmp_path / "clouds.csv"
+    r = run(
+        "focus", "--start", start, "--end", end, "--out", str(out), "--cur", str(tmp_path / "bills" / "cur2"),
+        env={"ANTHROPIC_ADMIN_KEY": "", "ANTHROPIC_ADMIN_API_KEY": ""},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "cloud bills only" in r.stderr
+    assert set(pl.read_csv(out, infer_schema=False)["ProviderName"]) == {"Amazon Web Services"}
