@@ -41,7 +41,9 @@ def write_cur2_parquet(path: Path) -> None:
             "line_item_usage_account_id": ["111122223333"] * len(ROWS),
             "line_item_line_item_type": [r[4] for r in ROWS],
             "line_item_usage_start_date": pa.array([start] * len(ROWS), pa.timestamp("us", "UTC")),
-            "line_item_usage_end_date": pa.array([start + dt.timedelta(hours=1)] * len(ROWS), pa.timestamp("us", "UTC")),
+            "line_item_usage_end_date": pa.array(
+                [start + dt.timedelta(hours=1)] * len(ROWS), pa.timestamp("us", "UTC")
+            ),
             "line_item_usage_type": [r[0] for r in ROWS],
             "line_item_usage_amount": pa.array([r[2] for r in ROWS], pa.float64()),
             "line_item_unblended_cost": pa.array([r[3] for r in ROWS], pa.float64()),
@@ -113,7 +115,20 @@ def test_cli_cloud_reconcile_json_html_and_exit_codes(cur: Path, tmp_path: Path)
     assert doc["lines"][1]["note"].startswith("1h cache writes billed at the 5m rate")
     assert all(len(line) <= 80 for line in p.stderr.splitlines()), p.stderr
     html = tmp_path / "cloud.html"
-    p = run("cloud", "reconcile", "--cur", str(cur), "--start", "2026-11-01", "--end", "2026-12-01", "--format", "html", "--out", str(html))
+    p = run(
+        "cloud",
+        "reconcile",
+        "--cur",
+        str(cur),
+        "--start",
+        "2026-11-01",
+        "--end",
+        "2026-12-01",
+        "--format",
+        "html",
+        "--out",
+        str(html),
+    )
     assert p.returncode == 1 and "<h1>Claude on AWS Bedrock" in html.read_text()
     p = run("cloud", "reconcile", "--cur", str(cur), "--start", "2026-10-01", "--end", "2026-11-01")
     assert p.returncode == 2 and "they cover 2026-11-03 → 2026-11-03" in p.stderr
