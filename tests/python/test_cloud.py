@@ -98,7 +98,8 @@ def test_reconcile_cloud_from_frames_and_files(cur: Path) -> None:
     assert by_path.summary["other"]["aws_bedrock"] == {"rows": 1, "cost_usd": Decimal("12.34")}
     spend = cf.all_spend(cloud=rec)
     assert spend.columns == [
-        "provider", "account_id", "account_name", "date", "model", "token_type", "billed_usd", "expected_usd", "delta_usd",
+        "provider", "account_id", "account_name", "date", "model", "token_type",
+        "billed_usd", "expected_usd", "delta_usd",
     ]  # fmt: skip
     assert sum(spend["billed_usd"].to_list()) == Decimal("13.8"), "usage only: 8.25 + 0.55 + 5"
 
