@@ -11,29 +11,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::table::Table;
 use crate::error::{Error, Result};
-
-/// The column `name` (if the table has it) as text cells of the rows `rows`.
-pub fn texts(table: &Table, name: &str, rows: &[u32]) -> Result<Option<Vec<Option<String>>>> {
-    let Ok(col) = table.frame.column(name) else { return Ok(None) };
-    let s = col.as_materialized_series();
-    let mut out = Vec::with_capacity(rows.len());
-    for &r in rows {
-        out.push(cell(s.get(r as usize)?));
-    }
-    Ok(Some(out))
-}
-
-/// The first of `names` the table has, as text cells (all `None` when it has none of them).
-pub fn texts_any(table: &Table, names: &[&str], rows: &[u32]) -> Result<Vec<Option<String>>> {
-    for n in names {
-        if let Some(v) = texts(table, n, rows)? {
-            return Ok(v);
-        }
-    }
-    Ok(vec![None; rows.len()])
-}
 
 /// A cell as text; empty text is no value.
 pub fn cell(v: AnyValue<'_>) -> Option<String> {

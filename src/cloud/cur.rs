@@ -10,6 +10,7 @@
 //! refused naming the row — a bill we cannot read exactly is not reconciled.
 
 use super::cells::{self, decimal, instant, map_get};
+use super::columns::{self, Product};
 use super::kind::bedrock_usage_type;
 use super::lines::{CloudLine, money_of};
 use super::table::Table;
@@ -43,33 +44,34 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             ));
         }
     }
-    let all: Vec<u32> = (0..table.height() as u32).collect();
-    let product = match table.pick(&["product_product_name"]) {
-        Some(c) => cells::texts(table, c, &all)?.unwrap_or_default(),
-        None => {
-            let maps = cells::texts_any(table, &["product"], &all)?;
-            maps.iter().map(|m| map_get(m.as_deref(), "product_name")).collect()
-        }
-    };
-    let usage_type = cells::texts_any(table, &["line_item_usage_type"], &all)?;
-    let cost = cells::texts_any(table, &["line_item_unblended_cost"], &all)?;
-    let mut claude = vec![];
-    let mut read = Read::default();
-    for (i, (p, ut)) in product.iter().zip(&usage_type).enumerate() {
-        let is_claude =
-            p.as_deref().is_some_and(|p| p.starts_with("Claude ") && p.contains("(Amazon Bedrock Edition)"))
-                || (p.is_none() && ut.as_deref().is_some_and(|u| u.contains("-Claude") && !u.contains("MP:")));
-        if is_claude {
-            claude.push(i as u32);
-        } else {
-            read.other_rows += 1;
-            if let Some(c) = cost[i].as_deref() {
-                let what = || format!("{file} row {}: line_item_unblended_cost", i + 1);
-                read.other_cost += money_of(decimal(c, &what)?, &what)?;
-            }
-        }
+    let products = columns::products(table)?;
+    // The blog's native `…-Claude4.6Sonnet-…` usage types carry no product name: only rows
+    // without one are looked at by usage type.
+    let absent: Vec<u32> = (0..table.height() as u32).filter(|&i| products[i as usize] == Product::Absent).collect();
+    let absent_types = columns::texts_any(table, &["line_item_usage_type"], &absent)?;
+    let native: std::collections::HashSet<u32> = absent
+        .iter()
+        .zip(&absent_types)
+        .filter(|(_, u)| u.as_deref().is_some_and(|u| u.contains("-Claude") && !u.contains("MP:")))
+        .map(|(i, _)| *i)
+        .collect();
+    let (mut claude, mut other) = (vec![], vec![]);
+    for (i, p) in products.iter().enumerate() {
+        let i = i as u32;
+        if matches!(p, Product::Claude(_)) || native.contains(&i) { claude.push(i) } else { other.push(i) }
     }
-    let get = |names: &[&str]| cells::texts_any(table, names, &claude);
+    let mut read = Read { other_rows: other.len() as u64, ..Read::default() };
+    read.other_cost = columns::money_sum(table, "line_item_unblended_cost", &other)?;
+    let product: Vec<Option<String>> = claude
+        .iter()
+        .map(|&i| match &products[i as usize] {
+            Product::Claude(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    let usage_type = columns::texts_any(table, &["line_item_usage_type"], &claude)?;
+    let cost = columns::texts_any(table, &["line_item_unblended_cost"], &claude)?;
+    let get = |names: &[&str]| columns::texts_any(table, names, &claude);
     let (lit, amount, unit) =
         (get(&["line_item_line_item_type"])?, get(&["line_item_usage_amount"])?, get(&["pricing_unit"])?);
     let (start, end) = (get(&["line_item_usage_start_date"])?, get(&["line_item_usage_end_date"])?);
@@ -93,7 +95,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
         })?;
         let what = || at("line_item_unblended_cost");
         let billed = money_of(
-            decimal(cost[r].as_deref().ok_or_else(|| Error::input(format!("{}: empty", what())))?, &what)?,
+            decimal(cost[k].as_deref().ok_or_else(|| Error::input(format!("{}: empty", what())))?, &what)?,
             &what,
         )?;
         let list = match list[k].as_deref() {
@@ -102,7 +104,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             })?),
             None => None,
         };
-        let ut = usage_type[r].clone();
+        let ut = usage_type[k].clone();
         let line_item_type = lit[k].clone().unwrap_or_else(|| "Usage".into());
         let mut line = CloudLine {
             provider: Provider::AwsBedrock,
@@ -115,7 +117,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
                 .or_else(|| region_col[k].clone())
                 .or_else(|| region_of(ut.as_deref())),
             scope: None,
-            model: product[r].as_deref().and_then(|p| models::from_display_name(card, p)),
+            model: product[k].as_deref().and_then(|p| models::from_display_name(card, p)),
             service_tier: None,
             context_window: None,
             token_type: None,
@@ -128,7 +130,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             sku_description: None,
             principal: principal[k].clone(),
             tags: cells::tags(tags[k].clone()),
-            product: product[r].clone(),
+            product: product[k].clone(),
             source: format!("{file}:{}", r + 1),
         };
         if line.is_usage() {
@@ -191,7 +193,7 @@ fn region_of(usage_type: Option<&str>) -> Option<String> {
 /// `resourceTags/user:team` columns (keys as CUR 2.0 spells them, `user_team`).
 fn tags_of(table: &Table, rows: &[u32]) -> Result<Vec<Option<String>>> {
     if table.has("resource_tags") {
-        return cells::texts_any(table, &["resource_tags"], rows);
+        return columns::texts_any(table, &["resource_tags"], rows);
     }
     let names: Vec<String> = table
         .frame
@@ -201,7 +203,7 @@ fn tags_of(table: &Table, rows: &[u32]) -> Result<Vec<Option<String>>> {
         .collect();
     let mut maps = vec![serde_json::Map::new(); rows.len()];
     for key in &names {
-        let values = cells::texts_any(table, &[&format!("resource_tags_{key}")], rows)?;
+        let values = columns::texts_any(table, &[&format!("resource_tags_{key}")], rows)?;
         for (m, v) in maps.iter_mut().zip(values) {
             if let Some(v) = v {
                 m.insert(key.clone(), serde_json::Value::String(v));

@@ -10,6 +10,7 @@
 //! at its full cost and the credit is summed apart.
 
 use super::cells::{self, decimal, instant, map_get};
+use super::columns;
 use super::kind::vertex_sku;
 use super::lines::{CloudLine, money_of};
 use super::table::Table;
@@ -38,24 +39,17 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
         }
     }
     let all: Vec<u32> = (0..table.height() as u32).collect();
-    let service = cells::texts_any(table, &["service_description"], &all)?;
-    let sku = cells::texts_any(table, &["sku_description"], &all)?;
-    let cost = cells::texts_any(table, &["cost"], &all)?;
-    let mut read = Read::default();
-    let mut claude = vec![];
+    let service = columns::texts_any(table, &["service_description"], &all)?;
+    let sku = columns::texts_any(table, &["sku_description"], &all)?;
+    let (mut claude, mut other) = (vec![], vec![]);
     for i in 0..all.len() {
         let is_claude = [&service[i], &sku[i]].iter().any(|t| t.as_deref().is_some_and(|t| t.starts_with("Claude ")));
-        if is_claude {
-            claude.push(i as u32);
-        } else {
-            read.other_rows += 1;
-            if let Some(c) = cost[i].as_deref() {
-                let what = || format!("{file} row {}: cost", i + 1);
-                read.other_cost += money_of(decimal(c, &what)?, &what)?;
-            }
-        }
+        if is_claude { claude.push(i as u32) } else { other.push(i as u32) }
     }
-    let get = |names: &[&str]| cells::texts_any(table, names, &claude);
+    let mut read = Read { other_rows: other.len() as u64, ..Read::default() };
+    read.other_cost = columns::money_sum(table, "cost", &other)?;
+    let get = |names: &[&str]| columns::texts_any(table, names, &claude);
+    let cost = get(&["cost"])?;
     let (sku_id, project, billing) = (get(&["sku_id"])?, get(&["project_id"])?, get(&["billing_account_id"])?);
     let (amount, unit) = (get(&["usage_amount"])?, get(&["usage_unit"])?);
     let (pricing_amount, pricing_unit) = (get(&["usage_amount_in_pricing_units"])?, get(&["usage_pricing_unit"])?);
@@ -78,7 +72,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
         })?;
         let what = || at("cost");
         let billed = money_of(
-            decimal(cost[r].as_deref().ok_or_else(|| Error::input(format!("{}: empty", what())))?, &what)?,
+            decimal(cost[k].as_deref().ok_or_else(|| Error::input(format!("{}: empty", what())))?, &what)?,
             &what,
         )?;
         let list = match list[k].as_deref() {

@@ -9,6 +9,7 @@
 //! Claude spend in one table with Anthropic's ([`spend`]).
 
 pub mod cells;
+pub mod columns;
 pub mod cur;
 pub mod findings;
 pub mod focus;
