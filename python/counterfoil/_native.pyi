@@ -33,16 +33,21 @@ __all__ = [
     "__version__",
     "attribute",
     "cache_report",
+    "check_notify",
     "forecast",
     "notify",
+    "notify_failure",
     "price",
     "reconcile",
     "reconcile_analytics",
+    "reconciliation_metrics",
     "run_cli",
     "spend_report",
     "suggest_rates",
+    "sync_metrics",
     "to_focus",
     "whatif",
+    "write_metrics",
 ]
 
 _When = str | datetime.date | datetime.datetime
@@ -402,4 +407,31 @@ def spend_report(
     today: _When | None = None,
     path: str | PathLike[str] | None = None,
 ) -> str | None: ...
-def notify(reconciliation: Reconciliation, notify: list[str]) -> int: ...
+def notify(reconciliation: Reconciliation, notify: list[str], *, store: Store | None = None) -> int: ...
+def check_notify(notify: list[str]) -> list[str]: ...
+def notify_failure(
+    job: str,
+    error: BaseException,
+    notify: list[str],
+    *,
+    store: Store | None = None,
+    organization: tuple[str, str] | None = None,
+    start: _When | None = None,
+    end: _When | None = None,
+) -> int: ...
+def reconciliation_metrics(
+    reconciliation: Reconciliation,
+    *,
+    command: str = "reconcile",
+    org: str | None = None,
+    at: _When | None = None,
+) -> str: ...
+def sync_metrics(
+    store: Store,
+    summary: dict[str, Any],
+    *,
+    command: str = "sync",
+    org: str | None = None,
+    at: _When | None = None,
+) -> str: ...
+def write_metrics(path: str | PathLike[str], parts: list[str], *, command: str, keep: list[str] = ...) -> None: ...
