@@ -321,6 +321,7 @@ class APIConnectionError(CounterfoilError):
 class NotificationError(CounterfoilError):
     hint: str | None
     exit_code: int
+    acknowledged: int
 
 class APIResponseValidationError(CounterfoilError):
     hint: str | None

@@ -8,9 +8,14 @@ when none is given); each task runs the same Rust code as ``counterfoil reconcil
 with the GIL released. A task writes its organization's results as Hive-partitioned Parquet under
 ``OUT/{lines,findings,summaries}/org=NAME/part-0.parquet`` and returns one summary row; one
 organization's failure (a bad key, an API that is down) is its row's ``error``, never the fleet's.
+The tasks live in ``fleet_tasks``; with ``notify=`` each tells the sinks about its own
+organization, and ``metrics_file=`` gathers every organization's gauges in one file
+(``fleet_alerts``).
 
     fleet = cf.fleet.load("fleet.toml")
     summary = cf.fleet.reconcile(fleet, "2026-11-01", "2026-11-15", out="results")
+    summary = cf.fleet.reconcile(fleet, start, end, out="results", source="store",
+                                 notify=["slack:env:SLACK_HOOK"], metrics_file="fleet.prom")
 
 The unit of work, one organization × window, maps onto Spark as it is: ``mapInArrow`` over a
 table of organizations, calling ``AdminClient(...).reconcile(...)`` per row (see the README).

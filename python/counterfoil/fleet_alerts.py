@@ -61,6 +61,7 @@ def _failed(row: dict[str, Any], e: CounterfoilError) -> None:
     """A sink that did not acknowledge (exit 4, what `counterfoil reconcile --notify` exits with
     after doing the work), or an ``env:NAME`` this worker does not have (exit 2)."""
     row["notify_error"] = str(e)
+    row["notified"] = getattr(e, "acknowledged", None)  # what the sinks that worked were told
     row["exit_code"] = max(row.get("exit_code") or 0, getattr(e, "exit_code", 4))
 
 
@@ -86,8 +87,9 @@ def tell_failure(row: dict[str, Any], job: str, e: BaseException, to: Sinks | No
         known = None
     try:
         row["notified"] = notify_failure(job, e, to.specs, store=known, organization=("", row["org"]))
-    except CounterfoilError as n:
+    except CounterfoilError as n:  # the row keeps the failure's own exit code, as the CLI does
         row["notify_error"] = str(n)
+        row["notified"] = getattr(n, "acknowledged", None)
 
 
 def write(path: str | os.PathLike[str] | None, rows: Sequence[dict[str, Any]], command: str) -> None:

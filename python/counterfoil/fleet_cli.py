@@ -33,7 +33,9 @@ def main(argv: Sequence[str]) -> int:
         "its own (reconcile: its findings, with --source store once each; sync and reconcile: a "
         "failure as job.failed)",
     )
-    common.add_argument("--metrics-file", help="write every organization's OpenMetrics gauges to this file, atomically")
+    common.add_argument(
+        "--metrics-file", metavar="PATH", help="every organization's OpenMetrics gauges, in one file written atomically"
+    )
     r = sub.add_parser("reconcile", parents=[common], help="reconcile every organization over a window")
     r.add_argument("--start", required=True, help="first UTC day, inclusive")
     r.add_argument("--end", required=True, help="end UTC day, exclusive")
@@ -75,7 +77,9 @@ def main(argv: Sequence[str]) -> int:
         print(f"error: {org}: {why}", file=sys.stderr)  # names sinks by kind and host only
     told = ""
     if a.notify or from_env():
-        told = f"; {summary['notified'].sum()} events told, {unsent.height} organizations not fully notified"
+        told = f"; {summary['notified'].sum()} events notified"
+        if unsent.height:
+            told += f", a sink failed for {unsent.height} (with --source store, the next run sends what it missed)"
     print(f"{summary.height} organizations: {summary.height - failed - dirty} clean, {dirty} with discrepancies, "
           f"{failed} failed{told}", file=sys.stderr)  # fmt: skip
     return 4 if failed or unsent.height else 1 if dirty else 0

@@ -43,12 +43,13 @@ impl Delivered {
     /// The events sent (counted once per event, the most any sink took), or the failures as an
     /// [`crate::error::Error::Notify`] (exit 4) naming each sink by kind and host.
     pub fn into_result(self, stored: bool) -> Result<usize> {
+        let acknowledged = self.sent.iter().map(|(_, n)| *n).max().unwrap_or(0);
         if !self.ok() {
             let lines: Vec<String> =
                 self.lines(stored).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
-            return Err(crate::error::Error::Notify { message: lines.join("; ") });
+            return Err(crate::error::Error::Notify { message: lines.join("; "), acknowledged });
         }
-        Ok(self.sent.iter().map(|(_, n)| *n).max().unwrap_or(0))
+        Ok(acknowledged)
     }
 
     /// One stderr line per sink that was sent something; failures are `error:` lines.
