@@ -76,9 +76,16 @@ def tell(row: dict[str, Any], rec: Reconciliation, to: Sinks | None, store: Stor
         _failed(row, e)
 
 
-def tell_failure(row: dict[str, Any], job: str, e: BaseException, to: Sinks | None, store: str | None) -> None:
+def tell_failure(
+    row: dict[str, Any],
+    job: str,
+    e: BaseException,
+    to: Sinks | None,
+    store: str | None,
+    window: tuple[str, str] | None = None,
+) -> None:
     """``job.failed`` for an organization whose task failed (exit 2–4), with its organization's id
-    and name when its store knows them, else the fleet's name for it."""
+    and name when its store knows them, else the fleet's name for it, and the window it was for."""
     if to is None:
         return
     try:
@@ -86,7 +93,10 @@ def tell_failure(row: dict[str, Any], job: str, e: BaseException, to: Sinks | No
     except Exception:  # a store that cannot be opened is the failure being told about
         known = None
     try:
-        row["notified"] = notify_failure(job, e, to.specs, store=known, organization=("", row["org"]))
+        start, end = window or (None, None)
+        row["notified"] = notify_failure(
+            job, e, to.specs, store=known, organization=("", row["org"]), start=start, end=end
+        )
     except CounterfoilError as n:  # the row keeps the failure's own exit code, as the CLI does
         row["notify_error"] = str(n)
         row["notified"] = getattr(n, "acknowledged", None)

@@ -132,7 +132,7 @@ def reconcile_one(
     except Exception as e:  # one organization's failure is its row, never the fleet's
         row = _failure(org.name, e, started)
         _write_failure(Path(out), row)
-        fleet_alerts.tell_failure(row, f"fleet reconcile ({org.name})", e, sinks, org.store)
+        fleet_alerts.tell_failure(row, f"fleet reconcile ({org.name})", e, sinks, org.store, (start, end))
         return row
     fleet_alerts.tell(row, rec, sinks, store)  # after the results are on disk
     row["seconds"] = time.perf_counter() - started

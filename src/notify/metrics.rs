@@ -244,7 +244,23 @@ pub fn write_merged(path: &Path, parts: Vec<Metrics>, keep: &[String], command: 
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any label values and any amount survive the text and its parse, and the value written is
+        /// the amount's exact decimal (what the report shows).
+        #[test]
+        fn samples_round_trip(org in "\\PC{0,12}", name in "[a-z\"\\\\\n ]{0,12}", m in -(10i128.pow(28))..10i128.pow(28)) {
+            let who = Who::new(Some(&org), "reconcile", Some(&name));
+            let mut s = Metrics::default();
+            s.push("counterfoil_billed_usd", who.labels(&[("workspace_name", name.clone())]), format_mantissa(m));
+            let back = Metrics::parse(&s.text()).unwrap();
+            prop_assert_eq!(&back, &s);
+            prop_assert_eq!(crate::money::to_mantissa(back.samples[0].value.parse().unwrap()).unwrap(), m);
+        }
+    }
 
     #[test]
     fn labels_round_trip_and_values_are_exact_decimals() {

@@ -35,11 +35,6 @@ impl Delivered {
         self.failed.is_empty()
     }
 
-    /// Events the sinks acknowledged, all sinks together.
-    pub fn acknowledged(&self) -> usize {
-        self.sent.iter().map(|(_, n)| n).sum()
-    }
-
     /// The events sent (counted once per event, the most any sink took), or the failures as an
     /// [`crate::error::Error::Notify`] (exit 4) naming each sink by kind and host.
     pub fn into_result(self, stored: bool) -> Result<usize> {
@@ -113,18 +108,6 @@ pub fn tell_reconciliation(
         }
         None => send(sinks, &event::Builder::new(rec, window, None).all_opened(at), summary, cfg),
     }
-}
-
-/// Tells each sink about a reconciliation made without a store (the Python `cf.notify`): see
-/// [`tell_reconciliation`]. A sink that fails is an [`crate::error::Error::Notify`] (exit 4);
-/// returns the events sent.
-pub fn notify_reconciliation(
-    rec: &crate::reconcile::Reconciliation,
-    sinks: &[Sink],
-    cfg: &DeliveryConfig,
-    at: DateTime<Utc>,
-) -> Result<usize> {
-    tell_reconciliation(sinks, cfg, None, rec, at)?.into_result(false)
 }
 
 /// Sends the same `events` to every sink (no store: nothing to remember).

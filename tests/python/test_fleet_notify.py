@@ -23,7 +23,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from receivers import Receiver, receivers
 
 import counterfoil as cf
-from counterfoil import fleet
+from counterfoil import fleet, fleet_alerts
 
 distributed = pytest.importorskip("distributed")
 
@@ -203,3 +203,18 @@ def test_a_failed_sync_is_job_failed_and_keeps_its_last_success_in_the_metrics_f
     restated = {s.labels["org"]: s.value for s in samples if s.name == "counterfoil_sync_restated_days"}
     assert restated == {n: float(bad.filter(pl.col("org") == n)["days_restated"][0] or 0) for n in NAMES[:2]} | {
         "amer": 0.0}  # fmt: skip
+
+
+def test_a_failed_reconcile_task_is_job_failed_with_its_window(tmp_path: Path, sinks: list[Receiver]) -> None:
+    """One task, run in-process as a worker would run it: an organization without a store asked
+    to reconcile from it fails (exit 2) and says so, naming the fleet's organization."""
+    member = fleet.Org(name="nostore", key_env="CF_FLEET_UNUSED")
+    to = fleet_alerts.sinks([f"webhook:{sinks[1].url}"])
+    assert "SECRET" not in repr(to) and repr(to) == "Sinks(webhook (127.0.0.1))"
+    row = fleet.reconcile_one(member, START, END, str(tmp_path), source="store", sinks=to)
+    assert (row["error_type"], row["exit_code"], row["notified"]) == ("InputError", 2, 1)
+    (e,) = sinks[1].bodies()
+    assert e["type"] == "dev.counterfoil.job.failed" and e["source"] == "counterfoil://unknown"
+    assert e["data"]["organization"] == {"id": "", "name": "nostore"}
+    assert e["data"]["window"] == {"start": START, "end": END}
+    assert e["data"]["finding_id"] == "job_fleet_reconcile_nostore" and e["data"]["status"] == "exit 2"
