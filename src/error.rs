@@ -48,7 +48,11 @@ pub enum Error {
     /// A notification sink did not acknowledge after retries (the work itself was done; with a
     /// store, what it missed is sent again by the next run). Names sinks by kind and host only.
     #[error("{message}")]
-    Notify { message: String },
+    Notify {
+        message: String,
+        /// Events told all the same: the most any sink acknowledged (each event counted once).
+        acknowledged: usize,
+    },
     /// The user interrupted a long call.
     #[error("interrupted")]
     Interrupted,

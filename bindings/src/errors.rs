@@ -71,6 +71,9 @@ pub fn to_py(e: Error) -> PyErr {
         let v = err.value(py);
         let _ = v.setattr("hint", e.hint());
         let _ = v.setattr("exit_code", e.exit_code());
+        if let Error::Notify { acknowledged, .. } = &e {
+            let _ = v.setattr("acknowledged", *acknowledged);
+        }
         if let Some(f) = e.api_failure() {
             let _ = v.setattr("status_code", f.status);
             let _ = v.setattr("error_type", f.error_type.clone());
@@ -114,6 +117,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     py.get_type::<APIConnectionError>().setattr("exit_code", 4)?;
     py.get_type::<APIResponseValidationError>().setattr("exit_code", 4)?;
     py.get_type::<NotificationError>().setattr("exit_code", 4)?;
+    py.get_type::<NotificationError>().setattr("acknowledged", 0)?;
     Ok(())
 }
 

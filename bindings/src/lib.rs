@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod focus;
 mod gateway;
+mod metrics;
 mod model;
 mod notify;
 mod pricing;
@@ -45,9 +46,11 @@ mod _native {
     #[pymodule_export]
     use super::focus::to_focus;
     #[pymodule_export]
+    use super::metrics::{reconciliation_metrics, sync_metrics, write_metrics};
+    #[pymodule_export]
     use super::model::{PyScenario, attribute, cache_report, forecast, spend_report, whatif};
     #[pymodule_export]
-    use super::notify::notify;
+    use super::notify::{check_notify, notify, notify_failure};
     #[pymodule_export]
     use super::pricing::{PyPriceSource, price};
     #[pymodule_export]

@@ -25,7 +25,7 @@ pub struct PyStore {
 }
 
 impl PyStore {
-    fn open(&self) -> PyResult<Store> {
+    pub(crate) fn open(&self) -> PyResult<Store> {
         Store::open(&self.root).map_err(to_py)
     }
 

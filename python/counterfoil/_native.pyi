@@ -35,9 +35,11 @@ __all__ = [
     "all_spend",
     "attribute",
     "cache_report",
+    "check_notify",
     "cloud_bills",
     "forecast",
     "notify",
+    "notify_failure",
     "price",
     "read_bedrock_invocations",
     "read_cur",
@@ -45,11 +47,14 @@ __all__ = [
     "reconcile",
     "reconcile_analytics",
     "reconcile_cloud",
+    "reconciliation_metrics",
     "run_cli",
     "spend_report",
     "suggest_rates",
+    "sync_metrics",
     "to_focus",
     "whatif",
+    "write_metrics",
 ]
 
 _When = str | datetime.date | datetime.datetime
@@ -335,6 +340,7 @@ class APIConnectionError(CounterfoilError):
 class NotificationError(CounterfoilError):
     hint: str | None
     exit_code: int
+    acknowledged: int
 
 class APIResponseValidationError(CounterfoilError):
     hint: str | None
@@ -421,7 +427,34 @@ def spend_report(
     today: _When | None = None,
     path: str | PathLike[str] | None = None,
 ) -> str | None: ...
-def notify(reconciliation: Reconciliation, notify: list[str]) -> int: ...
+def notify(reconciliation: Reconciliation, notify: list[str], *, store: Store | None = None) -> int: ...
+def check_notify(notify: list[str]) -> list[str]: ...
+def notify_failure(
+    job: str,
+    error: BaseException,
+    notify: list[str],
+    *,
+    store: Store | None = None,
+    organization: tuple[str, str] | None = None,
+    start: _When | None = None,
+    end: _When | None = None,
+) -> int: ...
+def reconciliation_metrics(
+    reconciliation: Reconciliation,
+    *,
+    command: str = "reconcile",
+    org: str | None = None,
+    at: _When | None = None,
+) -> str: ...
+def sync_metrics(
+    store: Store,
+    summary: dict[str, Any],
+    *,
+    command: str = "sync",
+    org: str | None = None,
+    at: _When | None = None,
+) -> str: ...
+def write_metrics(path: str | PathLike[str], parts: list[str], *, command: str, keep: list[str] = ...) -> None: ...
 
 _Paths = str | PathLike[str] | list[str | PathLike[str]]
 

@@ -8,9 +8,14 @@ when none is given); each task runs the same Rust code as ``counterfoil reconcil
 with the GIL released. A task writes its organization's results as Hive-partitioned Parquet under
 ``OUT/{lines,findings,summaries}/org=NAME/part-0.parquet`` and returns one summary row; one
 organization's failure (a bad key, an API that is down) is its row's ``error``, never the fleet's.
+The tasks live in ``fleet_tasks``; with ``notify=`` each tells the sinks about its own
+organization, and ``metrics_file=`` gathers every organization's gauges in one file
+(``fleet_alerts``).
 
     fleet = cf.fleet.load("fleet.toml")
     summary = cf.fleet.reconcile(fleet, "2026-11-01", "2026-11-15", out="results")
+    summary = cf.fleet.reconcile(fleet, start, end, out="results", source="store",
+                                 notify=["slack:env:SLACK_HOOK"], metrics_file="fleet.prom")
 
 The unit of work, one organization × window, maps onto Spark as it is: ``mapInArrow`` over a
 table of organizations, calling ``AdminClient(...).reconcile(...)`` per row (see the README).
@@ -31,32 +36,23 @@ from urllib.parse import urlsplit
 import polars as pl
 import tomllib
 
-from counterfoil._native import AdminClient, RateCard, Store
+from counterfoil import fleet_alerts
+from counterfoil._native import AdminClient, RateCard
 from counterfoil.exceptions import CounterfoilError, InputError
+from counterfoil.fleet_tasks import (  # noqa: F401  (public: the unit of work, and its rows)
+    SUMMARY_SCHEMA,
+    _failure,
+    _write_failure,
+    reconcile_one,
+    summary_frame,
+    sync_one,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _FIELDS = {"name", "key_env", "key_file", "base_url", "store"}
-_MONEY = pl.Decimal(38, 12)
-
-#: The summary frame's columns, one row per organization.
-SUMMARY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "org": pl.String,
-    "ok": pl.Boolean,
-    "exit_code": pl.Int32,
-    "lines": pl.Int64,
-    "discrepancies": pl.Int64,
-    "billed_usd": _MONEY,
-    "overbilled_usd": _MONEY,
-    "underbilled_usd": _MONEY,
-    "unchecked_usd": _MONEY,
-    "days_written": pl.Int64,
-    "error_type": pl.String,
-    "error": pl.String,
-    "seconds": pl.Float64,
-}
 
 
 @dataclass(frozen=True)
@@ -132,119 +128,6 @@ def from_records(records: Iterable[dict[str, Any]] | pl.DataFrame, where: str = 
     return orgs
 
 
-def _write(df: pl.DataFrame, out: Path, dataset: str, org: str) -> None:
-    """``OUT/dataset/org=NAME/part-0.parquet``, replaced atomically (written aside, renamed)."""
-    d = out / dataset / f"org={org}"
-    d.mkdir(parents=True, exist_ok=True)
-    tmp = d / f".part-0.parquet.{os.getpid()}.tmp"
-    df.write_parquet(tmp)
-    os.replace(tmp, d / "part-0.parquet")
-
-
-def _clear(out: Path, org: str) -> None:
-    """Removes an organization's previous ``lines`` and ``findings`` (a failed task must not leave
-    an older window's results beside its failure row): only the files counterfoil writes there
-    (``part-0.parquet`` and its temporaries), then the ``org=NAME`` directory if that left it
-    empty. Anything else in it stays, and so does the directory."""
-    for dataset in ("lines", "findings"):
-        d = out / dataset / f"org={org}"
-        if not d.is_dir() or d.is_symlink():
-            continue
-        for f in d.iterdir():
-            if f.name == "part-0.parquet" or (f.name.startswith(".part-0.parquet.") and f.name.endswith(".tmp")):
-                f.unlink(missing_ok=True)
-        try:
-            d.rmdir()
-        except OSError:  # not empty: someone else's files
-            pass
-
-
-def _write_failure(out: Path, row: dict[str, Any]) -> None:
-    """A failed organization's output: its old lines and findings removed, its failure row
-    written (atomically) as its summary."""
-    _clear(out, row["org"])
-    _write(summary_frame([row]).drop("org"), out, "summaries", row["org"])
-
-
-def _failure(org: str, e: BaseException, started: float) -> dict[str, Any]:
-    """A failed organization's row, with the exit code the CLI would give it (the core's, carried
-    by every error it raises; 2 for the fleet's own input errors; 70 for anything else: a bug)."""
-    code = getattr(e, "exit_code", None)
-    if not isinstance(code, int):
-        code = 2 if isinstance(e, InputError) else 70
-    return {"org": org, "ok": None, "exit_code": code, "error_type": type(e).__name__, "error": str(e),
-            "seconds": time.perf_counter() - started}  # fmt: skip
-
-
-def reconcile_one(
-    org: Org,
-    start: str,
-    end: str,
-    out: str,
-    card_toml: str | None = None,
-    abs_tol: str | None = None,
-    rel_tol: str | None = None,
-    source: str = "legacy",
-) -> dict[str, Any]:
-    """One organization's reconciliation (a fleet task): results written under ``out``, a summary
-    row returned. Never raises for the organization's own failures."""
-    started = time.perf_counter()
-    try:
-        card = RateCard.from_toml(card_toml, "fleet card") if card_toml else None
-        if source == "store":
-            if not org.store:
-                raise InputError(f"{org.name!r} has no store; give one in the fleet or reconcile from the API")
-            rec = Store(org.store).reconcile(start, end, card, abs_tol=abs_tol, rel_tol=rel_tol)
-        else:
-            rec = org.client().reconcile(start, end, card, abs_tol=abs_tol, rel_tol=rel_tol, source=source)
-        base = Path(out)
-        _write(rec.lines, base, "lines", org.name)  # `org` comes from the Hive partition
-        _write(rec.findings, base, "findings", org.name)
-        s = rec.summary
-        row = {
-            "org": org.name,
-            "ok": rec.ok,
-            "exit_code": 0 if rec.ok else 1,
-            "lines": s["lines"],
-            "discrepancies": s["discrepancies"],
-            "billed_usd": s["billed_all_usd"],
-            "overbilled_usd": s["overbilled_usd"],
-            "underbilled_usd": s["underbilled_usd"],
-            "unchecked_usd": s["unchecked_usd"],
-            "seconds": time.perf_counter() - started,
-        }
-    except Exception as e:  # one organization's failure is its row, never the fleet's
-        row = _failure(org.name, e, started)
-        _write_failure(Path(out), row)
-        return row
-    _write(summary_frame([row]).drop("org"), Path(out), "summaries", org.name)
-    return row
-
-
-def sync_one(org: Org, backfill_days: int = 14, restate_days: int = 3) -> dict[str, Any]:
-    """One organization's store sync (a fleet task); never raises for its own failures."""
-    started = time.perf_counter()
-    try:
-        if not org.store:
-            raise InputError(f"{org.name!r} has no store directory in the fleet")
-        s = Store(org.store).sync(org.client(), backfill_days=backfill_days, restate_days=restate_days)
-        return {"org": org.name, "ok": True, "exit_code": 0, "days_written": s["days_written"],
-                "seconds": time.perf_counter() - started}  # fmt: skip
-    except Exception as e:
-        return _failure(org.name, e, started)
-
-
-def summary_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
-    """Rows (dicts) as the summary frame, every column present and typed."""
-    full = [{k: r.get(k) for k in SUMMARY_SCHEMA} for r in rows]
-    for r in full:
-        for k in ("billed_usd", "overbilled_usd", "underbilled_usd", "unchecked_usd"):
-            v = r[k]
-            if v is not None:
-                r[k] = Decimal(str(v))
-    return pl.DataFrame(full, schema=SUMMARY_SCHEMA, orient="row").sort("org")
-
-
 class SchedulerError(CounterfoilError):
     """The Dask scheduler given could not be reached: exit 4, like an API that is down."""
 
@@ -279,7 +162,7 @@ def _client(client: Client | str | None) -> tuple[Client, bool]:
 
 def _run(
     client: Client | str | None, fn: Any, orgs: Sequence[Org], *args: Any, out: Path | None = None
-) -> pl.DataFrame:
+) -> list[dict[str, Any]]:
     """Runs ``fn`` for each organization; a task whose worker died (on every attempt) becomes its
     failure row, also written under ``out`` (with its old lines and findings removed)."""
     c, own = _client(client)
@@ -294,7 +177,7 @@ def _run(
                 rows.append(_failure(o.name, e, time.perf_counter()))
                 if out is not None:
                     _write_failure(out, rows[-1])
-        return summary_frame(rows)
+        return rows
     finally:
         if own:
             cluster = c.cluster
@@ -314,18 +197,28 @@ def reconcile(
     abs_tol: Decimal | str | None = None,
     rel_tol: Decimal | str | None = None,
     source: str = "legacy",
+    notify: Sequence[str] | None = None,
+    metrics_file: str | os.PathLike[str] | None = None,
 ) -> pl.DataFrame:
     """Reconciles every organization of ``fleet`` over ``[start, end)``: one Dask task each.
     ``source``: ``legacy`` or ``analytics`` (from the API) or ``store`` (from each org's store).
-    Returns the summary frame (also under ``OUT/summaries``)."""
+    ``notify``: SPECs as for ``--notify``; each organization's task tells each sink about its
+    findings (with ``source="store"`` once per sink across runs) and about its failure; a sink
+    that fails is that row's ``notify_error`` (exit code 4), never an exception. ``metrics_file``:
+    one OpenMetrics file for the whole fleet. Returns the summary frame (also under
+    ``OUT/summaries``)."""
     orgs = load(fleet) if isinstance(fleet, (str, os.PathLike)) else list(fleet)
     if source not in ("legacy", "analytics", "store"):
         raise InputError(f"source must be legacy, analytics or store, not {source!r}")
+    sinks = fleet_alerts.sinks(notify)
     text = card.to_toml() if card is not None else None
     tol = (None if abs_tol is None else str(abs_tol), None if rel_tol is None else str(rel_tol))
     base = Path(out).resolve()
     base.mkdir(parents=True, exist_ok=True)
-    return _run(client, reconcile_one, orgs, str(start), str(end), str(base), text, *tol, source, out=base)
+    args = (str(start), str(end), str(base), text, *tol, source, sinks, metrics_file is not None)
+    rows = _run(client, reconcile_one, orgs, *args, out=base)
+    fleet_alerts.write(metrics_file, rows, "fleet-reconcile")
+    return summary_frame(rows)
 
 
 def sync(
@@ -334,10 +227,17 @@ def sync(
     *,
     backfill_days: int = 14,
     restate_days: int = 3,
+    notify: Sequence[str] | None = None,
+    metrics_file: str | os.PathLike[str] | None = None,
 ) -> pl.DataFrame:
-    """Brings every organization's store up to date: one Dask task each."""
+    """Brings every organization's store up to date: one Dask task each. ``notify``: each
+    organization whose sync fails is told as ``job.failed``; ``metrics_file``: restated
+    partitions and last success per organization, one file for the fleet."""
     orgs = load(fleet) if isinstance(fleet, (str, os.PathLike)) else list(fleet)
-    return _run(client, sync_one, orgs, backfill_days, restate_days)
+    sinks = fleet_alerts.sinks(notify)
+    rows = _run(client, sync_one, orgs, backfill_days, restate_days, sinks, metrics_file is not None)
+    fleet_alerts.write(metrics_file, rows, "fleet-sync")
+    return summary_frame(rows)
 
 
 def main(argv: Sequence[str]) -> int:

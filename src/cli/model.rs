@@ -177,10 +177,22 @@ pub fn forecast_cmd(a: ForecastArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
         Ok(f) => f,
         Err(e) => return Err(super::notify::job_failed("forecast", &sinks, &cfg, store.as_deref(), None, e, stderr)),
     };
-    let organization = super::notify::store_organization(store.as_deref());
     let at = super::commands::now()?;
-    let events: Vec<_> = crate::notify::event::budget_exceeded(&f, organization, at).into_iter().collect();
-    if !super::notify::send_events(&sinks, &cfg, &events, stderr)? {
+    let want_org = !sinks.is_empty() || a.metrics_file.is_some();
+    let organization = match store.as_deref() {
+        Some(_) => super::notify::store_organization(store.as_deref()),
+        // From the API, whose bill it is costs one request, made only for alerts and metrics.
+        None if want_org => {
+            let o = block_on(client(&a.connection, "forecast")?.organization())??;
+            crate::notify::event::Organization { id: o.id, name: o.name }
+        }
+        None => crate::notify::event::Organization::default(),
+    };
+    if let Some(path) = a.metrics_file.as_deref() {
+        let who = crate::notify::metrics::Who::new(Some(&organization.id), "forecast", None);
+        crate::notify::metrics::Metrics::forecast(&f, &who, at).write(path)?;
+    }
+    if !super::notify::after_forecast(&sinks, &cfg, store.as_deref(), &f, organization, at, stderr)? {
         return Ok(4);
     }
     Ok(i32::from(f.over_budget() == Some(true)))

@@ -101,14 +101,18 @@ pub struct ForecastArgs {
     /// The forecast as a table or JSON.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
-    /// Send budget.exceeded when the projection is over --budget, job.failed when the command
-    /// fails: slack:URL, webhook:URL or pagerduty:ROUTING_KEY, any value as env:NAME
-    /// (repeatable) [default: $COUNTERFOIL_NOTIFY].
+    /// Send budget.exceeded when the projection is over --budget (with --store, once per
+    /// crossing), job.failed when the command fails: slack:URL, webhook:URL or
+    /// pagerduty:ROUTING_KEY, any value as env:NAME (repeatable) [default: $COUNTERFOIL_NOTIFY].
     #[arg(long = "notify", value_name = "SPEC")]
     pub notify: Vec<crate::notify::spec::SpecArg>,
     /// Seconds each notification request may take (tests).
     #[arg(long, hide = true, default_value_t = 10.0, value_parser = super::args::positive_seconds)]
     pub notify_timeout: f64,
+    /// Write OpenMetrics gauges (projected month USD, last success) to this file, atomically,
+    /// for node_exporter's textfile collector.
+    #[arg(long)]
+    pub metrics_file: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::args::NotifyArgs;
 use super::reconcile::Reconciled;
 use crate::error::{Error, Result};
-use crate::notify::event::{Builder, Organization};
+use crate::notify::event::Organization;
 use crate::notify::{Delivered, DeliveryConfig, Sink};
 use crate::store::Store;
 use crate::window::TimeWindow;
@@ -30,26 +30,48 @@ pub(crate) fn after_reconcile(
     sinks: &[Sink],
     cfg: &DeliveryConfig,
     store: Option<&Path>,
-    window: TimeWindow,
     done: &Reconciled,
     stderr: &mut dyn Write,
 ) -> Result<bool> {
     if sinks.is_empty() {
         return Ok(true);
     }
-    let summary = Some(&done.rec.summary);
-    let delivered = match store {
-        Some(dir) => {
-            let store = Store::open(dir)?;
-            let builder = Builder::new(&done.rec, window, Some(store.findings()?));
-            crate::notify::send_from_store(sinks, &store, &builder, summary, cfg, done.at)?
-        }
-        None => {
-            let events = Builder::new(&done.rec, window, None).all_opened(done.at);
-            crate::notify::send(sinks, &events, summary, cfg)?
-        }
-    };
+    let store = store.map(Store::open).transpose()?;
+    let delivered = crate::notify::tell_reconciliation(sinks, cfg, store.as_ref(), &done.rec, done.at)?;
     say(&delivered, store.is_some(), stderr);
+    Ok(delivered.ok())
+}
+
+/// `forecast --notify`: `budget.exceeded` when the projection is over the budget. With a store,
+/// once per crossing of (budget, month), remembered in its event log and told to each sink once;
+/// without one, every run over budget. False when a sink failed (exit 4).
+pub(crate) fn after_forecast(
+    sinks: &[Sink],
+    cfg: &DeliveryConfig,
+    store: Option<&Path>,
+    f: &crate::model::Forecast,
+    organization: Organization,
+    at: chrono::DateTime<chrono::Utc>,
+    stderr: &mut dyn Write,
+) -> Result<bool> {
+    if sinks.is_empty() {
+        return Ok(true);
+    }
+    let Some(dir) = store else {
+        let events: Vec<_> = crate::notify::event::budget_exceeded(f, organization, at).into_iter().collect();
+        return send_events(sinks, cfg, &events, stderr);
+    };
+    let store = Store::open(dir)?;
+    if let Some(budget) = f.budget {
+        let id = crate::notify::event::budget_id(&f.month, budget);
+        store.record_budget(&id, f.over_budget() == Some(true), f.projected - budget, at)?;
+    }
+    let build = |id: &str, kind: &str, at| {
+        let e = crate::notify::event::budget_exceeded(f, organization.clone(), at)?;
+        (kind == "budget" && e.finding_id == id).then_some(e)
+    };
+    let delivered = crate::notify::send_from_store(sinks, &store, &build, None, cfg, at)?;
+    say(&delivered, true, stderr);
     Ok(delivered.ok())
 }
 

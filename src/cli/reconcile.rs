@@ -98,9 +98,9 @@ pub fn run(a: ReconcileArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     }
     let failing = if a.new_only { new.unwrap_or(false) } else { !rec.ok() };
     if let Some(path) = a.metrics_file.as_deref() {
-        crate::notify::metrics::write(path, rec, done.at)?;
+        crate::notify::metrics::write(path, rec, "reconcile", done.at)?;
     }
-    let delivered = super::notify::after_reconcile(&sinks, &cfg, a.store.as_deref(), window, &done, stderr)?;
+    let delivered = super::notify::after_reconcile(&sinks, &cfg, a.store.as_deref(), &done, stderr)?;
     Ok(if delivered { i32::from(failing) } else { 4 })
 }
 

@@ -123,6 +123,11 @@ fn watch(
             }
         }
         stdout.flush().map_err(io_err("<stdout>"))?;
+        if let Some(path) = a.metrics_file.as_deref() {
+            let org = store.state()?.organization.map(|o| o.id);
+            let who = crate::notify::metrics::Who::new(org.as_deref(), "sync", None);
+            crate::notify::metrics::Metrics::sync(summary.restated, &who, super::commands::now()?).write(path)?;
+        }
         if !a.watch || stop.load(Ordering::SeqCst) {
             return Ok(0);
         }

@@ -45,6 +45,10 @@ pub struct SyncArgs {
     /// Seconds each notification request may take (tests).
     #[arg(long, hide = true, default_value_t = 10.0, value_parser = super::args::positive_seconds)]
     pub notify_timeout: f64,
+    /// Write OpenMetrics gauges (restated partitions, last success) to this file after each
+    /// successful run, atomically, for node_exporter's textfile collector.
+    #[arg(long)]
+    pub metrics_file: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }

@@ -128,5 +128,6 @@ pub async fn provenance(client: &AdminClient, window: TimeWindow) -> Result<Prov
     let cutoff = client.config().now().date_naive() - chrono::Duration::days(i64::from(restate));
     let end = window.end.date_naive();
     let days = window.start.date_naive().iter_days().take_while(|d| *d < end);
-    Ok(Provenance { organization: Some((org.id, org.name)), unsettled_days: days.filter(|d| *d >= cutoff).collect() })
+    let unsettled_days = days.filter(|d| *d >= cutoff).collect();
+    Ok(Provenance { organization: Some((org.id, org.name)), unsettled_days, recorded_at: None })
 }

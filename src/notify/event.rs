@@ -71,7 +71,10 @@ pub struct Event {
 impl Event {
     /// The store event it stands for (`opened`…), for `notified` rows.
     pub fn store_event(&self) -> &str {
-        self.event.strip_prefix("finding.").unwrap_or(self.event)
+        match self.event {
+            "budget.exceeded" => "budget",
+            e => e.strip_prefix("finding.").unwrap_or(e),
+        }
     }
 
     /// Over-billing and failures page as errors, the rest as warnings (PagerDuty severity).
@@ -186,27 +189,61 @@ pub fn job_failed(
     organization: Organization,
     at: DateTime<Utc>,
 ) -> Event {
+    let failure =
+        Failure { message: error.to_string(), hint: error.hint().map(str::to_owned), exit_code: error.exit_code() };
+    job_failed_with(job, &failure, window, organization, at)
+}
+
+/// What failed, for [`job_failed_with`]: an error as the CLI prints it (or as a Python
+/// exception carries it).
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub exit_code: i32,
+}
+
+/// A `job.failed` event for `failure`: the one form of every job's failure alert.
+pub fn job_failed_with(
+    job: &str,
+    failure: &Failure,
+    window: Option<TimeWindow>,
+    organization: Organization,
+    at: DateTime<Utc>,
+) -> Event {
     let window = window.map_or(Window { start: String::new(), end: String::new() }, |w| Window {
         start: w.start.date_naive().to_string(),
         end: w.end.date_naive().to_string(),
     });
     Event {
         event: "job.failed",
-        finding_id: format!("job_{job}"),
+        finding_id: job_id(job),
         at: stamp(at),
         line_key: job.to_owned(),
         key: serde_json::Map::new(),
-        status: format!("exit {}", error.exit_code()),
+        status: format!("exit {}", failure.exit_code),
         direction: None,
         expected_usd: None,
         reported_usd: None,
         delta_usd: None,
         finding: None,
-        title: format!("counterfoil {job} failed: {error}"),
-        next_step: error.hint().unwrap_or("Run the command by hand to see the error.").to_owned(),
+        title: format!("counterfoil {job} failed: {}", failure.message),
+        next_step: failure.hint.clone().unwrap_or_else(|| "Run the command by hand to see the error.".to_owned()),
         window,
         organization,
     }
+}
+
+/// `job_<job>`, the job's words joined by `_` (`fleet reconcile (emea)` → `job_fleet_reconcile_emea`):
+/// PagerDuty folds a job's repeated failures into one incident by it.
+pub fn job_id(job: &str) -> String {
+    let words: Vec<&str> =
+        job.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))).filter(|w| !w.is_empty()).collect();
+    format!("job_{}", words.join("_"))
+}
+
+/// The id of a budget crossing: one per (month, budget), so raising the budget is a new one.
+pub fn budget_id(month: &str, budget: i128) -> String {
+    format!("budget_{month}_{}", format_mantissa(budget))
 }
 
 /// `budget.exceeded`: the month's projection is over the budget (`forecast --budget`).
@@ -215,7 +252,7 @@ pub fn budget_exceeded(f: &crate::model::Forecast, organization: Organization, a
     let cents = crate::money::cents_usd;
     Some(Event {
         event: "budget.exceeded",
-        finding_id: format!("budget_{}", f.month),
+        finding_id: budget_id(&f.month, budget),
         at: stamp(at),
         line_key: f.month.clone(),
         key: serde_json::Map::new(),

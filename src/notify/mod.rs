@@ -35,6 +35,18 @@ impl Delivered {
         self.failed.is_empty()
     }
 
+    /// The events sent (counted once per event, the most any sink took), or the failures as an
+    /// [`crate::error::Error::Notify`] (exit 4) naming each sink by kind and host.
+    pub fn into_result(self, stored: bool) -> Result<usize> {
+        let acknowledged = self.sent.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        if !self.ok() {
+            let lines: Vec<String> =
+                self.lines(stored).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
+            return Err(crate::error::Error::Notify { message: lines.join("; "), acknowledged });
+        }
+        Ok(acknowledged)
+    }
+
     /// One stderr line per sink that was sent something; failures are `error:` lines.
     pub fn lines(&self, stored: bool) -> Vec<String> {
         let events = |n: usize| if n == 1 { "1 event".to_owned() } else { format!("{n} events") };
@@ -64,40 +76,38 @@ pub fn reconcile_store(
     if sinks.is_empty() {
         return Ok(rec);
     }
-    let builder = event::Builder::new(&rec, window, Some(store.findings()?));
-    let d = send_from_store(sinks, store, &builder, Some(&rec.summary), cfg, now)?;
-    if !d.ok() {
-        let lines: Vec<String> =
-            d.lines(true).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
-        return Err(crate::error::Error::Notify { message: lines.join("; ") });
-    }
+    tell_reconciliation(sinks, cfg, Some(store), &rec, now)?.into_result(true)?;
     Ok(rec)
 }
 
-/// Tells each sink about a reconciliation made without a store (every discrepancy is
-/// `finding.opened`: nothing remembers an earlier run): the Python `cf.notify`, the fleet's API
-/// source. A sink that fails is an [`crate::error::Error::Notify`] (exit 4); returns the events
-/// sent.
-pub fn notify_reconciliation(
-    rec: &crate::reconcile::Reconciliation,
+/// Tells each sink about a reconciliation, the one path of `reconcile --notify`,
+/// `Store.reconcile(notify=…)`, `cf.notify` and the fleet. With the store it was recorded in,
+/// each sink gets what it has not acknowledged (exactly once across runs); without one, every
+/// discrepancy of the run is `finding.opened` at `at` (nothing remembers an earlier run).
+pub fn tell_reconciliation(
     sinks: &[Sink],
     cfg: &DeliveryConfig,
+    store: Option<&crate::store::Store>,
+    rec: &crate::reconcile::Reconciliation,
     at: DateTime<Utc>,
-) -> Result<usize> {
+) -> Result<Delivered> {
     let Some(window) = rec.summary.window else {
         return Err(crate::error::Error::input_hint(
             "the reconciliation has no window to notify about",
             "reconcile with start= and end=",
         ));
     };
-    let events = event::Builder::new(rec, window, None).all_opened(at);
-    let d = send(sinks, &events, Some(&rec.summary), cfg)?;
-    if !d.ok() {
-        let lines: Vec<String> =
-            d.lines(false).into_iter().filter_map(|l| l.strip_prefix("error: ").map(str::to_owned)).collect();
-        return Err(crate::error::Error::Notify { message: lines.join("; ") });
+    let summary = Some(&rec.summary);
+    match store {
+        Some(store) => {
+            let builder = event::Builder::new(rec, window, Some(store.findings()?));
+            // A sink new to the store is told from this reconciliation on, however long after it
+            // the telling is (`notify(rec, sinks, store=…)` after `Store.reconcile`).
+            let since = rec.provenance.recorded_at.map_or(at, |r| r.min(at));
+            send_from_store(sinks, store, &|id, kind, at| builder.finding(id, kind, at), summary, cfg, since)
+        }
+        None => send(sinks, &event::Builder::new(rec, window, None).all_opened(at), summary, cfg),
     }
-    Ok(events.len())
 }
 
 /// Sends the same `events` to every sink (no store: nothing to remember).
@@ -118,21 +128,24 @@ fn tally(sinks: &[Sink], per_sink: &[Vec<&Event>], outcomes: &[deliver::SinkOutc
     d
 }
 
-/// With a store: sends each sink what it has not acknowledged (this run's finding events and any
-/// an earlier run could not deliver) and records what it acknowledged.
+/// Builds the event a store recorded (`finding_id`, store event, when), if this run can say it.
+pub type Build<'a> = dyn Fn(&str, &str, DateTime<Utc>) -> Option<Event> + 'a;
+
+/// With a store: sends each sink what it has not acknowledged (this run's events and any an
+/// earlier run could not deliver) and records what it acknowledged. `build` turns a pending
+/// store event into what is sent; one it cannot build (a finding's event, for a forecast) stays
+/// pending for the run that can.
 pub fn send_from_store(
     sinks: &[Sink],
     store: &crate::store::Store,
-    builder: &event::Builder<'_>,
+    build: &Build<'_>,
     summary: Option<&Summary>,
     cfg: &DeliveryConfig,
     now: DateTime<Utc>,
 ) -> Result<Delivered> {
     let pending = outbox::pending(store.root(), sinks, now)?;
-    let owned: Vec<Vec<Event>> = pending
-        .iter()
-        .map(|p| p.iter().filter_map(|(id, kind, at)| builder.finding(id, kind, *at)).collect())
-        .collect();
+    let owned: Vec<Vec<Event>> =
+        pending.iter().map(|p| p.iter().filter_map(|(id, kind, at)| build(id, kind, *at)).collect()).collect();
     let per_sink: Vec<Vec<&Event>> = owned.iter().map(|v| v.iter().collect()).collect();
     let outcomes = deliver::deliver(sinks, &per_sink, encode::Split { summary }, cfg)?;
     let at = Utc::now().max(now);

@@ -9,6 +9,9 @@
 //! the row being written is the one way to see it twice; CloudEvents `id` and PagerDuty's
 //! `dedup_key` let a receiver drop that copy).
 //!
+//! A budget crossing (`budget` / `exceeded`, see [`crate::store::budgets`]) is delivered the same
+//! way, as `budget@<at>`.
+//!
 //! A sink's first run with a store writes a `subscribed` row (empty `finding_id`): it is told
 //! what happens from then on, not the store's whole history.
 
@@ -46,6 +49,7 @@ pub fn pending(root: &Path, sinks: &[Sink], now: DateTime<Utc>) -> Result<Vec<Ve
                 acked.insert((sink, id, status));
             }
             ("opened" | "reopened" | "resolved", _) => events.push((id, kind, at)),
+            ("budget", _) if status == "exceeded" => events.push((id, kind, at)),
             _ => {}
         }
     }

@@ -160,6 +160,9 @@ pub struct Provenance {
     /// Days whose usage or cost had not settled when last fetched (a store's provisional days;
     /// from the API, the days it may still restate).
     pub unsettled_days: std::collections::BTreeSet<NaiveDate>,
+    /// When a store recorded this reconciliation's findings (`Store::reconcile`): a sink first
+    /// told about the store after it is told this run's events (DESIGN §12).
+    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Reconciliation {

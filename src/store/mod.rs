@@ -14,6 +14,7 @@
 //! Every write is atomic (`fsio`), one writer holds the lock at a time, and nothing is deleted:
 //! a replaced partition goes to `_history/`.
 
+pub mod budgets;
 pub mod canonical;
 mod files;
 pub mod findings;
@@ -227,6 +228,12 @@ impl Store {
         findings::read_events(&self.root)
     }
 
+    /// Records whether the forecast's projection is over budget for crossing `id`
+    /// (`budget_<month>_<budget>`); true when this is a new crossing (see [`budgets`]).
+    pub fn record_budget(&self, id: &str, over: bool, delta: i128, now: DateTime<Utc>) -> Result<bool> {
+        budgets::record(&self.root, id, over, delta, now)
+    }
+
     /// Workspace and API-key names (with creators) stored by the last sync.
     pub fn labels(&self) -> Result<crate::model::Labels> {
         let read = |file: &str| -> Result<Option<DataFrame>> {
@@ -273,6 +280,7 @@ impl Store {
             up.first_seen.iter().map(|f| f.map(|t| t.timestamp_micros())).collect(),
         );
         rec.lines.with_column(column)?;
+        rec.provenance.recorded_at = Some(now);
         Ok((rec, up.events))
     }
 
@@ -318,6 +326,7 @@ impl Store {
         Ok(crate::reconcile::Provenance {
             organization: state.organization.map(|o| (o.id, o.name)),
             unsettled_days: unsettled,
+            recorded_at: None,
         })
     }
 }

@@ -2,47 +2,22 @@
 loopback receiver that records every request."""
 
 import datetime as dt
-import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import TODAY
+from receivers import Receiver
 
 import counterfoil as cf
-
-
-class Receiver:
-    """A webhook on 127.0.0.1 answering 200 and recording each JSON body with its content type."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, dict]] = []
-        seen = self.seen
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                seen.append((self.headers["Content-Type"], json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook/SECRET-TOKEN"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture()
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r
-    r.server.shutdown()
-    r.server.server_close()
+    r.close()
 
 
 @pytest.fixture()
@@ -102,3 +77,18 @@ def test_without_a_store_every_discrepancy_is_opened_and_told(receiver: Receiver
         cf.notify(rec, ["webhook:http://127.0.0.1:9/hook/SECRET-TOKEN"])
     assert info.value.exit_code == 4
     assert "127.0.0.1" in str(info.value) and "SECRET-TOKEN" not in str(info.value)
+
+
+def test_notify_with_the_store_tells_each_finding_once(store: cf.Store, receiver: Receiver) -> None:
+    """`cf.notify(rec, sinks, store=store)` after `store.reconcile(...)`: what the fleet does, so
+    that the results are written before any sink is tried; exactly once across runs."""
+    hook = [f"webhook:{receiver.url}"]
+    rec = store.reconcile(dt.date(2026, 11, 13), dt.date(2026, 11, 20))
+    assert cf.notify(rec, hook, store=store) == 1
+    assert cf.notify(rec, hook, store=store) == 0, "acknowledged: never twice"
+    again = store.reconcile(dt.date(2026, 11, 13), dt.date(2026, 11, 20))
+    assert cf.notify(again, hook, store=store) == 0
+    (event,) = receiver.bodies()
+    bad = rec.discrepancies
+    assert event["data"]["finding_id"] == store.findings()["finding_id"][0]
+    assert Decimal(event["data"]["delta_usd"]) == bad["delta_usd"][0]
