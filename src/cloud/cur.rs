@@ -27,10 +27,38 @@ const REQUIRED: [(&str, &str); 4] = [
     ("line_item_line_item_type", "lineItem/LineItemType"),
 ];
 
+/// The columns this reader uses (normalised names); a Parquet CUR is read with these only.
+pub fn needed(name: &str) -> bool {
+    const USED: [&str; 20] = [
+        "bill_payer_account_id",
+        "bill_billing_entity",
+        "line_item_usage_account_id",
+        "line_item_line_item_type",
+        "line_item_usage_start_date",
+        "line_item_usage_end_date",
+        "line_item_usage_type",
+        "line_item_usage_amount",
+        "line_item_unblended_cost",
+        "line_item_currency_code",
+        "line_item_iam_principal",
+        "line_item_resource_id",
+        "line_item_product_code",
+        "pricing_unit",
+        "pricing_public_on_demand_cost",
+        "product",
+        "product_product_name",
+        "product_region",
+        "product_region_code",
+        "resource_tags",
+    ];
+    USED.contains(&name) || name.starts_with("resource_tags_")
+}
+
 /// The Claude lines of one CUR file.
 pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
     let file = &table.file;
     if !table.frame.get_column_names().iter().any(|c| c.starts_with("line_item_")) {
+        // (A Parquet file is read with the needed columns only, so a GCP export arrives empty.)
         return Err(Error::input_hint(
             format!("{file}: not an AWS Cost and Usage Report (no line_item_* / lineItem/* columns)"),
             "--cur takes CUR 2.0 or legacy CUR files; a Google Cloud billing export goes to --gcp",

@@ -78,7 +78,11 @@ impl CloudBill {
         for (paths, provider) in [(cur, Provider::AwsBedrock), (gcp, Provider::GcpVertex)] {
             for path in paths {
                 for file in table::data_files(path)? {
-                    let t = Table::read(&file)?;
+                    let keep: &dyn Fn(&str) -> bool = match provider {
+                        Provider::AwsBedrock => &cur::needed,
+                        Provider::GcpVertex => &|_| true,
+                    };
+                    let t = Table::read(&file, Some(keep))?;
                     bill.read_table(provider, &t, card)?;
                 }
             }

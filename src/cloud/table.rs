@@ -112,7 +112,9 @@ impl Format {
 
 impl Table {
     /// Reads one file; a file that is not a bill in its format is an input error naming it.
-    pub fn read(path: &Path) -> Result<Table> {
+    /// `keep` (a normalised column name → whether a reader needs it) lets Parquet skip the other
+    /// columns of a wide export (CUR 2.0 has over a hundred).
+    pub fn read(path: &Path, keep: Option<&dyn Fn(&str) -> bool>) -> Result<Table> {
         let file = path.display().to_string();
         let format = Format::of(path).ok_or_else(|| {
             Error::input_hint(
@@ -124,7 +126,14 @@ impl Table {
         let frame = match format {
             Format::Parquet => {
                 let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
-                ParquetReader::new(f).finish().map_err(|e| bad("Parquet file", &e))?
+                let mut reader = ParquetReader::new(f);
+                if let Some(keep) = keep {
+                    let schema = reader.schema().map_err(|e| bad("Parquet file", &e))?;
+                    let names: Vec<String> =
+                        schema.iter_names().filter(|n| keep(&normalise_name(n))).map(|n| n.to_string()).collect();
+                    reader = reader.with_columns(Some(names));
+                }
+                reader.finish().map_err(|e| bad("Parquet file", &e))?
             }
             Format::Csv { gzip } => {
                 let bytes = read_bytes(path, gzip).map_err(|e| bad(if gzip { "gzip file" } else { "CSV file" }, &e))?;
