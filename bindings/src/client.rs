@@ -8,7 +8,7 @@ use counterfoil::api::{
 };
 use counterfoil::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
 use counterfoil::frames::claude_code::claude_code_frame;
-use counterfoil::frames::{api_keys_frame, cost_frame, workspaces_frame};
+use counterfoil::frames::{api_keys_frame, cost_frame, fetch_usage, workspaces_frame};
 use counterfoil::jobs::fetch::analytics_queries;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -152,7 +152,7 @@ impl PyAdminClient {
             speeds: strings(speeds),
         };
         let client = self.inner.clone();
-        let df = wait(py, async move { client.usage(&query).await })?;
+        let df = wait(py, async move { fetch_usage(&client, &query).await })?;
         to_polars(py, df)
     }
 

@@ -1,4 +1,8 @@
-//! A usage report page decoded straight into the usage frame's columns.
+//! A usage report page decoded straight into the usage frame's columns, and the usage frame
+//! fetched that way ([`fetch_usage`]).
+//!
+//! This lives in frames, not in the client: the client pages and checks completeness through
+//! `api::Page` and knows nothing of columns; this decoder is one such `Page`.
 //!
 //! Why: decoding into the wire types allocates a `String` per dimension per row (nine per row),
 //! frees them again, and then copies every string into the frame: a third of the time of a
@@ -22,11 +26,11 @@ mod visit;
 
 use visit::PageSeed;
 
-use super::client::{Page, decode};
-use super::wire::{ReportPage, UsageResult};
+use super::USAGE_COLUMNS;
+use super::usage::{instants, usage_frame};
+use crate::api::wire::{ReportPage, UsageResult};
+use crate::api::{AdminClient, Page, UsageQuery, decode};
 use crate::error::Result;
-use crate::frames::USAGE_COLUMNS;
-use crate::frames::usage::{instants, usage_frame};
 
 /// A page of the usage report: its buckets' bounds, its cursor and its rows as a frame.
 #[derive(Debug)]
@@ -50,6 +54,18 @@ impl UsagePage {
             }
         }
     }
+}
+
+/// The usage frame (DESIGN §3) over the query's window: the same rows as
+/// `usage_frame(&client.usage_buckets(query))`, decoded straight into columns, one chunk per page.
+pub async fn fetch_usage(client: &AdminClient, query: &UsageQuery) -> Result<DataFrame> {
+    let pages: Vec<UsagePage> = client.usage_pages(query).await?;
+    let mut frames = pages.into_iter().map(|p| p.frame).filter(|f| f.height() > 0);
+    let Some(mut out) = frames.next() else { return usage_frame(&[]) };
+    for f in frames {
+        out.vstack_mut_owned(f)?;
+    }
+    Ok(out)
 }
 
 impl UsagePage {
