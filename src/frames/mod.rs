@@ -16,6 +16,7 @@ pub mod normalize;
 pub mod required;
 pub mod usage;
 pub mod usage_decode;
+mod validate;
 
 pub use cost::{COST_COLUMNS, cost_frame};
 pub use labels::{api_keys_frame, workspaces_frame};
