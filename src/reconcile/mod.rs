@@ -254,6 +254,18 @@ impl Source {
     }
 }
 
+impl std::str::FromStr for Source {
+    type Err = Error;
+    /// The `source=` of the Python API: `legacy` (cost_report) or `analytics`.
+    fn from_str(s: &str) -> Result<Source> {
+        match s {
+            "legacy" => Ok(Source::CostReport),
+            "analytics" => Ok(Source::Analytics),
+            other => Err(Error::input(format!("source must be \"legacy\" or \"analytics\", not {other:?}"))),
+        }
+    }
+}
+
 fn run(
     usage: &UsageFrame,
     costs: BTreeMap<LineKey, CostSide>,
