@@ -63,7 +63,7 @@ fn list(s: &str) -> Vec<&str> {
 }
 
 fn decimal(s: &str, flag: &str) -> Result<Decimal> {
-    s.trim().parse().map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.3"))
+    crate::money::parse_decimal(s, flag)
 }
 
 /// The scenario of the flags.

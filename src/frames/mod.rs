@@ -19,7 +19,7 @@ pub mod usage_decode;
 mod validate;
 
 pub use cost::{COST_COLUMNS, cost_frame};
-pub use labels::{api_keys_frame, workspaces_frame};
+pub use labels::{api_keys_frame, workspace_names, workspaces_frame};
 pub use normalize::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COUNT_COLUMNS, CostFrame, UsageFrame};
 pub use required::{FrameKind, check_columns};
 pub use usage::{TOKEN_COLUMNS, USAGE_COLUMNS, usage_frame};

@@ -41,11 +41,7 @@ impl Labels {
             Ok(col.str()?.iter().map(|v| v.map(str::to_owned)).collect())
         };
         if let Some(ws) = workspaces {
-            for (id, name) in strings(ws, "workspace_id")?.into_iter().zip(strings(ws, "name")?) {
-                if let (Some(id), Some(name)) = (id, name) {
-                    l.workspaces.insert(id, name);
-                }
-            }
+            l.workspaces = crate::frames::workspace_names(ws)?;
         }
         if let Some(keys) = api_keys {
             let creators = if keys.column("created_by").is_ok() {
