@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use counterfoil::store::{Dataset, Store, SyncOptions};
 use counterfoil::TimeWindow;
+use counterfoil::store::{Dataset, Store, SyncOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 

@@ -14,9 +14,10 @@
 
 use polars::prelude::*;
 
+use super::columns::concat;
 use super::columns::money_dtype;
 use super::cost::COST_COLUMNS;
-use super::usage::USAGE_COLUMNS;
+use super::usage::{COUNT_COLUMNS, USAGE_BOUNDS, USAGE_COLUMNS, USAGE_CONTRACT_DIMENSIONS};
 use super::validate::{amount, count, currency, dimension, instant};
 use crate::error::Result;
 
@@ -31,16 +32,6 @@ pub struct UsageFrame {
 pub struct CostFrame {
     df: DataFrame,
 }
-
-/// The count columns of the usage frame.
-pub const COUNT_COLUMNS: [&str; 6] = [
-    "uncached_input_tokens",
-    "cache_creation_5m_input_tokens",
-    "cache_creation_1h_input_tokens",
-    "cache_read_input_tokens",
-    "output_tokens",
-    "web_search_requests",
-];
 
 impl UsageFrame {
     /// Validates and normalises `df`; the result has exactly the [`USAGE_COLUMNS`], in order.
@@ -117,22 +108,11 @@ pub struct AnalyticsCostFrame {
 }
 
 /// The analytics cost columns reconciliation reads (dimensions absent from a frame are null).
-pub const ANALYTICS_COST_COLUMNS: [&str; 14] = [
-    "bucket_start",
-    "bucket_end",
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "cost_type",
-    "token_type",
-    "amount_usd",
-    "list_amount_usd",
-    "currency",
-];
+pub const ANALYTICS_COST_COLUMNS: [&str; 14] = concat(&[
+    &USAGE_BOUNDS,
+    &USAGE_CONTRACT_DIMENSIONS,
+    &["cost_type", "token_type", "amount_usd", "list_amount_usd", "currency"],
+]);
 
 impl AnalyticsCostFrame {
     /// Validates and normalises `df` (bucketed by day: `bucket_start` is required and non-null).

@@ -26,8 +26,7 @@ mod visit;
 
 use visit::PageSeed;
 
-use super::USAGE_COLUMNS;
-use super::usage::{instants, usage_frame};
+use super::usage::{USAGE_DIMENSION_COLUMNS, assemble, usage_frame};
 use crate::api::wire::{ReportPage, UsageResult};
 use crate::api::{AdminClient, Page, UsageQuery, decode};
 use crate::error::Result;
@@ -135,8 +134,9 @@ struct Columns {
     bounds: Vec<(DateTime<Utc>, DateTime<Utc>)>,
     start: Vec<i64>,
     end: Vec<i64>,
-    /// The five token counts then web searches, in [`USAGE_COLUMNS`] order.
+    /// In `COUNT_COLUMNS` order.
     counts: [Vec<i64>; 6],
+    /// In [`USAGE_DIMENSION_COLUMNS`] order.
     dims: [Dimension; 9],
     has_more: bool,
     next_page: Option<String>,
@@ -144,30 +144,10 @@ struct Columns {
 
 impl Columns {
     fn finish(self) -> Result<UsagePage> {
-        let n = self.start.len();
-        let [unc, c5, c1, cr, out, web] = self.counts;
-        let [ws, key, model, tier, ctx, geo, speed, account, service_account] = self.dims;
-        let int = |i: usize, v: Vec<i64>| Int64Chunked::from_vec(USAGE_COLUMNS[i].into(), v).into_column();
-        let columns = vec![
-            instants(USAGE_COLUMNS[0], self.start),
-            instants(USAGE_COLUMNS[1], self.end),
-            ws.column(USAGE_COLUMNS[2])?,
-            key.column(USAGE_COLUMNS[3])?,
-            model.column(USAGE_COLUMNS[4])?,
-            tier.column(USAGE_COLUMNS[5])?,
-            ctx.column(USAGE_COLUMNS[6])?,
-            geo.column(USAGE_COLUMNS[7])?,
-            speed.column(USAGE_COLUMNS[8])?,
-            int(9, unc),
-            int(10, c5),
-            int(11, c1),
-            int(12, cr),
-            int(13, out),
-            int(14, web),
-            account.column(USAGE_COLUMNS[15])?,
-            service_account.column(USAGE_COLUMNS[16])?,
-        ];
-        let frame = DataFrame::new(n, columns)?;
+        let mut names = USAGE_DIMENSION_COLUMNS.into_iter();
+        let dims = self.dims.map(|d| d.column(names.next().expect("one name a dimension")));
+        let dims = dims.into_iter().collect::<Result<Vec<_>>>()?.try_into().expect("nine dimensions");
+        let frame = assemble(self.start, self.end, dims, self.counts)?;
         Ok(UsagePage { bounds: self.bounds, has_more: self.has_more, next_page: self.next_page, frame })
     }
 }

@@ -1,21 +1,20 @@
 //! One result of a usage bucket, read into the page's columns.
 
 use std::fmt;
-use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::visit::{Key, count, once, require};
 use super::{Columns, Dimension, NULL};
-use crate::frames::usage::usage_dimensions;
+use crate::frames::columns::concat;
+use crate::frames::usage::USAGE_DIMENSION_COLUMNS;
 
 /// The fields of a result: the counts and their objects (required), then the dimensions, named
-/// as their frame columns and in their order (`usage_dimensions` after the two bucket bounds).
-static ROW: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    let counts =
-        ["uncached_input_tokens", "cache_creation", "cache_read_input_tokens", "output_tokens", "server_tool_use"];
-    counts.into_iter().chain(usage_dimensions().skip(2)).collect()
-});
+/// as their frame columns and in their order.
+const ROW: [&str; 14] = concat(&[
+    &["uncached_input_tokens", "cache_creation", "cache_read_input_tokens", "output_tokens", "server_tool_use"],
+    &USAGE_DIMENSION_COLUMNS,
+]);
 const CACHE_CREATION: &[&str] = &["ephemeral_1h_input_tokens", "ephemeral_5m_input_tokens"];
 const SERVER_TOOL_USE: &[&str] = &["web_search_requests"];
 
@@ -39,7 +38,7 @@ impl<'de> Visitor<'de> for Row<'_> {
         let mut counts = [0i64; 6];
         let mut codes = [NULL; 9];
         let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(ROW.as_slice()))? {
+        while let Some(key) = map.next_key_seed(Key(&ROW))? {
             let Some(i) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
