@@ -58,8 +58,7 @@ pub struct FetchedAnalytics {
 
 /// The usage dimensions an analytics reconciliation groups by (the API key too, so lines can be
 /// split per key without fetching again).
-pub const ANALYTICS_USAGE_GROUPS: [&str; 7] =
-    ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
+pub const ANALYTICS_USAGE_GROUPS: [&str; 7] = crate::frames::usage::USAGE_CONTRACT_DIMENSIONS;
 
 /// The analytics queries of a reconciliation: daily buckets, usage by every price dimension and
 /// API key, cost by the same plus cost and token type.
