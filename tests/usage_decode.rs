@@ -76,7 +76,7 @@ fn result() -> impl Strategy<Value = UsageResult> {
 }
 
 /// Edits of the JSON text that a faithful decoder must treat like the wire types do.
-const EDITS: [(&str, &str); 10] = [
+const EDITS: [(&str, &str); 13] = [
     ("\"output_tokens\":", "\"output_tokens\":1,\"output_tokens\":"),
     ("\"cache_read_input_tokens\":", "\"cache_read_input_tokenz\":"),
     ("\"ephemeral_1h_input_tokens\":", "\"ephemeral_24h_input_tokens\":"),
@@ -87,6 +87,10 @@ const EDITS: [(&str, &str); 10] = [
     ("\"starting_at\":", "\"results\":[],\"starting_at\":"),
     ("\"next_page\":", "\"next_page\":null,\"_n\":"),
     ("\"ending_at\":\"", "\"ending_at\":\"not a time"),
+    // Strings the column decoder reads unchecked: what serde_json's checked read refuses.
+    ("\"model\":\"", "\"model\":\"\t"),
+    ("\"output_tokens\":", "\"out\u{1}put\":0,\"output_tokens\":"),
+    ("\"model\":\"", "\"model\":\"\\ud800"),
 ];
 
 proptest! {

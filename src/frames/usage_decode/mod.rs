@@ -99,24 +99,25 @@ const NULL: u32 = u32::MAX;
 struct Dimension {
     codes: Vec<u32>,
     values: Vec<String>,
-    index: PlHashMap<String, u32>,
+    index: PlHashMap<Box<[u8]>, u32>,
 }
 
 impl Dimension {
-    /// The code of `v`, added to the dictionary if new.
-    fn code_of(&mut self, v: &str) -> u32 {
+    /// The code of a string's raw bytes, added to the dictionary if new. Only a new value is
+    /// checked to be text (`visit::text`): a value equal to one in the dictionary is that text.
+    fn code_of<E: serde::de::Error>(&mut self, v: &[u8]) -> std::result::Result<u32, E> {
         // Neighbouring rows often share a value: try the last one before hashing.
         let last = self.codes.last().copied().filter(|&c| c != NULL);
-        if let Some(c) = last.filter(|&c| self.values[c as usize] == v) {
-            return c;
+        if let Some(c) = last.filter(|&c| self.values[c as usize].as_bytes() == v) {
+            return Ok(c);
         }
         match self.index.get(v) {
-            Some(&c) => c,
+            Some(&c) => Ok(c),
             None => {
                 let c = self.values.len() as u32;
-                self.values.push(v.to_owned());
-                self.index.insert(v.to_owned(), c);
-                c
+                self.values.push(visit::text(v)?.to_owned());
+                self.index.insert(v.into(), c);
+                Ok(c)
             }
         }
     }
@@ -138,6 +139,8 @@ struct Columns {
     counts: [Vec<i64>; 6],
     /// In [`USAGE_DIMENSION_COLUMNS`] order.
     dims: [Dimension; 9],
+    /// The field index of each key position in the last result (see `visit::Key`).
+    order: [usize; 16],
     has_more: bool,
     next_page: Option<String>,
 }
@@ -149,5 +152,46 @@ impl Columns {
         let dims = dims.into_iter().collect::<Result<Vec<_>>>()?.try_into().expect("nine dimensions");
         let frame = assemble(self.start, self.end, dims, self.counts)?;
         Ok(UsagePage { bounds: self.bounds, has_more: self.has_more, next_page: self.next_page, frame })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(model: &str) -> String {
+        let row = format!(
+            r#"{{"uncached_input_tokens":1,"cache_creation":{{"ephemeral_1h_input_tokens":2,"ephemeral_5m_input_tokens":3}},"cache_read_input_tokens":4,"output_tokens":5,"server_tool_use":{{"web_search_requests":6}},"model":{model}}}"#
+        );
+        format!(
+            r#"{{"data":[{{"starting_at":"2026-09-01T00:00:00Z","ending_at":"2026-09-01T01:00:00Z","results":[{row},{row}]}}],"has_more":false}}"#
+        )
+    }
+
+    fn model(p: &UsagePage) -> Option<String> {
+        p.frame.column("model").unwrap().str().unwrap().get(1).map(str::to_owned)
+    }
+
+    #[test]
+    fn strings_are_read_unchecked_and_refused_where_the_checked_read_refuses_them() {
+        let plain = UsagePage::columns(body(r#""claude-é""#).as_bytes()).unwrap();
+        assert_eq!(model(&plain).as_deref(), Some("claude-é"));
+        let escaped = UsagePage::columns(body(r#""a\"b\u00e9""#).as_bytes()).unwrap();
+        assert_eq!(model(&escaped).as_deref(), Some("a\"bé"), "escapes are read here too");
+        assert!(
+            UsagePage::columns(body(r#""a\nb""#).as_bytes()).is_err(),
+            "an escaped newline is left to the wire types"
+        );
+        let parsed = UsagePage::parse("usage", body(r#""a\nb""#).as_bytes()).unwrap();
+        assert_eq!(model(&parsed).as_deref(), Some("a\nb"), "which read it");
+        assert!(UsagePage::parse("usage", body(r#""\ud800""#).as_bytes()).is_err(), "a lone surrogate");
+        assert!(UsagePage::columns(body("\"a\tb\"").as_bytes()).is_err(), "a raw tab");
+        assert!(UsagePage::parse("usage", body("\"a\tb\"").as_bytes()).is_err(), "refused as serde_json refuses it");
+        let mut bad = body(r#""ab""#).into_bytes();
+        let at = bad.windows(4).position(|w| w == b"\"ab\"").unwrap();
+        bad[at + 1] = 0xff;
+        assert!(UsagePage::parse("usage", &bad).is_err(), "not UTF-8");
+        let unknown_key = body(r#""m""#).replace(r#""model":"m""#, "\"mod\u{1}el\":\"m\"");
+        assert!(UsagePage::columns(unknown_key.as_bytes()).is_err(), "an unknown key with a control character");
     }
 }

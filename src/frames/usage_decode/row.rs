@@ -37,12 +37,16 @@ impl<'de> Visitor<'de> for Row<'_> {
         let c = self.0;
         let mut counts = [0i64; 6];
         let mut codes = [NULL; 9];
-        let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(&ROW))? {
+        let (mut seen, mut k) = (0, 0);
+        while let Some(key) = map.next_key_seed(Key { names: &ROW, guess: c.order.get(k).copied().unwrap_or(0) })? {
+            k += 1;
             let Some(i) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
+            if let Some(o) = c.order.get_mut(k - 1) {
+                *o = i;
+            }
             once(&mut seen, i, &ROW)?;
             match i {
                 0 => counts[0] = count(map.next_value()?)?,
@@ -85,7 +89,7 @@ impl<'de, const N: usize> Visitor<'de> for Counts<N> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<[i64; N], A::Error> {
         let mut out = [0; N];
         let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(self.0))? {
+        while let Some(key) = map.next_key_seed(Key::new(self.0))? {
             match key {
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -123,9 +127,9 @@ impl<'de> Visitor<'de> for Value<'_> {
         Ok(NULL)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<u32, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_bytes(self)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
-        Ok(self.0.code_of(v))
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<u32, E> {
+        self.0.code_of(v)
     }
 }
