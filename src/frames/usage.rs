@@ -75,21 +75,19 @@ pub(crate) fn instants(name: &str, micros: Vec<i64>) -> Column {
     Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
 }
 
-/// A result's dimensions in [`USAGE_DIMENSION_COLUMNS`] order: the one place a wire field meets
-/// its column.
-fn dimensions_of(r: &UsageResult) -> [Option<&str>; 9] {
-    [
-        r.workspace_id.as_deref(),
-        r.api_key_id.as_deref(),
-        r.model.as_deref(),
-        r.service_tier.as_deref(),
-        r.context_window.as_deref(),
-        r.inference_geo.as_deref(),
-        r.speed.as_deref(),
-        r.account_id.as_deref(),
-        r.service_account_id.as_deref(),
-    ]
-}
+/// Each dimension's field of a result, in [`USAGE_DIMENSION_COLUMNS`] order: the one place a wire
+/// field meets its column.
+const DIMENSION_FIELDS: [fn(&UsageResult) -> Option<&str>; 9] = [
+    |r| r.workspace_id.as_deref(),
+    |r| r.api_key_id.as_deref(),
+    |r| r.model.as_deref(),
+    |r| r.service_tier.as_deref(),
+    |r| r.context_window.as_deref(),
+    |r| r.inference_geo.as_deref(),
+    |r| r.speed.as_deref(),
+    |r| r.account_id.as_deref(),
+    |r| r.service_account_id.as_deref(),
+];
 
 /// The usage frame from its parts: bucket bounds (µs), the dimension columns in
 /// [`USAGE_DIMENSION_COLUMNS`] order, and the counts in [`COUNT_COLUMNS`] order; the one
@@ -133,7 +131,7 @@ pub fn usage_frame(buckets: &[Bucket<UsageResult>]) -> Result<DataFrame> {
     let rows = || buckets.iter().flat_map(|b| b.results.iter());
     let dims = std::array::from_fn(|k| {
         let name = USAGE_DIMENSION_COLUMNS[k];
-        StringChunked::from_iter_options(name.into(), rows().map(|r| dimensions_of(r)[k])).into_column()
+        StringChunked::from_iter_options(name.into(), rows().map(DIMENSION_FIELDS[k])).into_column()
     });
     assemble(start, end, dims, counts)
 }
