@@ -1,5 +1,5 @@
 //! Decode throughput: usage-report JSON pages → the usage frame, in MB/s of JSON: the client's
-//! column decoder (`api::usage_page`), and for comparison the wire types + `usage_frame`.
+//! column decoder (`frames::usage_decode`), and for comparison the wire types + `usage_frame`.
 //!
 //!     cargo bench --bench decode
 //!
@@ -9,10 +9,9 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use counterfoil::api::client::decode;
-use counterfoil::api::usage_page::UsagePage;
+use counterfoil::api::decode;
 use counterfoil::api::wire::{ReportPage, UsageResult};
-use counterfoil::frames::usage_frame;
+use counterfoil::frames::{UsagePage, usage_frame};
 use counterfoil::runtime::block_on;
 use counterfoil::sim::{FakeAdminApi, Faults, OrgConfig, Organization};
 

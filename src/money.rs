@@ -13,6 +13,15 @@ use crate::error::{Error, Result};
 pub const MONEY_PRECISION: usize = 38;
 pub const MONEY_SCALE: u32 = 12;
 
+/// A plain decimal as a user types it (`0.01`, `1.5`; spaces around it ignored), or an input
+/// error naming `what` (a flag or a keyword). The one parser of typed-in decimals: tolerances,
+/// scenario shares and discounts, on the CLI and in Python alike.
+pub fn parse_decimal(text: &str, what: &str) -> Result<Decimal> {
+    text.trim()
+        .parse()
+        .map_err(|_| Error::input_hint(format!("invalid {what} {text:?}"), "use a plain decimal such as 0.01"))
+}
+
 /// Cents (as the API reports them) to USD, exactly.
 pub fn cents_to_usd(cents: Decimal) -> Decimal {
     let mut usd = cents;

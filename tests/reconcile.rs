@@ -50,7 +50,7 @@ fn flagged(rec: &Reconciliation) -> BTreeSet<(LineKey, String)> {
                 service_tier: s("service_tier", i),
                 context_window: s("context_window", i),
                 inference_geo: s("inference_geo", i),
-                cost_type: s("cost_type", i).unwrap(),
+                cost_type: counterfoil::frames::CostType::from(&*s("cost_type", i).unwrap()),
                 token_type: s("token_type", i),
                 api_key_id: None,
             };

@@ -3,12 +3,12 @@
 use counterfoil::TimeWindow;
 use counterfoil::api::analytics::{AnalyticsEndpoint, AnalyticsQuery};
 use counterfoil::api::{
-    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, RetryPolicy, UsageDimension,
-    UsageFilters, UsageQuery,
+    AdminClient, ApiKey, BaseUrl, BucketWidth, ClientConfig, CostDimension, CostQuery, UsageDimension, UsageFilters,
+    UsageQuery,
 };
-use counterfoil::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
+use counterfoil::frames::analytics::analytics_frame;
 use counterfoil::frames::claude_code::claude_code_frame;
-use counterfoil::frames::{api_keys_frame, cost_frame, workspaces_frame};
+use counterfoil::frames::{api_keys_frame, cost_frame, fetch_usage, workspaces_frame};
 use counterfoil::jobs::fetch::analytics_queries;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -57,13 +57,7 @@ impl PyAdminClient {
     /// Every row of an analytics query as its frame (usage or cost, by the query's endpoint).
     fn analytics_frame(&self, py: Python<'_>, q: AnalyticsQuery) -> PyResult<Py<PyAny>> {
         let client = self.inner.clone();
-        let df = wait(py, async move {
-            let rows = client.analytics_rows(&q).await?;
-            match q.endpoint {
-                AnalyticsEndpoint::Usage => analytics_usage_frame(&rows, &q.group_by, q.bucket_width.is_some()),
-                AnalyticsEndpoint::Cost => analytics_cost_frame(&rows, &q.group_by, q.bucket_width.is_some()),
-            }
-        })?;
+        let df = wait(py, async move { analytics_frame(&client.analytics_rows(&q).await?, &q) })?;
         to_polars(py, df)
     }
 }
@@ -96,18 +90,8 @@ impl PyAdminClient {
             None => BaseUrl::from_env(),
         }
         .map_err(to_py)?;
-        if !timeout.is_finite() || timeout <= 0.0 || timeout > 86_400.0 || concurrency == 0 || concurrency > 32 {
-            return Err(to_py(counterfoil::Error::input(
-                "timeout must be in (0, 86400] seconds and concurrency in 1..=32",
-            )));
-        }
-        let config = ClientConfig {
-            retry: RetryPolicy { max_retries, ..RetryPolicy::default() },
-            concurrency,
-            now: now.map(|t| instant(t, "now")).transpose()?,
-            ..ClientConfig::default()
-        }
-        .with_timeout(std::time::Duration::from_secs_f64(timeout));
+        let mut config = ClientConfig::from_knobs(max_retries, concurrency, timeout).map_err(to_py)?;
+        config.now = now.map(|t| instant(t, "now")).transpose()?;
         Ok(PyAdminClient { inner: AdminClient::new(key, base, config).map_err(to_py)? })
     }
 
@@ -152,7 +136,7 @@ impl PyAdminClient {
             speeds: strings(speeds),
         };
         let client = self.inner.clone();
-        let df = wait(py, async move { client.usage(&query).await })?;
+        let df = wait(py, async move { fetch_usage(&client, &query).await })?;
         to_polars(py, df)
     }
 
@@ -263,17 +247,10 @@ impl PyAdminClient {
         by_api_key: bool,
     ) -> PyResult<crate::reconcile::PyReconciliation> {
         use counterfoil::jobs::fetch::{fetch_and_reconcile, provenance};
-        use counterfoil::reconcile::Source;
         let window = TimeWindow::new(instant(start, "start")?, instant(end, "end")?).map_err(to_py)?;
         let card = card.map(|c| c.inner.clone()).unwrap_or_else(counterfoil::rates::RateCard::bundled);
         let tolerance = crate::convert::tolerance(abs_tol, rel_tol)?;
-        let source = match source {
-            "legacy" => Source::CostReport,
-            "analytics" => Source::Analytics,
-            other => {
-                return Err(InputError::new_err(format!("source must be \"legacy\" or \"analytics\", not {other:?}")));
-            }
-        };
+        let source = source.parse().map_err(to_py)?;
         let client = self.inner.clone();
         let inner = wait(py, async move {
             let mut rec = fetch_and_reconcile(&client, window, &card, tolerance, by_api_key, source).await?;

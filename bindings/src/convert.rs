@@ -45,9 +45,8 @@ pub fn strings(v: Option<Vec<String>>) -> Vec<String> {
 }
 
 /// A decimal given as `Decimal`, `str` or `int` (a `float` is taken by its shortest repr).
-fn decimal(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<rust_decimal::Decimal> {
-    let text: String = obj.str()?.extract()?;
-    text.trim().parse().map_err(|_| InputError::new_err(format!("{what} must be a decimal number, got {text:?}")))
+pub fn decimal(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<rust_decimal::Decimal> {
+    counterfoil::money::parse_decimal(&obj.str()?.to_string(), what).map_err(to_py)
 }
 
 /// The tolerances of a reconciliation; defaults $0.01 and 0.

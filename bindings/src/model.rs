@@ -84,11 +84,7 @@ pub struct PyScenario {
 }
 
 fn decimal(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<rust_decimal::Decimal>> {
-    obj.map(|o| {
-        let text: String = o.str()?.extract()?;
-        text.trim().parse().map_err(|_| InputError::new_err(format!("{what} must be a decimal number, got {text:?}")))
-    })
-    .transpose()
+    obj.map(|o| crate::convert::decimal(o, what)).transpose()
 }
 
 #[pymethods]

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use counterfoil::Error;
 use counterfoil::frames::usage::reconcile_columns;
-use counterfoil::frames::{ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, FrameKind, UsageFrame};
+use counterfoil::frames::{
+    ANALYTICS_COST_COLUMNS, AnalyticsCostFrame, COST_COLUMNS, CostFrame, FrameKind, UsageFrame,
+    workspace_names as workspace_names_of,
+};
 use counterfoil::rates::RateCard;
 use counterfoil::reconcile::{
     Options, Reconciliation, reconcile as core_reconcile, reconcile_analytics as core_reconcile_analytics,
@@ -14,7 +17,7 @@ use pyo3::prelude::*;
 
 use crate::arrow::{frame_arg, from_arrow, to_polars};
 use crate::convert::{optional_window as window, tolerance, typed_to_python};
-use crate::errors::{InputError, guarded, to_py};
+use crate::errors::{guarded, to_py};
 use crate::rates::{PyRateCard, card_or_bundled};
 
 /// A reconciliation: `lines`, `summary`, `discrepancies`, `ok`, and writers.
@@ -118,25 +121,10 @@ impl PyReconciliation {
 
 /// `workspace_id` → `name` from a workspaces frame (`AdminClient.workspaces()`).
 fn workspace_names(workspaces: Option<&Bound<'_, PyAny>>) -> PyResult<BTreeMap<String, String>> {
-    let mut names = BTreeMap::new();
-    if let Some(ws) = workspaces {
-        let df = from_arrow(ws, "workspaces")?;
-        let (ids, labels) = (
-            df.column("workspace_id").and_then(|c| c.str().cloned()),
-            df.column("name").and_then(|c| c.str().cloned()),
-        );
-        let (Ok(ids), Ok(labels)) = (ids, labels) else {
-            return Err(InputError::new_err(
-                "workspaces must be a frame with workspace_id and name (AdminClient.workspaces())",
-            ));
-        };
-        for (id, name) in ids.iter().zip(labels.iter()) {
-            if let (Some(id), Some(name)) = (id, name) {
-                names.insert(id.to_owned(), name.to_owned());
-            }
-        }
+    match workspaces {
+        Some(ws) => workspace_names_of(&from_arrow(ws, "workspaces")?).map_err(to_py),
+        None => Ok(BTreeMap::new()),
     }
-    Ok(names)
 }
 
 type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;

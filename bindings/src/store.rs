@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use counterfoil::TimeWindow;
 use counterfoil::store::{Dataset, Store, SyncOptions};
-use counterfoil::{Error, TimeWindow};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -59,15 +59,7 @@ impl PyStore {
     /// fill. Anything else is a `StoreError`.
     #[new]
     fn new(path: PathBuf) -> PyResult<Self> {
-        if path.join("state.json").is_file() {
-            Store::open(&path).map_err(to_py)?;
-        } else if path.exists() && std::fs::read_dir(&path).map(|mut d| d.next().is_some()).unwrap_or(true) {
-            return Err(to_py(Error::Store {
-                path: path.display().to_string(),
-                message: "is not a counterfoil store (no state.json) and is not empty".into(),
-                hint: Some("give Store an empty or new directory".into()),
-            }));
-        }
+        Store::existing_or_vacant(&path).map_err(to_py)?;
         Ok(PyStore { root: path })
     }
 

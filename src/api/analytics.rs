@@ -244,7 +244,7 @@ impl AdminClient {
                 }
                 let n = p.data.len();
                 out.extend(p.data);
-                let Some(next) = super::client::next_cursor(path, p.has_more, p.next_page, n, &mut seen)? else {
+                let Some(next) = super::paging::next_cursor(path, p.has_more, p.next_page, n, &mut seen)? else {
                     break;
                 };
                 self.progress_len(1);

@@ -35,7 +35,7 @@ impl AdminClient {
                 }
                 let n = p.data.len();
                 out.extend(p.data);
-                let Some(next) = super::client::next_cursor(CLAUDE_CODE_PATH, p.has_more, p.next_page, n, &mut seen)?
+                let Some(next) = super::paging::next_cursor(CLAUDE_CODE_PATH, p.has_more, p.next_page, n, &mut seen)?
                 else {
                     break;
                 };

@@ -5,7 +5,8 @@
 
 use std::str::FromStr;
 
-use super::client::{AdminClient, WirePage};
+use super::client::AdminClient;
+use super::page::WirePage;
 use super::usage::BucketWidth;
 use super::wire::{Bucket, CostResult};
 use crate::error::{Error, Result};

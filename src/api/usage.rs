@@ -9,13 +9,11 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::client::{AdminClient, FAST_MODE_BETA, Page, WirePage};
-use super::usage_page::UsagePage;
+use super::client::{AdminClient, FAST_MODE_BETA};
+use super::page::{Page, WirePage};
 use super::wire::{Bucket, UsageResult};
 use crate::error::{Error, Result};
-use crate::frames::usage_frame;
 use crate::window::{TimeWindow, fmt_rfc3339};
-use polars::prelude::DataFrame;
 
 /// Path of the messages usage report.
 pub const USAGE_PATH: &str = "/v1/organizations/usage_report/messages";
@@ -230,8 +228,10 @@ impl UsageQuery {
 }
 
 impl AdminClient {
-    /// The usage report's pages over the query's window, in order, checked complete.
-    async fn usage_pages<P: Page>(&self, query: &UsageQuery) -> Result<Vec<P>> {
+    /// The usage report's pages over the query's window, in order, checked complete, each decoded
+    /// by `P`: wire types ([`WirePage`]) or a caller's own decoder (the usage frame's column decoder,
+    /// `frames::usage_decode`).
+    pub async fn usage_pages<P: Page>(&self, query: &UsageQuery) -> Result<Vec<P>> {
         query.bucket_width.check_aligned(&query.window)?;
         let (_, max) = query.bucket_width.limits();
         let step = query.bucket_width.duration();
@@ -242,19 +242,6 @@ impl AdminClient {
     /// Every bucket of the usage report over the query's window, in order, as wire types.
     pub async fn usage_buckets(&self, query: &UsageQuery) -> Result<Vec<Bucket<UsageResult>>> {
         Ok(WirePage::buckets(self.usage_pages(query).await?))
-    }
-
-    /// The usage frame (DESIGN §3) over the query's window: the same rows as
-    /// `usage_frame(&usage_buckets(query))`, decoded straight into columns (`usage_page`), one
-    /// chunk per page.
-    pub async fn usage(&self, query: &UsageQuery) -> Result<DataFrame> {
-        let pages: Vec<UsagePage> = self.usage_pages(query).await?;
-        let mut frames = pages.into_iter().map(|p| p.frame).filter(|f| f.height() > 0);
-        let Some(mut out) = frames.next() else { return usage_frame(&[]) };
-        for f in frames {
-            out.vstack_mut_owned(f)?;
-        }
-        Ok(out)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Wire types: the Admin API's JSON, exactly.
 //!
 //! These mirror the documented response bodies field for field (see
-//! `reference/admin-api.md` §4–7) and nothing else: the frame logic lives in `crate::frames`.
+//! `reference/admin-api.md` §4–7) and nothing else: the frame logic lives a layer up, in `frames/`.
 //! Enumerations the API may grow (service tiers, cost types, geos…) are kept as plain strings so
 //! that a new value never fails a parse, and unknown fields are ignored, never rejected.
 

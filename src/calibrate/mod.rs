@@ -28,8 +28,9 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::error::Result;
+use crate::frames::CostType;
 use crate::rates::{Discount, RateCard};
-use crate::reconcile::{Reconciliation, Source};
+use crate::reconcile::{Reconciliation, Source, Status};
 
 mod overlay;
 
@@ -110,8 +111,8 @@ pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
     let geo = card.modifier("inference_geo", "us").and_then(|m| m.factor);
     for i in 0..df.height() {
         // A US line the card refuses to price: what would it cost at the global rate?
-        if let (Some(m), Some("tokens"), Some("unpriced"), Some("us")) =
-            (model.get(i), ctype.get(i), status.get(i), geo_col.get(i))
+        let (tokens, status) = (ctype.get(i) == Some(CostType::Tokens.as_str()), status.get(i).and_then(Status::parse));
+        if let (Some(m), true, Some(Status::Unpriced), Some("us")) = (model.get(i), tokens, status, geo_col.get(i))
             && let Some((day, id, expected)) =
                 at_global(card, m, dates.get(i), tier.get(i), window.get(i), ttype.get(i), quantity.get(i))
             && let Some(b) = list.as_ref().map_or_else(|| reported.get(i), |l| l.get(i))
@@ -120,7 +121,7 @@ pub fn suggest(rec: &Reconciliation, card: &RateCard) -> Result<Calibration> {
             *geo_days.entry(id).or_default().entry(day).or_default().entry(ratio).or_default() += 1;
             continue;
         }
-        let (Some(m), Some("tokens"), Some("match" | "mismatch")) = (model.get(i), ctype.get(i), status.get(i)) else {
+        let (Some(m), true, Some(Status::Match | Status::Mismatch)) = (model.get(i), tokens, status) else {
             continue;
         };
         let Some(e) = expected.get(i).filter(|e| *e > 0) else { continue };

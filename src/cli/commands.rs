@@ -11,7 +11,7 @@ use crate::api::{
     UsageFilters, UsageQuery,
 };
 use crate::error::{Error, Result, io_err};
-use crate::frames::cost_frame;
+use crate::frames::{cost_frame, fetch_usage};
 use crate::rates::RateCard;
 use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::runtime::block_on;
@@ -124,7 +124,7 @@ pub fn usage(a: UsageArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
         speeds: a.speed,
     };
     let client = client(&a.connection, "usage")?;
-    let mut df = block_on(client.usage(&query))??;
+    let mut df = block_on(fetch_usage(&client, &query))??;
     let by_ws = query.group_by.contains(&UsageDimension::WorkspaceId);
     output(&mut df, &a.output, stdout, stderr, by_ws)?;
     Ok(0)

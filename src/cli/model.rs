@@ -14,7 +14,7 @@ use super::args::{
 use super::commands::{client, load_card, output};
 use crate::api::{BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::{Error, Result, io_err};
-use crate::frames::{CostFrame, UsageFrame, api_keys_frame, cost_frame, workspaces_frame};
+use crate::frames::{CostFrame, UsageFrame, api_keys_frame, cost_frame, fetch_usage, workspaces_frame};
 use crate::model::forecast::{Coverage, parse_budget, parse_month};
 use crate::model::{Labels, Scenario, attribute, cache_report, forecast, rollup, whatif};
 use crate::rates::RateCard;
@@ -50,7 +50,7 @@ fn load(src: &ModelSource, stderr: &mut dyn Write) -> Result<Loaded> {
     uq.group_by = UsageDimension::DEFAULT.to_vec();
     let cq = CostQuery::new(window);
     let (u, c, ws, keys) = block_on(async {
-        futures::try_join!(client.usage(&uq), client.cost_buckets(&cq), client.workspaces(), client.api_keys())
+        futures::try_join!(fetch_usage(&client, &uq), client.cost_buckets(&cq), client.workspaces(), client.api_keys())
     })??;
     let labels = Labels::from_frames(Some(&workspaces_frame(&ws)?), Some(&api_keys_frame(&keys)?))?;
     let usage = UsageFrame::new(&u).map_err(|e| e.of_response(crate::api::USAGE_REPORT))?;
@@ -63,7 +63,7 @@ fn list(s: &str) -> Vec<&str> {
 }
 
 fn decimal(s: &str, flag: &str) -> Result<Decimal> {
-    s.trim().parse().map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.3"))
+    crate::money::parse_decimal(s, flag)
 }
 
 /// The scenario of the flags.

@@ -3,14 +3,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use rust_decimal::Decimal;
-
 use super::args::{DemoArgs, ReconcileArgs, ReportFormat};
 use super::commands::{client, load_card, organization};
 use super::progress_bar;
 use crate::api::{AdminClient, ApiKey, BaseUrl, ClientConfig};
 use crate::error::{Error, Result, io_err};
 use crate::jobs::fetch::{fetch, fetch_and_reconcile, provenance};
+use crate::money::parse_decimal;
 use crate::reconcile::{Options, Reconciliation, Tolerance, reconcile};
 use crate::report;
 use crate::report::formats::{Format, write_frame, write_frame_file};
@@ -21,12 +20,7 @@ use crate::window::TimeWindow;
 
 /// `--abs-tol` and `--rel-tol` as a tolerance (plain decimals, neither negative).
 pub(crate) fn tolerance(abs_tol: &str, rel_tol: &str) -> Result<Tolerance> {
-    let decimal = |s: &str, flag: &str| -> Result<Decimal> {
-        s.trim()
-            .parse()
-            .map_err(|_| Error::input_hint(format!("invalid {flag} {s:?}"), "use a plain decimal such as 0.01"))
-    };
-    Tolerance::new(decimal(abs_tol, "--abs-tol")?, decimal(rel_tol, "--rel-tol")?)
+    Tolerance::new(parse_decimal(abs_tol, "--abs-tol")?, parse_decimal(rel_tol, "--rel-tol")?)
 }
 
 /// Writes `rec` in `format` to `out` (atomically) or stdout.

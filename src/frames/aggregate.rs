@@ -19,7 +19,8 @@ use std::sync::Arc;
 use polars::prelude::*;
 use polars_arrow::array::Array;
 
-use super::normalize::{COUNT_COLUMNS, UsageFrame};
+use super::normalize::UsageFrame;
+use super::usage::COUNT_COLUMNS;
 use crate::error::{Error, Result};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;

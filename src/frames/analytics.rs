@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::columns::{datetime, micros, money, text};
 use crate::api::analytics_wire::AnalyticsRow;
+use crate::api::{AnalyticsEndpoint, AnalyticsQuery};
 use crate::error::{Error, Result};
 use crate::money::{cents_to_usd, to_mantissa};
 
@@ -112,6 +113,16 @@ const REQUIRED: usize = 5;
 const REQUEST_SPELLINGS: &[&str] = &["requests", "request_count", "num_requests"];
 
 type Key = (Option<i64>, Option<i64>, Vec<Option<String>>);
+
+/// The frame of an analytics query's rows: usage or cost, by the query's endpoint, bucketed when
+/// the query names a bucket width.
+pub fn analytics_frame(rows: &[AnalyticsRow], query: &AnalyticsQuery) -> Result<DataFrame> {
+    let bucketed = query.bucket_width.is_some();
+    match query.endpoint {
+        AnalyticsEndpoint::Usage => analytics_usage_frame(rows, &query.group_by, bucketed),
+        AnalyticsEndpoint::Cost => analytics_cost_frame(rows, &query.group_by, bucketed),
+    }
+}
 
 /// The `analytics_usage` frame of `rows` grouped by `group_by`; rows of one group from several
 /// pieces of an un-bucketed window are summed.

@@ -9,6 +9,23 @@ use polars_arrow::datatypes::ArrowDataType;
 use crate::error::Result;
 use crate::money::{MONEY_PRECISION, MONEY_SCALE, check_mantissa};
 
+/// Column lists joined at compile time, so a list made of others names each column once.
+pub const fn concat<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut k, mut i) = (0, 0);
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[k] = parts[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(k == N, "the parts do not add up to the list's length");
+    out
+}
+
 /// The dtype of every timestamp column.
 pub fn datetime_dtype() -> DataType {
     DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))

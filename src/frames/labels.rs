@@ -1,12 +1,24 @@
 //! Label frames: workspace and API-key names for ids (archived ones included).
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
 
 use super::columns::{datetime, micros, text};
 use crate::api::wire::{ApiKeyInfo, Workspace};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub const WORKSPACE_COLUMNS: [&str; 5] = ["workspace_id", "name", "created_at", "archived_at", "default_inference_geo"];
+/// Workspace id → name from a workspaces frame (`AdminClient.workspaces()`, the store's copy, or
+/// a user's frame with `workspace_id` and `name`); rows with a null id or name are skipped.
+pub fn workspace_names(df: &DataFrame) -> Result<BTreeMap<String, String>> {
+    let text = |c: &str| df.column(c).ok().and_then(|c| c.str().ok().cloned());
+    let (Some(ids), Some(names)) = (text("workspace_id"), text("name")) else {
+        return Err(Error::input("workspaces must be a frame with workspace_id and name (AdminClient.workspaces())"));
+    };
+    Ok(ids.iter().zip(names.iter()).filter_map(|(i, n)| Some((i?.to_owned(), n?.to_owned()))).collect())
+}
+
 pub const API_KEY_COLUMNS: [&str; 8] =
     ["api_key_id", "name", "workspace_id", "status", "created_at", "partial_key_hint", "created_by", "created_by_type"];
 

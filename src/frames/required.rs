@@ -27,7 +27,7 @@ impl FrameKind {
     /// are not required; the analytics cost frame has only the dimensions it was grouped by.
     pub fn required(self) -> Vec<&'static str> {
         match self {
-            FrameKind::Usage => super::USAGE_COLUMNS[..15].to_vec(),
+            FrameKind::Usage => super::USAGE_CONTRACT_COLUMNS.to_vec(),
             FrameKind::Cost => {
                 super::COST_COLUMNS.into_iter().filter(|c| !["description", "currency"].contains(c)).collect()
             }

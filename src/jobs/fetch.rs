@@ -13,7 +13,7 @@ use crate::api::{
 };
 use crate::error::Result;
 use crate::frames::analytics::{analytics_cost_frame, analytics_usage_frame};
-use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame};
+use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame, cost_frame, fetch_usage};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
@@ -41,7 +41,7 @@ pub async fn fetch(client: &AdminClient, window: TimeWindow) -> Result<Fetched> 
     let uq = usage_query(window);
     let cq = CostQuery::new(window);
     let (usage, cost, workspaces) =
-        futures::try_join!(client.usage(&uq), client.cost_buckets(&cq), client.workspaces())?;
+        futures::try_join!(fetch_usage(client, &uq), client.cost_buckets(&cq), client.workspaces())?;
     Ok(Fetched {
         usage: UsageFrame::new(&usage).map_err(|e| e.of_response(USAGE_REPORT))?,
         cost: cost_frame(&cost).and_then(|c| CostFrame::new(&c)).map_err(|e| e.of_response(COST_REPORT))?,
@@ -58,8 +58,7 @@ pub struct FetchedAnalytics {
 
 /// The usage dimensions an analytics reconciliation groups by (the API key too, so lines can be
 /// split per key without fetching again).
-pub const ANALYTICS_USAGE_GROUPS: [&str; 7] =
-    ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "inference_geo", "speed"];
+pub const ANALYTICS_USAGE_GROUPS: [&str; 7] = crate::frames::usage::USAGE_CONTRACT_DIMENSIONS;
 
 /// The analytics queries of a reconciliation: daily buckets, usage by every price dimension and
 /// API key, cost by the same plus cost and token type.

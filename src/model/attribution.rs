@@ -206,7 +206,7 @@ fn frame<'a>(lines: &'a [LineKey], rows: &'a [Row], labels: &'a Labels) -> Resul
         // A `no_usage` row has no detail: it is the line itself, every key dimension included.
         text("context_window", &|r| if r.detail.is_some() { detail(r, 3) } else { line(r).context_window.as_deref() }),
         text("inference_geo", &|r| if r.detail.is_some() { detail(r, 4) } else { line(r).inference_geo.as_deref() }),
-        text("cost_type", &|r| Some(&*line(r).cost_type)),
+        text("cost_type", &|r| Some(line(r).cost_type.as_str())),
         text("token_type", &|r| line(r).token_type.as_deref()),
         Int64Chunked::from_iter_options("quantity".into(), rows.iter().map(|r| r.quantity)).into_column(),
         money("expected_usd", rows.iter().map(|r| r.expected).collect())?,

@@ -20,6 +20,8 @@ pub use forecast::{Forecast, forecast};
 pub use whatif::{Scenario, whatif};
 
 use crate::error::{Error, Result};
+use crate::frames::columns::concat;
+use crate::frames::usage::USAGE_DIMENSION_COLUMNS;
 
 /// Names for ids: workspace id → name; API key id → (name, creator id).
 #[derive(Debug, Clone, Default)]
@@ -41,11 +43,7 @@ impl Labels {
             Ok(col.str()?.iter().map(|v| v.map(str::to_owned)).collect())
         };
         if let Some(ws) = workspaces {
-            for (id, name) in strings(ws, "workspace_id")?.into_iter().zip(strings(ws, "name")?) {
-                if let (Some(id), Some(name)) = (id, name) {
-                    l.workspaces.insert(id, name);
-                }
-            }
+            l.workspaces = crate::frames::workspace_names(ws)?;
         }
         if let Some(keys) = api_keys {
             let creators = if keys.column("created_by").is_ok() {
@@ -64,18 +62,7 @@ impl Labels {
 }
 
 /// The dimensions a model may group by: usage dimensions and `date`.
-pub const GROUPABLE: [&str; 10] = [
-    "date",
-    "workspace_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "speed",
-    "account_id",
-    "service_account_id",
-];
+pub const GROUPABLE: [&str; 10] = concat(&[&["date"], &USAGE_DIMENSION_COLUMNS]);
 
 pub(crate) fn check_by(by: &[&str]) -> Result<()> {
     for b in by {

@@ -19,6 +19,7 @@ use polars::prelude::*;
 
 use super::{KeyPrice, PRICED, UNPRICED, cost_of, key_price, units_cost};
 use crate::error::{Error, Result};
+use crate::frames::CostType;
 use crate::frames::UsageFrame;
 use crate::frames::columns::MoneyBuilder as Money;
 use crate::frames::usage::{TOKEN_COLUMNS, usage_dimensions};
@@ -55,7 +56,7 @@ pub struct Pricer {
 
 impl Pricer {
     pub fn new(usage: &UsageFrame, card: RateCard) -> Result<Pricer> {
-        let web_unit = card.unit_price("web_search").and_then(|u| to_mantissa(u.price).ok());
+        let web_unit = card.unit_price(CostType::WebSearch.as_str()).and_then(|u| to_mantissa(u.price).ok());
         Ok(Pricer { usage: usage.df().clone(), card, web_unit })
     }
 
@@ -132,7 +133,7 @@ impl Pricer {
             vec![
                 StringChunked::from_iter_options(
                     "cost_type".into(),
-                    ["tokens"; 5].into_iter().map(Some).chain([Some("web_search")]),
+                    [CostType::Tokens.as_str(); 5].into_iter().map(Some).chain([Some(CostType::WebSearch.as_str())]),
                 )
                 .into_column(),
                 StringChunked::from_iter_options(

@@ -8,46 +8,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-/// The five token types, named as the card names its price columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenType {
-    Input,
-    CacheWrite5m,
-    CacheWrite1h,
-    CacheRead,
-    Output,
-}
-
-impl TokenType {
-    pub const ALL: [TokenType; 5] =
-        [TokenType::Input, TokenType::CacheWrite5m, TokenType::CacheWrite1h, TokenType::CacheRead, TokenType::Output];
-
-    /// The literal `token_type` string of `cost_report`.
-    pub fn api_name(self) -> &'static str {
-        match self {
-            TokenType::Input => "uncached_input_tokens",
-            TokenType::CacheWrite5m => "cache_creation.ephemeral_5m_input_tokens",
-            TokenType::CacheWrite1h => "cache_creation.ephemeral_1h_input_tokens",
-            TokenType::CacheRead => "cache_read_input_tokens",
-            TokenType::Output => "output_tokens",
-        }
-    }
-
-    pub fn from_api_name(s: &str) -> Option<TokenType> {
-        TokenType::ALL.into_iter().find(|t| t.api_name() == s)
-    }
-
-    /// The label cost_report descriptions use ("Input Tokens, Cache Write").
-    pub fn label(self) -> &'static str {
-        match self {
-            TokenType::Input => "Input Tokens",
-            TokenType::CacheWrite5m | TokenType::CacheWrite1h => "Input Tokens, Cache Write",
-            TokenType::CacheRead => "Input Tokens, Cache Hit",
-            TokenType::Output => "Output Tokens",
-        }
-    }
-}
+/// Defined with the frames' other vocabularies; the card names its price columns by it.
+pub use crate::frames::TokenType;
 
 /// A whole card file.
 #[derive(Debug, Clone, Deserialize, Serialize)]

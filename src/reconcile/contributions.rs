@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 
 use super::key::LineKey;
 use crate::error::{Error, Result};
-use crate::frames::UsageFrame;
 use crate::frames::aggregate::{Group, sum_by_day};
+use crate::frames::{CostType, UsageFrame};
 use crate::money::to_mantissa;
 use crate::pricing::{KeyPrice, NOT_IN_COST_REPORT, cost_of, key_price, units_cost};
 use crate::rates::{PriceQuery, RateCard, TokenType, Unpriceable};
@@ -60,7 +60,7 @@ pub fn contributions(
     }
     let key_at = dims.iter().position(|d| *d == "api_key_id");
     let groups = sum_by_day(usage, &dims)?;
-    let web_unit = card.unit_price("web_search").map(|u| to_mantissa(u.price)).transpose()?;
+    let web_unit = card.unit_price(CostType::WebSearch.as_str()).map(|u| to_mantissa(u.price)).transpose()?;
     type Key = (i32, [Option<Arc<str>>; 5]);
     let mut prices: HashMap<Key, KeyPrice> = HashMap::new();
     let mut out = Vec::with_capacity(groups.len() * 4);
@@ -97,7 +97,7 @@ pub fn contributions(
                 service_tier: keep("service_tier", 2),
                 context_window: keep("context_window", 3),
                 inference_geo: keep("inference_geo", 4),
-                cost_type: "tokens".into(),
+                cost_type: CostType::Tokens,
                 token_type: Some(tt.api_name().into()),
                 api_key_id: api_key.clone(),
             };
@@ -129,13 +129,13 @@ pub fn contributions(
                 service_tier: None,
                 context_window: None,
                 inference_geo: None,
-                cost_type: "web_search".into(),
+                cost_type: CostType::WebSearch,
                 token_type: None,
                 api_key_id: api_key.clone(),
             };
             let (expected, rate) = match web_unit {
                 Some(unit) => (Ok(units_cost(w, unit)?), Some(unit)),
-                None => (Err(Unpriceable::NoUnitPrice { cost_type: "web_search".into() }), None),
+                None => (Err(Unpriceable::NoUnitPrice { cost_type: CostType::WebSearch.to_string() }), None),
             };
             out.push(Contribution {
                 line,

@@ -9,6 +9,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::lines::{CostKind, cost_kind};
 use super::{Line, Status};
+use crate::frames::CostType;
 use crate::rates::Unpriceable;
 
 /// Why a line is what it is.
@@ -53,7 +54,7 @@ pub enum Cause {
     /// Priority Tier: billed outside cost_report.
     Priority,
     /// Code execution, session runtime: no usage counterpart.
-    CostOnly(String),
+    CostOnly(CostType),
 }
 
 impl Cause {
@@ -85,9 +86,9 @@ impl Cause {
                 format!("{what} is unknown to counterfoil: billed, nothing to check it against")
             }
             Cause::Priority => "Priority Tier: billed outside cost_report; priced at list for information".into(),
-            Cause::CostOnly(ct) => match ct.as_str() {
-                "code_execution" => "code execution container time: no usage counterpart".into(),
-                "session_usage" => "Managed Agents session runtime: no usage counterpart".into(),
+            Cause::CostOnly(ct) => match ct {
+                CostType::CodeExecution => "code execution container time: no usage counterpart".into(),
+                CostType::SessionUsage => "Managed Agents session runtime: no usage counterpart".into(),
                 other => format!("cost type {other}: not reconciled against usage"),
             },
         }
@@ -131,7 +132,7 @@ fn mismatch_cause(l: &Line, r: Option<Decimal>) -> Cause {
     if near(x, 1.6) && tt.ends_with("5m_input_tokens") {
         return Cause::FiveMinuteAtOneHour;
     }
-    if &*l.key.cost_type == "web_search" && x > 1.0 {
+    if l.key.cost_type == CostType::WebSearch && x > 1.0 {
         return Cause::WebSearchOverbilled;
     }
     for (target, cause) in KNOWN {
@@ -153,13 +154,13 @@ fn cause_of(l: &Line) -> Option<Cause> {
         Status::MissingUsage => Cause::Phantom,
         Status::Unpriced => match (l.usage.as_ref().and_then(|u| u.unpriced.clone()), cost_kind(&l.key)) {
             (Some(r), _) => Cause::Unpriced(r),
-            (None, CostKind::Unknown) if &*l.key.cost_type == "tokens" => {
+            (None, CostKind::Unknown) if l.key.cost_type == CostType::Tokens => {
                 Cause::UnknownCharge(format!("token type {:?}", l.key.token_type.as_deref().unwrap_or("")))
             }
-            (None, _) => Cause::UnknownCharge(format!("cost type {:?}", l.key.cost_type)),
+            (None, _) => Cause::UnknownCharge(format!("cost type {:?}", l.key.cost_type.as_str())),
         },
         Status::NotInCostReport => Cause::Priority,
-        Status::CostOnly => Cause::CostOnly(l.key.cost_type.to_string()),
+        Status::CostOnly => Cause::CostOnly(l.key.cost_type.clone()),
     })
 }
 

@@ -215,7 +215,7 @@ fn describe(kind: FindingKind, idx: &[usize], lines: &[Line], names: &BTreeMap<S
             let what = c.text().trim_end_matches('?').to_owned();
             let what = format!("{}{}", what[..1].to_uppercase(), &what[1..]);
             let types: BTreeSet<String> =
-                ls.iter().map(|l| type_label(l.key.token_type.as_deref(), &l.key.cost_type)).collect();
+                ls.iter().map(|l| type_label(l.key.token_type.as_deref(), l.key.cost_type.as_str())).collect();
             let title = format!(
                 "{what}: {money} {} on {} ({}) {when} {in_ws}",
                 if direction == Direction::Over { "over-billed" } else { "under-billed" },
@@ -234,8 +234,8 @@ fn describe(kind: FindingKind, idx: &[usize], lines: &[Line], names: &BTreeMap<S
             let l = ls[0];
             let what = format!(
                 "{} {}",
-                l.key.model.as_deref().map(str::to_owned).unwrap_or_else(|| l.key.cost_type.replace('_', " ")),
-                type_label(l.key.token_type.as_deref(), &l.key.cost_type)
+                l.key.model.as_deref().map(str::to_owned).unwrap_or_else(|| l.key.cost_type.as_str().replace('_', " ")),
+                type_label(l.key.token_type.as_deref(), l.key.cost_type.as_str())
             );
             let title = if n == 1 {
                 format!(

@@ -6,8 +6,14 @@ use chrono::NaiveDate;
 
 use super::contributions::Contribution;
 use crate::error::{Error, Result};
+use crate::frames::CostType;
 use crate::money;
 use crate::rates::Unpriceable;
+
+/// The line key's columns in the `lines` frame (DESIGN §4), in order: what a line is known by in
+/// the frame, the findings history and notifications.
+pub const LINE_KEY_COLUMNS: [&str; 8] =
+    ["date", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "cost_type", "token_type"];
 
 /// (UTC day, workspace, model, service tier, context window, inference geo, cost type, token
 /// type): DESIGN §4, plus the API key when an analytics reconciliation is asked to split by it
@@ -23,7 +29,7 @@ pub struct LineKey {
     pub service_tier: Option<Arc<str>>,
     pub context_window: Option<Arc<str>>,
     pub inference_geo: Option<Arc<str>>,
-    pub cost_type: Arc<str>,
+    pub cost_type: CostType,
     pub token_type: Option<Arc<str>>,
     pub api_key_id: Option<Arc<str>>,
 }

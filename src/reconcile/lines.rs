@@ -5,30 +5,21 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use super::key::LINE_KEY_COLUMNS;
 use super::key::{CostSide, LineKey, UsageSide};
 use super::{Finding, Line, Status, Tolerance};
 use crate::error::Result;
-use crate::frames::columns::{date, money, text};
+use crate::frames::CostType;
+use crate::frames::columns::{concat, date, money, text};
 use crate::money::to_mantissa;
 use crate::rates::TokenType;
 
-/// The `lines` columns of DESIGN §3, in order; extras follow.
-pub const LINE_COLUMNS: [&str; 14] = [
-    "date",
-    "workspace_id",
-    "model",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "cost_type",
-    "token_type",
-    "quantity",
-    "rate_usd_per_mtok",
-    "expected_usd",
-    "reported_usd",
-    "delta_usd",
-    "status",
-];
+/// The `lines` columns of DESIGN §3, in order: the key, then the amounts and the status; extras
+/// follow.
+pub const LINE_COLUMNS: [&str; 14] = concat(&[
+    &LINE_KEY_COLUMNS,
+    &["quantity", "rate_usd_per_mtok", "expected_usd", "reported_usd", "delta_usd", "status"],
+]);
 
 fn within(delta: i128, reported: i128, tol: Tolerance) -> bool {
     let abs = to_mantissa(tol.abs_usd).unwrap_or(0);
@@ -53,12 +44,12 @@ pub enum CostKind {
 }
 
 pub fn cost_kind(key: &LineKey) -> CostKind {
-    match &*key.cost_type {
-        "tokens" if key.token_type.as_deref().is_none_or(|t| TokenType::from_api_name(t).is_some()) => {
+    match &key.cost_type {
+        CostType::Tokens if key.token_type.as_deref().is_none_or(|t| TokenType::from_api_name(t).is_some()) => {
             CostKind::Checked
         }
-        "web_search" => CostKind::Checked,
-        "code_execution" | "session_usage" => CostKind::CostOnly,
+        CostType::WebSearch => CostKind::Checked,
+        c if c.is_cost_only() => CostKind::CostOnly,
         _ => CostKind::Unknown,
     }
 }
@@ -163,7 +154,7 @@ pub fn frame(
     }
     let s = |f: &dyn Fn(&Line) -> Option<String>| lines.iter().map(f).collect::<Vec<_>>();
     let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
-    let token = |l: &Line| &*l.key.cost_type == "tokens";
+    let token = |l: &Line| l.key.cost_type == CostType::Tokens;
     let analytics = source == super::Source::Analytics;
     // Analytics: `reported_usd` is the billed amount and `delta_usd` = reported − expected, as for
     // cost_report; the status is decided on `list_usd` (`list_delta_usd` = list − expected).
@@ -174,7 +165,7 @@ pub fn frame(
         text("service_tier", s(&|l| l.key.service_tier.as_deref().map(str::to_owned))),
         text("context_window", s(&|l| l.key.context_window.as_deref().map(str::to_owned))),
         text("inference_geo", s(&|l| l.key.inference_geo.as_deref().map(str::to_owned))),
-        text("cost_type", s(&|l| Some(l.key.cost_type.to_string()))),
+        text("cost_type", s(&|l| Some(l.key.cost_type.as_str().to_owned()))),
         text("token_type", s(&|l| l.key.token_type.as_deref().map(str::to_owned))),
         Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)))
             .into_column(),

@@ -24,12 +24,12 @@ use rust_decimal::Decimal;
 
 pub use explain::Cause;
 pub use findings::{Direction, Finding, FindingKind};
-pub use key::{CostSide, LineKey, RateSeen, UsageSide};
+pub use key::{CostSide, LINE_KEY_COLUMNS, LineKey, RateSeen, UsageSide};
 pub use lines::LINE_COLUMNS;
 pub use summary::Summary;
 
 use crate::error::{Error, Result};
-use crate::frames::{CostFrame, UsageFrame};
+use crate::frames::{CostFrame, CostType, UsageFrame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
@@ -257,6 +257,18 @@ impl Source {
     }
 }
 
+impl std::str::FromStr for Source {
+    type Err = Error;
+    /// The `source=` of the Python API: `legacy` (cost_report) or `analytics`.
+    fn from_str(s: &str) -> Result<Source> {
+        match s {
+            "legacy" => Ok(Source::CostReport),
+            "analytics" => Ok(Source::Analytics),
+            other => Err(Error::input(format!("source must be \"legacy\" or \"analytics\", not {other:?}"))),
+        }
+    }
+}
+
 fn run(
     usage: &UsageFrame,
     costs: BTreeMap<LineKey, CostSide>,
@@ -272,8 +284,8 @@ fn run(
     let window = options.window.or_else(|| window_of(&lines));
     let mut summary = Summary::of(&lines, window, &coarse, &options.workspace_names)?;
     summary.source = source;
-    if let Some(&(_, usd)) = summary.non_token.get("session_usage") {
-        let usd_per_hour = card.unit_price("session_usage").map(|u| u.price);
+    if let Some(&(_, usd)) = summary.non_token.get(CostType::SessionUsage.as_str()) {
+        let usd_per_hour = card.unit_price(CostType::SessionUsage.as_str()).map(|u| u.price);
         summary.session_runtime = Some(summary::SessionRuntime { usd, usd_per_hour });
     }
     let found = findings::find(&lines, &options.workspace_names);

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::contributions::{contributions, date_of};
-use super::key::{CostSide, LineKey, UsageSide};
+use super::key::{CostSide, LINE_KEY_COLUMNS, LineKey, UsageSide};
 use crate::error::{Error, Result};
-use crate::frames::{AnalyticsCostFrame, CostFrame, UsageFrame};
+use crate::frames::{AnalyticsCostFrame, CostFrame, CostType, UsageFrame};
 use crate::rates::RateCard;
 use crate::window::TimeWindow;
 
@@ -90,7 +90,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
             service_tier: shared(tier.get(i)),
             context_window: shared(ctx.get(i)),
             inference_geo: shared(geo.get(i)),
-            cost_type: Arc::from(cost_type),
+            cost_type: CostType::from(cost_type),
             token_type: shared(ttype.get(i)),
             api_key_id: None,
         };
@@ -106,7 +106,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
 /// Days on which cost_report leaves a key dimension null on every token line.
 pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate, Vec<&'static str>> {
     let mut seen: BTreeMap<NaiveDate, [bool; 4]> = BTreeMap::new(); // dimension ever non-null that day
-    for k in costs.keys().filter(|k| &*k.cost_type == "tokens") {
+    for k in costs.keys().filter(|k| k.cost_type == CostType::Tokens) {
         let e = seen.entry(k.date).or_default();
         for (flag, v) in e.iter_mut().zip([&k.model, &k.service_tier, &k.context_window, &k.inference_geo]) {
             *flag |= v.is_some();
@@ -148,24 +148,16 @@ pub fn clip_analytics_cost(c: &AnalyticsCostFrame, window: Option<TimeWindow>) -
 pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BTreeMap<LineKey, CostSide>> {
     let df = cost.df();
     let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-    let dims = [
-        "workspace_id",
-        "model",
-        "service_tier",
-        "context_window",
-        "inference_geo",
-        "cost_type",
-        "token_type",
-        "api_key_id",
-    ];
-    let cols: Vec<StringChunked> = dims.iter().map(|c| text(c)).collect::<Result<_>>()?;
+    // The key's dimensions (every key column but the day), then the API key: read by index below.
+    let dims = LINE_KEY_COLUMNS.into_iter().filter(|c| *c != "date").chain(["api_key_id"]);
+    let cols: Vec<StringChunked> = dims.map(text).collect::<Result<_>>()?;
     let amount = df.column("amount_usd")?.decimal()?.physical().clone();
     let list = df.column("list_amount_usd")?.decimal()?.physical().clone();
     let start = starts(df)?;
     let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
     for i in 0..df.height() {
         let v = |j: usize| cols[j].get(i).map(Arc::<str>::from);
-        let Some(cost_type) = v(5) else {
+        let Some(cost_type) = cols[5].get(i).map(CostType::from) else {
             return Err(Error::input_hint(
                 format!(
                     "analytics cost row {i} has no cost_type: the query was not grouped by cost_type and token_type"
@@ -176,7 +168,7 @@ pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BT
         let day = start.get(i).unwrap_or(0).div_euclid(MICROS_PER_DAY) as i32;
         // Web search is priced per request whatever the model: usage meets it per day and
         // workspace (and key), so the model dimensions the API may attach are dropped.
-        let web = &*cost_type == "web_search";
+        let web = cost_type == CostType::WebSearch;
         let dim = |j: usize| if web { None } else { v(j) };
         let key = LineKey {
             date: date_of(day),

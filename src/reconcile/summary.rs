@@ -9,6 +9,7 @@ use super::labels::type_label;
 use super::lines::workspace_name;
 use super::{Line, Status};
 use crate::error::{Error, Result};
+use crate::frames::CostType;
 use crate::money::add;
 use crate::window::TimeWindow;
 
@@ -205,7 +206,7 @@ impl Summary {
                     }),
                 }
             }
-            if &*l.key.cost_type != "tokens" {
+            if l.key.cost_type != CostType::Tokens {
                 let e = s.non_token.entry(l.key.cost_type.to_string()).or_default();
                 e.0 = add(e.0, l.expected().unwrap_or(0), "a non-token total")?;
                 e.1 = add(e.1, l.reported().unwrap_or(0), "a non-token total")?;
@@ -229,7 +230,7 @@ impl Summary {
                 .model
                 .as_deref()
                 .map(str::to_owned)
-                .unwrap_or_else(|| format!("({})", type_label(None, &l.key.cost_type)));
+                .unwrap_or_else(|| format!("({})", type_label(None, l.key.cost_type.as_str())));
             (l.key.model.as_deref().map(str::to_owned), label)
         })?;
         s.by_token_type = rollup(lines, |l| {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use super::svg::{Delta, diverging_bars, diverging_columns, esc, stacked_columns};
 use super::{exact_cell, money_of, text_cell};
 use crate::error::Result;
+use crate::frames::CostType;
 use crate::money::{cents_usd, exact_usd, group_thousands, signed_cents_usd};
 use crate::reconcile::Reconciliation;
 use crate::reconcile::labels::type_label;
@@ -256,9 +257,9 @@ pub fn html(rec: &Reconciliation, title: &str) -> Result<String> {
         "<tr><td>Priority Tier usage</td>{}<td>at list price; Priority is billed outside cost_report</td></tr>",
         money_td(s.priority_expected, false)
     );
-    for (k, (_, r)) in s.non_token.iter().filter(|(k, _)| *k != "web_search") {
-        let hours = match (&s.session_runtime, k.as_str()) {
-            (Some(rt), "session_usage") => match (rt.hours(), rt.usd_per_hour) {
+    for (k, (_, r)) in s.non_token.iter().filter(|(k, _)| CostType::from(k.as_str()) != CostType::WebSearch) {
+        let hours = match (&s.session_runtime, CostType::from(k.as_str())) {
+            (Some(rt), CostType::SessionUsage) => match (rt.hours(), rt.usd_per_hour) {
                 (Some(h), Some(p)) => format!("{} session-hours at ${}/h; ", h.round_dp(2), p.normalize()),
                 _ => String::new(),
             },

@@ -8,6 +8,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_C
 use super::wrap::{hanging, wrap};
 use super::{cents_cell, text_cell};
 use crate::error::Result;
+use crate::frames::CostType;
 use crate::money::{cents_usd, group_thousands, signed_cents_usd};
 use crate::reconcile::Reconciliation;
 use crate::reconcile::labels::type_label;
@@ -237,9 +238,9 @@ pub fn text_summary(rec: &Reconciliation, width: usize) -> Result<String> {
     if s.priority_expected != 0 {
         out += &row("Priority Tier", cents_usd(s.priority_expected), "at list price; billed outside cost_report");
     }
-    for (k, (_, r)) in s.non_token.iter().filter(|(k, _)| *k != "web_search") {
-        let note = match (&s.session_runtime, k.as_str()) {
-            (Some(rt), "session_usage") => match (rt.hours(), rt.usd_per_hour) {
+    for (k, (_, r)) in s.non_token.iter().filter(|(k, _)| CostType::from(k.as_str()) != CostType::WebSearch) {
+        let note = match (&s.session_runtime, CostType::from(k.as_str())) {
+            (Some(rt), CostType::SessionUsage) => match (rt.hours(), rt.usd_per_hour) {
                 (Some(h), Some(p)) => {
                     format!("{} session-hours at ${}/h; no usage counterpart by design", h.round_dp(2), p.normalize())
                 }

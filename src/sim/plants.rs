@@ -122,7 +122,7 @@ fn token_key(day: NaiveDate, l: &CostLine) -> LineKey {
         service_tier: l.service_tier.as_deref().map(Arc::from),
         context_window: l.context_window.as_deref().map(Arc::from),
         inference_geo: l.inference_geo.as_deref().map(Arc::from),
-        cost_type: Arc::from(l.cost_type.as_str()),
+        cost_type: crate::frames::CostType::from(l.cost_type.as_str()),
         token_type: l.token_type.as_deref().map(Arc::from),
         api_key_id: None,
     }

@@ -24,11 +24,8 @@ use crate::reconcile::Status;
 
 pub const FILE: &str = "findings.parquet";
 pub const EVENTS: &str = "finding_events.parquet";
-/// The line key columns (DESIGN §4): the first eight `lines` columns, then the history.
-pub const KEY: &[&str; 8] = match crate::reconcile::LINE_COLUMNS.first_chunk::<8>() {
-    Some(key) => key,
-    None => panic!("the line key leads the lines columns"),
-};
+/// The line key columns (DESIGN §4), then the history.
+pub const KEY: &[&str; 8] = &crate::reconcile::LINE_KEY_COLUMNS;
 
 type Key = Vec<Option<String>>;
 

@@ -36,7 +36,5 @@ pub fn workspace_names(root: &Path) -> Result<BTreeMap<String, String>> {
     if !path.exists() {
         return Ok(BTreeMap::new());
     }
-    let df = partition::read(&path, Some(&["workspace_id", "name"]))?;
-    let (ids, names) = (df.column("workspace_id")?.str()?.clone(), df.column("name")?.str()?.clone());
-    Ok(ids.iter().zip(names.iter()).filter_map(|(i, n)| Some((i?.to_owned(), n?.to_owned()))).collect())
+    crate::frames::workspace_names(&partition::read(&path, Some(&["workspace_id", "name"]))?)
 }

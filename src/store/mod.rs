@@ -82,18 +82,8 @@ impl Store {
     /// A store to sync into: created if the directory is missing or empty; a non-empty directory
     /// that is not a store is refused (it is somebody else's).
     pub fn create_or_open(root: &Path) -> Result<Store> {
-        if root.join("state.json").is_file() {
-            return Store::open(root);
-        }
-        if root.exists() {
-            let mut entries = std::fs::read_dir(root).map_err(|e| store_err(root, format!("cannot read it: {e}")))?;
-            if !root.is_dir() || entries.next().is_some() {
-                return Err(store_hint(
-                    root,
-                    "is not a counterfoil store (no state.json) and is not empty",
-                    "give sync an empty or new directory",
-                ));
-            }
+        if let Some(store) = Store::existing_or_vacant(root)? {
+            return Ok(store);
         }
         std::fs::create_dir_all(root).map_err(|e| store_err(root, format!("cannot create it: {e}")))?;
         // The state exists from the start, so a directory a killed first run left behind is
@@ -101,6 +91,25 @@ impl Store {
         let store = Store { root: root.to_path_buf() };
         State::new(Utc::now()).write(&store.state_path())?;
         Ok(store)
+    }
+
+    /// The store at `root` (`Some`), or `None` for a missing or empty directory a store may be
+    /// made in; any other directory is refused (it is somebody else's). Creates nothing.
+    pub fn existing_or_vacant(root: &Path) -> Result<Option<Store>> {
+        if root.join("state.json").is_file() {
+            return Store::open(root).map(Some);
+        }
+        if root.exists() {
+            let mut entries = std::fs::read_dir(root).map_err(|e| store_err(root, format!("cannot read it: {e}")))?;
+            if !root.is_dir() || entries.next().is_some() {
+                return Err(store_hint(
+                    root,
+                    "is not a counterfoil store (no state.json) and is not empty",
+                    "give it an empty or new directory",
+                ));
+            }
+        }
+        Ok(None)
     }
 
     /// An existing store, for reading.

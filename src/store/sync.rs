@@ -22,7 +22,7 @@ use super::state::{DayState, OrgIdentity, State};
 use super::{Dataset, Store, labels, store_hint};
 use crate::api::{AdminClient, BucketWidth, CostQuery, UsageDimension, UsageQuery};
 use crate::error::Result;
-use crate::frames::{CostFrame, UsageFrame, cost_frame};
+use crate::frames::{CostFrame, UsageFrame, cost_frame, fetch_usage};
 use crate::window::TimeWindow;
 
 pub use super::sync_report::{SETTLE_HOURS, SyncOptions, SyncSummary};
@@ -147,7 +147,7 @@ impl Store {
             let mut uq = UsageQuery::new(window, BucketWidth::Hour);
             uq.group_by = UsageDimension::DEFAULT.to_vec();
             let cq = CostQuery::new(window);
-            let (u, c) = futures::try_join!(client.usage(&uq), client.cost_buckets(&cq))?;
+            let (u, c) = futures::try_join!(fetch_usage(client, &uq), client.cost_buckets(&cq))?;
             let usage = UsageFrame::new(&u).map_err(|e| e.of_response(crate::api::USAGE_REPORT))?.into_df();
             let cost = CostFrame::new(&cost_frame(&c)?).map_err(|e| e.of_response(crate::api::COST_REPORT))?.into_df();
             let mut day = first;

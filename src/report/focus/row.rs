@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::FocusContext;
 use crate::error::Result;
+use crate::frames::CostType;
 use crate::frames::columns::{datetime, money, text};
 use crate::money::to_scale_12;
 use crate::reconcile::labels::type_label;
@@ -58,7 +59,7 @@ fn next_month(d: NaiveDate) -> NaiveDate {
 /// SkuPriceId), so those two are added only to the price id. A dimension the line does not have
 /// (a day reconciled at a coarser key) is `unknown`.
 fn sku_ids(
-    cost_type: &str,
+    cost_type: &CostType,
     model: Option<&str>,
     token_type: Option<&str>,
     window: Option<&str>,
@@ -66,7 +67,7 @@ fn sku_ids(
     geo: Option<&str>,
 ) -> (String, String) {
     let part = |s: Option<&str>| s.filter(|s| !s.is_empty()).unwrap_or("unknown").to_owned();
-    if cost_type != "tokens" {
+    if *cost_type != CostType::Tokens {
         let id = format!("anthropic/{cost_type}");
         return (id.clone(), id);
     }
@@ -76,14 +77,19 @@ fn sku_ids(
 }
 
 /// What the line is, in words: cost_report's description where there is one.
-fn description(description: Option<&str>, cost_type: &str, model: Option<&str>, token_type: Option<&str>) -> String {
+fn description(
+    description: Option<&str>,
+    cost_type: &CostType,
+    model: Option<&str>,
+    token_type: Option<&str>,
+) -> String {
     if let Some(d) = description.filter(|d| !d.trim().is_empty()) {
         return d.to_owned();
     }
-    let label = type_label(token_type, cost_type);
+    let label = type_label(token_type, cost_type.as_str());
     match (cost_type, model) {
-        ("tokens", Some(m)) => format!("{m} {label} tokens"),
-        ("tokens", None) => format!("{label} tokens"),
+        (CostType::Tokens, Some(m)) => format!("{m} {label} tokens"),
+        (CostType::Tokens, None) => format!("{label} tokens"),
         _ => label,
     }
 }
@@ -122,21 +128,22 @@ pub fn columns(lines: &DataFrame, ctx: &FocusContext) -> Result<Vec<Column>> {
         Err(_) => days.iter().map(|d| ctx.unsettled_days.contains(d)).collect(),
     };
 
-    let kind = |i: usize| cost_type[i].as_deref().unwrap_or("");
+    let kinds: Vec<CostType> = cost_type.iter().map(|c| CostType::from(c.as_deref().unwrap_or(""))).collect();
+    let kind = |i: usize| &kinds[i];
     let billed: Vec<Option<i128>> = (0..n).map(|i| Some(reported[i].unwrap_or(0))).collect();
     // The bill's list amount (Analytics) where it has one, else the card's, else the billed
     // amount: FOCUS requires a ListCost on every row.
     let list_cost: Vec<Option<i128>> = (0..n).map(|i| list[i].or(expected[i]).or(billed[i])).collect();
     let consumed_unit = |i: usize| match kind(i) {
-        "tokens" => "Tokens",
-        "web_search" => "Requests",
+        CostType::Tokens => "Tokens",
+        CostType::WebSearch => "Requests",
         _ => "Units",
     };
     let has_q = |i: usize| quantity[i].is_some();
     let pricing_quantity: Vec<Option<i128>> = (0..n)
         .map(|i| {
             let q = i128::from(quantity[i]?);
-            Some(if kind(i) == "tokens" { q * MILLIONTH } else { q * ONE })
+            Some(if *kind(i) == CostType::Tokens { q * MILLIONTH } else { q * ONE })
         })
         .collect();
     let (sku, sku_price): (Vec<_>, Vec<_>) = (0..n)
@@ -195,8 +202,8 @@ pub fn columns(lines: &DataFrame, ctx: &FocusContext) -> Result<Vec<Column>> {
             (0..n)
                 .map(|i| match kind(i) {
                     _ if !has_q(i) => None,
-                    "tokens" => rate[i],
-                    "web_search" => unit_price[i],
+                    CostType::Tokens => rate[i],
+                    CostType::WebSearch => unit_price[i],
                     _ => None,
                 })
                 .collect(),
@@ -205,7 +212,9 @@ pub fn columns(lines: &DataFrame, ctx: &FocusContext) -> Result<Vec<Column>> {
         text(
             "PricingUnit",
             (0..n)
-                .map(|i| has_q(i).then(|| if kind(i) == "tokens" { "1000000 Tokens" } else { consumed_unit(i) }))
+                .map(|i| {
+                    has_q(i).then(|| if *kind(i) == CostType::Tokens { "1000000 Tokens" } else { consumed_unit(i) })
+                })
                 .map(|u| u.map(str::to_owned))
                 .collect(),
         ),
@@ -247,7 +256,7 @@ mod tests {
     #[test]
     fn sku_ids_keep_price_variations_out_of_the_sku() {
         let (sku, price) = sku_ids(
-            "tokens",
+            &CostType::Tokens,
             Some("claude-opus-5-5"),
             Some("output_tokens"),
             Some("0-200k"),
@@ -256,9 +265,9 @@ mod tests {
         );
         assert_eq!(sku, "anthropic/claude-opus-5-5/output_tokens/0-200k");
         assert_eq!(price, "anthropic/claude-opus-5-5/output_tokens/0-200k/batch/us");
-        assert_eq!(sku_ids("web_search", None, None, None, None, None).1, "anthropic/web_search");
+        assert_eq!(sku_ids(&CostType::WebSearch, None, None, None, None, None).1, "anthropic/web_search");
         assert_eq!(
-            sku_ids("tokens", Some("m"), Some("t"), None, None, None).1,
+            sku_ids(&CostType::Tokens, Some("m"), Some("t"), None, None, None).1,
             "anthropic/m/t/unknown/unknown/unknown"
         );
     }

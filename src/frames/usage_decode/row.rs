@@ -1,21 +1,20 @@
 //! One result of a usage bucket, read into the page's columns.
 
 use std::fmt;
-use std::sync::LazyLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::visit::{Key, count, once, require};
 use super::{Columns, Dimension, NULL};
-use crate::frames::usage::usage_dimensions;
+use crate::frames::columns::concat;
+use crate::frames::usage::USAGE_DIMENSION_COLUMNS;
 
 /// The fields of a result: the counts and their objects (required), then the dimensions, named
-/// as their frame columns and in their order (`usage_dimensions` after the two bucket bounds).
-static ROW: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    let counts =
-        ["uncached_input_tokens", "cache_creation", "cache_read_input_tokens", "output_tokens", "server_tool_use"];
-    counts.into_iter().chain(usage_dimensions().skip(2)).collect()
-});
+/// as their frame columns and in their order.
+const ROW: [&str; 14] = concat(&[
+    &["uncached_input_tokens", "cache_creation", "cache_read_input_tokens", "output_tokens", "server_tool_use"],
+    &USAGE_DIMENSION_COLUMNS,
+]);
 const CACHE_CREATION: &[&str] = &["ephemeral_1h_input_tokens", "ephemeral_5m_input_tokens"];
 const SERVER_TOOL_USE: &[&str] = &["web_search_requests"];
 
@@ -38,12 +37,16 @@ impl<'de> Visitor<'de> for Row<'_> {
         let c = self.0;
         let mut counts = [0i64; 6];
         let mut codes = [NULL; 9];
-        let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(ROW.as_slice()))? {
+        let (mut seen, mut k) = (0, 0);
+        while let Some(key) = map.next_key_seed(Key { names: &ROW, guess: c.order.get(k).copied().unwrap_or(0) })? {
+            k += 1;
             let Some(i) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
+            if let Some(o) = c.order.get_mut(k - 1) {
+                *o = i;
+            }
             once(&mut seen, i, &ROW)?;
             match i {
                 0 => counts[0] = count(map.next_value()?)?,
@@ -86,7 +89,7 @@ impl<'de, const N: usize> Visitor<'de> for Counts<N> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<[i64; N], A::Error> {
         let mut out = [0; N];
         let mut seen = 0;
-        while let Some(key) = map.next_key_seed(Key(self.0))? {
+        while let Some(key) = map.next_key_seed(Key::new(self.0))? {
             match key {
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -124,9 +127,9 @@ impl<'de> Visitor<'de> for Value<'_> {
         Ok(NULL)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<u32, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_bytes(self)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
-        Ok(self.0.code_of(v))
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<u32, E> {
+        self.0.code_of(v)
     }
 }
