@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use counterfoil::cloud::invocations::{self, Invocation};
 use counterfoil::cloud::reconcile::default_tolerance;
-use counterfoil::cloud::{CloudBill, CloudReconciliation, lines, reconcile_cloud as core_reconcile, report, spend};
+use counterfoil::cloud::{CloudBill, CloudReconciliation, lines, reconcile_cloud as core_reconcile, spend};
 use counterfoil::rates::RateCard;
 use counterfoil::rates::cloud::Provider;
+use counterfoil::report::cloud as report;
 use counterfoil::report::formats::{Format, write_frame_file};
 use pyo3::prelude::*;
 

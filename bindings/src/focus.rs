@@ -39,7 +39,7 @@ pub fn to_focus(
                 _ => None,
             };
             match cloud {
-                Some(c) => counterfoil::cloud::focus::combined(anthropic, &c.inner, version),
+                Some(c) => counterfoil::report::focus::cloud::combined(anthropic, &c.inner, version),
                 None => Ok(anthropic.expect("rec is given when cloud is not")),
             }
         })

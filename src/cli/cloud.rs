@@ -11,9 +11,10 @@ use clap::{Args, Subcommand};
 
 use super::args::{Connection, ReportFormat};
 use super::commands::load_card;
-use crate::cloud::{report, spend};
+use crate::cloud::spend;
 use crate::error::{Error, Result};
 use crate::jobs::cloud::{CloudFiles, reconcile_files};
+use crate::report::cloud as report;
 use crate::report::formats::{Format, write_frame, write_frame_file};
 use crate::window::TimeWindow;
 

@@ -83,7 +83,7 @@ pub fn run(a: FocusArgs, _stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
         None => None,
     };
     let mut df = match &cloud {
-        Some(c) => crate::cloud::focus::combined(anthropic_rows, c, version)?,
+        Some(c) => crate::report::focus::cloud::combined(anthropic_rows, c, version)?,
         None => anthropic_rows.expect("Anthropic's side when there is no cloud bill"),
     };
     write_focus_file(&mut df, &a.out)?;

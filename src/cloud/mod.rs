@@ -6,13 +6,13 @@
 //! frame ([`lines`]), understands what each line bills ([`kind`], [`models`]), prices it from the
 //! card's `[[cloud_price]]` rows and reconciles it line by line ([`reconcile`]), cross-checks
 //! Bedrock's quantities against its invocation logs ([`invocations`]), and puts every provider's
-//! Claude spend in one table with Anthropic's ([`spend`]).
+//! Claude spend in one table with Anthropic's ([`spend`]). Rendering (terminal, JSON, HTML, FOCUS)
+//! is `report::cloud` and `report::focus::cloud`.
 
 pub mod cells;
 pub mod columns;
 pub mod cur;
 pub mod findings;
-pub mod focus;
 pub mod gcp;
 pub mod invocations;
 pub mod kind;
@@ -21,7 +21,6 @@ pub mod models;
 pub mod ndjson;
 pub mod quantity;
 pub mod reconcile;
-pub mod report;
 pub mod spend;
 pub mod summary;
 pub mod table;

@@ -10,6 +10,7 @@
 //! its text and a column of whole numbers would read as integers. The values of each row are in
 //! [`row`]; this file owns the versions, the column sets and writing the file.
 
+pub mod cloud;
 mod row;
 
 use std::path::Path;

@@ -5,6 +5,7 @@
 //! is shown in cents in prose, summaries and roll-ups, and exactly in the line tables (and on
 //! hover in HTML); every token type has one label everywhere (`reconcile::labels`).
 
+pub mod cloud;
 pub mod focus;
 pub mod formats;
 mod html;

@@ -10,11 +10,11 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::*;
 
-use super::reconcile::{CheckedLine, CloudReconciliation, CloudStatus};
+use super::FocusVersion;
+use crate::cloud::reconcile::{CheckedLine, CloudReconciliation, CloudStatus};
 use crate::error::Result;
 use crate::frames::columns::{datetime, micros, money, text};
 use crate::rates::cloud::Provider;
-use crate::report::focus::FocusVersion;
 
 fn names(p: Provider) -> (&'static str, &'static str) {
     match p {

@@ -5,13 +5,13 @@
 use polars::prelude::*;
 use serde_json::{Value, json};
 
-use super::lines::{self, CloudLine};
-use super::reconcile::{CheckedLine, CloudReconciliation, CloudStatus};
+use super::svg::esc;
+use super::wrap::hanging;
+use crate::cloud::lines::{self, CloudLine};
+use crate::cloud::reconcile::{CheckedLine, CloudReconciliation, CloudStatus};
 use crate::error::Result;
 use crate::frames::columns::MoneyBuilder;
 use crate::money::{cents_usd, signed_cents_usd};
-use crate::report::svg::esc;
-use crate::report::wrap::hanging;
 use crate::typed::Typed;
 
 /// Columns added to `cloud_lines` in the reconciliation's lines.
@@ -88,7 +88,7 @@ pub fn findings_typed(rec: &CloudReconciliation) -> Typed {
 
 /// The JSON report: `summary`, `findings`, `lines` (money as decimal strings).
 pub fn json(rec: &CloudReconciliation) -> Result<Value> {
-    let lines = crate::report::formats::records(&lines_frame(rec)?)?;
+    let lines = super::formats::records(&lines_frame(rec)?)?;
     Ok(json!({"summary": rec.summary_json(), "findings": findings_typed(rec).to_json(), "lines": lines}))
 }
 
