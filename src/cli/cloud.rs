@@ -74,8 +74,10 @@ pub struct CloudReconcileArgs {
 pub struct CloudReadArgs {
     #[command(flatten)]
     pub bills: Bills,
+    /// Output format of the cloud_lines frame.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the frame here instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -90,10 +92,13 @@ pub struct SpendArgs {
     /// key is set, or left out).
     #[arg(long)]
     pub store: Option<PathBuf>,
+    /// A rate card layered over the bundled one.
     #[arg(long)]
     pub rates: Option<PathBuf>,
+    /// Output format of the spend table.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the table here instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]

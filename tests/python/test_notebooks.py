@@ -8,7 +8,11 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 # What each notebook leaves behind when it ran to the end.
-WRITES = {"01_reconcile.ipynb": "reconciliation.html", "02_cost_model.ipynb": "spend-report.html"}
+WRITES = {
+    "01_reconcile.ipynb": "reconciliation.html",
+    "02_cost_model.ipynb": "spend-report.html",
+    "03_all_claude_spend.ipynb": "cloud.html",
+}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
