@@ -218,9 +218,9 @@ pub fn forecast(
 }
 
 /// The HTML spend report (spend over time, top keys, cache savings, an optional scenario, the
-/// forecast); returned, or written to `path`.
+/// forecast; with `cloud`, a CloudReconciliation, all Claude spend); returned, or written to `path`.
 #[pyfunction]
-#[pyo3(signature = (usage, cost, start, end, card=None, *, workspaces=None, api_keys=None, scenario=None, budget_usd=None, today=None, path=None))]
+#[pyo3(signature = (usage, cost, start, end, card=None, *, workspaces=None, api_keys=None, scenario=None, budget_usd=None, today=None, path=None, cloud=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn spend_report(
     py: Python<'_>,
@@ -235,6 +235,7 @@ pub fn spend_report(
     budget_usd: Option<&Bound<'_, PyAny>>,
     today: Option<&Bound<'_, PyAny>>,
     path: Option<std::path::PathBuf>,
+    cloud: Option<&crate::cloud::PyCloudReconciliation>,
 ) -> PyResult<Option<String>> {
     let (u, c) = (
         frame_arg(usage, FrameKind::Usage, "usage", None, None)?,
@@ -264,6 +265,7 @@ pub fn spend_report(
                 scenario: s.as_ref(),
                 budget,
                 today,
+                cloud: cloud.map(|c| &c.inner),
             })
         })
     })?;

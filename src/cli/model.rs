@@ -264,6 +264,14 @@ pub fn spend_report_cmd(a: SpendReportArgs, _stdout: &mut dyn Write, stderr: &mu
         && a.scenario.discount.is_none());
     let budget = a.budget.as_deref().map(parse_budget).transpose()?;
     let l = load(&a.source, stderr)?;
+    let files = crate::jobs::cloud::CloudFiles { cur: a.bills.cur, gcp: a.bills.gcp, invocations: vec![] };
+    let cloud = match files.is_empty() {
+        true => None,
+        false => {
+            let tol = crate::cloud::reconcile::default_tolerance();
+            Some(crate::jobs::cloud::reconcile_files(&files, &l.card, tol, Some(l.window))?)
+        }
+    };
     let html = crate::report::spend::spend_html(&crate::report::spend::SpendInputs {
         window: l.window,
         usage: &l.usage,
@@ -273,6 +281,7 @@ pub fn spend_report_cmd(a: SpendReportArgs, _stdout: &mut dyn Write, stderr: &mu
         scenario: has_scenario.then_some(&s),
         budget,
         today: super::commands::now()?.date_naive(),
+        cloud: cloud.as_ref(),
     })?;
     crate::fsio::write_output_bytes(&a.out, html.as_bytes())?;
     if let Some(line) = crate::fsio::wrote_line(&a.out) {

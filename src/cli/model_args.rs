@@ -129,4 +129,7 @@ pub struct SpendReportArgs {
     /// Where to write the HTML report.
     #[arg(long, default_value = "spend-report.html")]
     pub out: PathBuf,
+    /// Bedrock and Vertex bills of the same window, for "All Claude spend".
+    #[command(flatten)]
+    pub bills: super::cloud::Bills,
 }

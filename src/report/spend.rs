@@ -28,6 +28,8 @@ pub struct SpendInputs<'a> {
     pub scenario: Option<&'a Scenario>,
     pub budget: Option<i128>,
     pub today: NaiveDate,
+    /// The same window's Bedrock and Vertex bills, reconciled: adds "All Claude spend".
+    pub cloud: Option<&'a crate::cloud::CloudReconciliation>,
 }
 
 const STYLE: &str = r#"
@@ -88,6 +90,51 @@ fn by_day(df: &DataFrame, label: &str, value: &str, top: usize) -> (Vec<String>,
     (days, series)
 }
 
+/// "All Claude spend": Anthropic's bill beside the Bedrock and Vertex bills, per provider and day.
+fn all_providers(attr: &DataFrame, billed: i128, list: i128, c: &crate::cloud::CloudReconciliation) -> String {
+    use crate::cloud::CloudStatus;
+    let mut per_day: BTreeMap<(String, String), i128> = BTreeMap::new();
+    for r in 0..attr.height() {
+        *per_day.entry((text_cell(attr, "date", r), "Anthropic".into())).or_default() +=
+            money_of(attr, "allocated_usd", r).unwrap_or(0);
+    }
+    for l in c
+        .lines
+        .iter()
+        .filter(|l| matches!(l.status, CloudStatus::Match | CloudStatus::Mismatch | CloudStatus::Unpriced))
+    {
+        *per_day.entry((l.line.date.to_string(), l.line.provider.title().into())).or_default() += l.line.billed;
+    }
+    let mut h = "<h2>All Claude spend</h2><p class=muted>Anthropic's bill beside the cloud bills for the same days; each cloud line item is checked at the cloud's list price (<code>counterfoil cloud reconcile</code>). Tax and credits are not usage and are shown apart.</p>".to_string();
+    h += "<table><thead><tr><th>provider</th><th class=n>billed</th><th class=n>at list</th><th class=n>delta</th><th class=n>not usage</th></tr></thead><tbody>";
+    h += &format!(
+        "<tr><td>Anthropic</td>{}{}<td class=n>{}</td><td class=n>—</td></tr>",
+        money_td(Some(billed)),
+        money_td(Some(list)),
+        signed_cents_usd(billed - list)
+    );
+    for (p, t) in c.totals().iter().filter_map(|(p, t)| p.map(|p| (p, t))) {
+        h += &format!(
+            "<tr><td>{}</td>{}{}<td class=n>{}</td>{}</tr>",
+            esc(p.title()),
+            money_td(Some(t.billed)),
+            money_td(Some(t.expected)),
+            signed_cents_usd(t.delta()),
+            money_td(Some(t.not_usage))
+        );
+    }
+    h += "</tbody></table>";
+    let days: Vec<String> =
+        per_day.keys().map(|(d, _)| d.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let names: Vec<String> =
+        per_day.keys().map(|(_, p)| p.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let series: Vec<(String, Vec<i128>)> = names
+        .iter()
+        .map(|n| (n.clone(), days.iter().map(|d| per_day.get(&(d.clone(), n.clone())).copied().unwrap_or(0)).collect()))
+        .collect();
+    h + &stacked_columns("Billed per day, by provider", &days, &series)
+}
+
 /// The spend report as one HTML document.
 pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
     let usage = clip_usage(i.usage, Some(i.window))?;
@@ -122,6 +169,9 @@ pub fn spend_html(i: &SpendInputs<'_>) -> Result<String> {
     }
     h += "</section><p class=muted>Billed money is allocated to API keys in proportion to what each key's tokens cost at list price, so the parts add up to the bill exactly. Usage at list price includes Priority Tier usage, which is billed outside the cost report.</p>";
 
+    if let Some(c) = i.cloud {
+        h += &all_providers(&attr, billed, list, c);
+    }
     h += "<h2>Billed per day</h2>";
     let (days, ws) = by_day(&attr, "workspace_name", "allocated_usd", 7);
     h += &stacked_columns("By workspace", &days, &ws);
