@@ -49,6 +49,151 @@ fn series_texts(s: &Series) -> Result<Vec<Option<String>>> {
     })
 }
 
+/// The money column `name` of `rows` as exact scale-12 mantissas (`None` where empty, or for every
+/// row when the column is absent); a cell that is not an amount counterfoil can hold exactly is
+/// refused naming the row and column.
+pub fn moneys(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<i128>>> {
+    let Ok(col) = table.frame.column(name) else { return Ok(vec![None; rows.len()]) };
+    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    let bad = |i: usize, v: &str| {
+        Error::input(format!(
+            "{} row {} ({name}): {v:?} is not an amount counterfoil can hold exactly",
+            table.file,
+            rows[i] + 1
+        ))
+    };
+    let mut buf = ryu::Buffer::new();
+    if let DataType::Float64 = s.dtype() {
+        return s
+            .f64()?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                None => Ok(None),
+                Some(f) if !f.is_finite() => Err(bad(i, &f.to_string())),
+                Some(f) => float_mantissa(f, &mut buf).map(Some).ok_or_else(|| bad(i, &f.to_string())),
+            })
+            .collect();
+    }
+    series_texts(&s)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            None => Ok(None),
+            Some(t) => mantissa(&t).map(Some).ok_or_else(|| bad(i, &t)),
+        })
+        .collect()
+}
+
+/// The timestamps of `rows` (a Parquet timestamp read directly; text parsed as `cells::instant`).
+pub fn instants(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<chrono::DateTime<chrono::Utc>>>> {
+    let Ok(col) = table.frame.column(name) else { return Ok(vec![None; rows.len()]) };
+    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    if let DataType::Datetime(unit, _) = s.dtype() {
+        let per = match unit {
+            TimeUnit::Nanoseconds => 1000,
+            TimeUnit::Microseconds => 1,
+            TimeUnit::Milliseconds => -1000,
+        };
+        let phys = s.to_physical_repr();
+        return Ok(phys
+            .i64()?
+            .iter()
+            .map(|v| {
+                let micros = match per {
+                    p if p > 0 => v?.div_euclid(p),
+                    p => v? * -p,
+                };
+                chrono::DateTime::from_timestamp_micros(micros)
+            })
+            .collect());
+    }
+    Ok(series_texts(&s)?.into_iter().map(|t| t.as_deref().and_then(cells::instant)).collect())
+}
+
+/// The value of `key` in the map column `name` for each of `rows` (a Parquet map's arrays read
+/// directly, or JSON object text), or `None` when the table has no such column.
+pub fn map_values(table: &Table, name: &str, key: &str, rows: &[u32]) -> Result<Option<Vec<Option<String>>>> {
+    let Ok(col) = table.frame.column(name) else { return Ok(None) };
+    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    if let Some(out) = pairs(&s, &mut |k, v| if k == key { Some(v.to_string()) } else { None })? {
+        return Ok(Some(out));
+    }
+    Ok(Some(series_texts(&s)?.iter().map(|m| cells::map_get(m.as_deref(), key)).collect()))
+}
+
+/// Each row of a map column as one JSON object text (`None` when empty).
+pub fn map_objects(table: &Table, name: &str, rows: &[u32]) -> Result<Option<Vec<Option<String>>>> {
+    let Ok(col) = table.frame.column(name) else { return Ok(None) };
+    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    // JSON written straight into one string per row (keys in the file's order), escaped by serde_json.
+    let mut objects: Vec<String> = vec![String::new(); s.len()];
+    let walked = walk_pairs(&s, &mut |row, k, v| {
+        let o = &mut objects[row];
+        o.push(if o.is_empty() { '{' } else { ',' });
+        o.push_str(&serde_json::to_string(k).unwrap_or_default());
+        o.push(':');
+        o.push_str(&serde_json::to_string(v).unwrap_or_default());
+    })?;
+    if !walked {
+        return Ok(Some(series_texts(&s)?.into_iter().map(cells::tags).collect()));
+    }
+    Ok(Some(
+        objects
+            .into_iter()
+            .map(|mut o| {
+                (!o.is_empty()).then(|| {
+                    o.push('}');
+                    o
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// For a `List(Struct{key, value})` of strings: the first `f(key, value)` that answers, per row.
+fn pairs(s: &Series, f: &mut dyn FnMut(&str, &str) -> Option<String>) -> Result<Option<Vec<Option<String>>>> {
+    let mut out: Vec<Option<String>> = vec![None; s.len()];
+    let walked = walk_pairs(s, &mut |row, k, v| {
+        if out[row].is_none() {
+            out[row] = f(k, v);
+        }
+    })?;
+    Ok(walked.then_some(out))
+}
+
+/// Calls `f(row, key, value)` for every pair of a map column; false when it is not one.
+fn walk_pairs(s: &Series, f: &mut dyn FnMut(usize, &str, &str)) -> Result<bool> {
+    use polars_arrow::array::{Array, StructArray, Utf8ViewArray};
+    let DataType::List(inner) = s.dtype() else { return Ok(false) };
+    if !matches!(inner.as_ref(), DataType::Struct(f) if f.len() == 2) {
+        return Ok(false);
+    }
+    let mut base = 0usize;
+    for arr in s.list()?.downcast_iter() {
+        let Some(st) = arr.values().as_any().downcast_ref::<StructArray>() else { return Ok(false) };
+        let (Some(keys), Some(values)) = (
+            st.values()[0].as_any().downcast_ref::<Utf8ViewArray>(),
+            st.values()[1].as_any().downcast_ref::<Utf8ViewArray>(),
+        ) else {
+            return Ok(false);
+        };
+        for i in 0..arr.len() {
+            if !arr.is_valid(i) {
+                continue;
+            }
+            let (a, b) = arr.offsets().start_end(i);
+            for j in a..b {
+                if let (Some(k), Some(v)) = (keys.get(j), values.get(j)) {
+                    f(base + i, k, v);
+                }
+            }
+        }
+        base += arr.len();
+    }
+    Ok(true)
+}
+
 /// Σ of the money column `name` over `rows`, exact, from each cell's digits (a float's shortest
 /// round-trip text); a cell that is not a number, or has more than 12 decimals, is refused naming
 /// the row.
@@ -71,8 +216,7 @@ pub fn money_sum(table: &Table, name: &str, rows: &[u32]) -> Result<i128> {
                 if !f.is_finite() {
                     return Err(bad(i, &f.to_string()));
                 }
-                let text = buf.format_finite(f);
-                total += mantissa(text).ok_or_else(|| bad(i, text))?;
+                total += float_mantissa(f, &mut buf).ok_or_else(|| bad(i, &f.to_string()))?;
             }
         }
         _ => {
@@ -83,6 +227,23 @@ pub fn money_sum(table: &Table, name: &str, rows: &[u32]) -> Result<i128> {
         }
     }
     Ok(total)
+}
+
+/// A float's exact decimal as a scale-12 mantissa, fast: below 4096 two decimals of at most 12
+/// places cannot name the same double (its spacing is under 10⁻¹²), so the one integer m whose
+/// m / 10¹² is this double *is* its shortest decimal; a double that is not such a decimal, or is
+/// larger, goes through its shortest text (ryu) instead.
+pub fn float_mantissa(f: f64, buf: &mut ryu::Buffer) -> Option<i128> {
+    if f.is_finite() && f.abs() < 4096.0 {
+        let m = (f * 1e12).round();
+        if m / 1e12 == f {
+            return Some(m as i128);
+        }
+    }
+    if !f.is_finite() {
+        return None;
+    }
+    mantissa(buf.format_finite(f))
 }
 
 /// A decimal text (`12.34`, `-0.5`, `1.5e-5`, `3E2`) as a scale-12 mantissa, without rounding.
@@ -205,6 +366,16 @@ mod tests {
     }
 
     proptest! {
+        /// The fast path and the shortest text agree on every double, decimal or not.
+        #[test]
+        fn float_fast_path_agrees_with_ryu(f in -5000.0f64..5000.0, places in 0u32..13) {
+            let d = (f * 10f64.powi(places as i32)).round() / 10f64.powi(places as i32);
+            let mut buf = ryu::Buffer::new();
+            let slow = mantissa(ryu::Buffer::new().format_finite(d));
+            prop_assert_eq!(float_mantissa(d, &mut buf), slow);
+            prop_assert_eq!(float_mantissa(f, &mut buf), mantissa(ryu::Buffer::new().format_finite(f)));
+        }
+
         /// A float's shortest text gives the mantissa of the same decimal as exact Decimal parsing.
         #[test]
         fn ryu_text_agrees_with_decimal(cents in -10_000_000_000i64..10_000_000_000, places in 0u32..10) {

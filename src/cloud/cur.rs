@@ -9,10 +9,9 @@
 //! an amount that is not a whole number of tokens, or a unit we do not know, on a token line is
 //! refused naming the row — a bill we cannot read exactly is not reconciled.
 
-use super::cells::{self, decimal, instant, map_get};
 use super::columns::{self, Product};
 use super::kind::bedrock_usage_type;
-use super::lines::{CloudLine, money_of};
+use super::lines::CloudLine;
 use super::table::Table;
 use super::{Read, models};
 use crate::error::{Error, Result};
@@ -98,17 +97,22 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
         })
         .collect();
     let usage_type = columns::texts_any(table, &["line_item_usage_type"], &claude)?;
-    let cost = columns::texts_any(table, &["line_item_unblended_cost"], &claude)?;
+    let cost = columns::moneys(table, "line_item_unblended_cost", &claude)?;
+    let list = columns::moneys(table, "pricing_public_on_demand_cost", &claude)?;
     let get = |names: &[&str]| columns::texts_any(table, names, &claude);
     let (lit, amount, unit) =
         (get(&["line_item_line_item_type"])?, get(&["line_item_usage_amount"])?, get(&["pricing_unit"])?);
-    let (start, end) = (get(&["line_item_usage_start_date"])?, get(&["line_item_usage_end_date"])?);
+    let start = columns::instants(table, "line_item_usage_start_date", &claude)?;
+    let end = columns::instants(table, "line_item_usage_end_date", &claude)?;
     let (account, payer) = (get(&["line_item_usage_account_id"])?, get(&["bill_payer_account_id"])?);
-    let (list, currency) = (get(&["pricing_public_on_demand_cost"])?, get(&["line_item_currency_code"])?);
+    let currency = get(&["line_item_currency_code"])?;
     let (principal, resource_id) = (get(&["line_item_iam_principal"])?, get(&["line_item_resource_id"])?);
-    let product_map = get(&["product"])?;
-    let region_col = get(&["product_region_code", "product_region"])?;
+    let region = match columns::map_values(table, "product", "region", &claude)? {
+        Some(r) => r,
+        None => get(&["product_region_code", "product_region"])?,
+    };
     let tags = tags_of(table, &claude)?;
+    let mut models: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
     for (k, &row) in claude.iter().enumerate() {
         let r = row as usize;
         let at = |col: &str| format!("{file} row {} ({col})", r + 1);
@@ -118,18 +122,12 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
                 at("line_item_currency_code")
             )));
         }
-        let start_at = start[k].as_deref().and_then(instant).ok_or_else(|| {
-            Error::input(format!("{}: {:?} is not a UTC timestamp", at("line_item_usage_start_date"), start[k]))
-        })?;
-        let what = || at("line_item_unblended_cost");
-        let billed = money_of(
-            decimal(cost[k].as_deref().ok_or_else(|| Error::input(format!("{}: empty", what())))?, &what)?,
-            &what,
-        )?;
-        let list = match list[k].as_deref() {
-            Some(t) => Some(money_of(decimal(t, &|| at("pricing_public_on_demand_cost"))?, &|| {
-                at("pricing_public_on_demand_cost")
-            })?),
+        let start_at = start[k]
+            .ok_or_else(|| Error::input(format!("{}: not a UTC timestamp", at("line_item_usage_start_date"))))?;
+        let billed = cost[k].ok_or_else(|| Error::input(format!("{}: empty", at("line_item_unblended_cost"))))?;
+        let list = list[k];
+        let model = match product[k].as_deref() {
+            Some(p) => models.entry(p.to_string()).or_insert_with(|| models::from_display_name(card, p)).clone(),
             None => None,
         };
         let ut = usage_type[k].clone();
@@ -140,12 +138,10 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             billing_account_id: payer[k].clone(),
             date: start_at.date_naive(),
             usage_start: start_at,
-            usage_end: end[k].as_deref().and_then(instant),
-            region: map_get(product_map[k].as_deref(), "region")
-                .or_else(|| region_col[k].clone())
-                .or_else(|| region_of(ut.as_deref())),
+            usage_end: end[k],
+            region: region[k].clone().or_else(|| region_of(ut.as_deref())),
             scope: None,
-            model: product[k].as_deref().and_then(|p| models::from_display_name(card, p)),
+            model,
             service_tier: None,
             context_window: None,
             token_type: None,
@@ -157,7 +153,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             sku_id: resource_id[k].clone(),
             sku_description: None,
             principal: principal[k].clone(),
-            tags: cells::tags(tags[k].clone()),
+            tags: tags[k].clone(),
             product: product[k].clone(),
             source: format!("{file}:{}", r + 1),
         };
