@@ -28,6 +28,10 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CLAUDE = [
     ("Claude Sonnet 4.6 (Amazon Bedrock Edition)", ["InputTokenCount", "OutputTokenCount", "CacheReadInputTokenCount",
@@ -42,9 +46,22 @@ OTHER = [("Amazon Elastic Compute Cloud", "BoxUsage:m5.large"), ("Amazon Simple 
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """Written a million rows (one row group) at a time, so memory stays bounded."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    for part, start in enumerate(range(0, rows, 1_000_000)):
+        table = chunk(min(1_000_000, rows - start), seed + part, start)
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def chunk(rows: int, seed: int, first: int) -> "pa.Table":
     import numpy as np
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
     claude = rng.random(rows) < 0.1
@@ -80,7 +97,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
         {
             "bill_billing_entity": np.where(claude, "AWS Marketplace", "AWS"),
             "bill_payer_account_id": np.full(rows, "999988887777"),
-            "identity_line_item_id": [f"{i:026x}" for i in rng.permutation(rows)],
+            "identity_line_item_id": [f"{first + i:026x}" for i in rng.permutation(rows)],
             "line_item_usage_account_id": accounts,
             "line_item_line_item_type": np.full(rows, "Usage"),
             "line_item_usage_start_date": pa.array(start, pa.timestamp("us", "UTC")),
@@ -99,7 +116,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             "resource_tags": tags,
         }
     )
-    pq.write_table(table, path, row_group_size=1_000_000)
+    return table
 
 
 def run_counterfoil(path: Path) -> dict[str, object]:
