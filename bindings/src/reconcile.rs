@@ -70,6 +70,12 @@ impl PyReconciliation {
         self.inner.ok()
     }
 
+    /// The exit code `counterfoil reconcile` gives this reconciliation: 0, or 1 on discrepancies.
+    #[getter]
+    fn exit_code(&self) -> i32 {
+        self.inner.exit_code()
+    }
+
     /// `{"window", "summary", "lines"}` as JSON (money as decimal strings); returned, or written to `path`.
     #[pyo3(signature = (path=None))]
     fn to_json(&self, path: Option<std::path::PathBuf>) -> PyResult<Option<String>> {

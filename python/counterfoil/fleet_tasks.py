@@ -121,7 +121,7 @@ def reconcile_one(
         row = {
             "org": org.name,
             "ok": rec.ok,
-            "exit_code": 0 if rec.ok else 1,
+            "exit_code": rec.exit_code,
             "lines": s["lines"],
             "discrepancies": s["discrepancies"],
             "billed_usd": s["billed_all_usd"],

@@ -59,7 +59,7 @@ pub fn moneys(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<i128
         Error::input(format!(
             "{} row {} ({name}): {v:?} is not an amount counterfoil can hold exactly",
             table.file,
-            rows[i] + 1
+            table.first_row + rows[i] as usize + 1
         ))
     };
     let mut buf = ryu::Buffer::new();
@@ -204,7 +204,7 @@ pub fn money_sum(table: &Table, name: &str, rows: &[u32]) -> Result<i128> {
         Error::input(format!(
             "{} row {} ({name}): {v:?} is not an amount counterfoil can hold exactly",
             table.file,
-            rows[i] + 1
+            table.first_row + rows[i] as usize + 1
         ))
     };
     let mut total = 0i128;

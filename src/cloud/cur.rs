@@ -115,7 +115,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
     let mut models: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
     for (k, &row) in claude.iter().enumerate() {
         let r = row as usize;
-        let at = |col: &str| format!("{file} row {} ({col})", r + 1);
+        let at = |col: &str| format!("{file} row {} ({col})", table.first_row + r + 1);
         if let Some(c) = currency[k].as_deref().filter(|c| *c != "USD") {
             return Err(Error::input(format!(
                 "{}: the bill is in {c}; counterfoil reconciles USD bills",
@@ -155,7 +155,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             principal: principal[k].clone(),
             tags: tags[k].clone(),
             product: product[k].clone(),
-            source: format!("{file}:{}", r + 1),
+            source: format!("{file}:{}", table.first_row + r + 1),
         };
         if line.is_usage() {
             let kind = ut.as_deref().and_then(bedrock_usage_type);

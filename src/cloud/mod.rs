@@ -38,6 +38,9 @@ use crate::rates::RateCard;
 use crate::rates::cloud::Provider;
 use table::Table;
 
+/// Rows of a Parquet bill read at a time (about one CUR row group).
+const SLICE_ROWS: usize = 1_000_000;
+
 /// What one reader made of one file.
 #[derive(Debug, Default)]
 pub struct Read {
@@ -81,6 +84,14 @@ impl CloudBill {
                         Provider::AwsBedrock => &cur::needed,
                         Provider::GcpVertex => &|_| true,
                     };
+                    if table::Format::of(&file) == Some(table::Format::Parquet) {
+                        for slice in Table::parquet_slices(&file, SLICE_ROWS)? {
+                            let t = Table::read_slice(&file, slice, keep)?;
+                            bill.read_table(provider, &t, card)?;
+                        }
+                        bill.files.dedup();
+                        continue;
+                    }
                     let t = Table::read(&file, Some(keep))?;
                     bill.read_table(provider, &t, card)?;
                 }

@@ -21,6 +21,9 @@ use crate::error::{Error, Result};
 pub struct Table {
     pub file: String,
     pub frame: DataFrame,
+    /// The file's row number of this table's first row, less one (a slice of a large Parquet
+    /// file starts further in), so messages and `source` name the file's own row.
+    pub first_row: usize,
 }
 
 /// `lineItem/UsageType` → `line_item_usage_type`; `service.description` → `service_description`;
@@ -150,12 +153,37 @@ impl Table {
                 super::ndjson::frame(&bytes).map_err(|e| Error::input(format!("{file}: {e}")))?
             }
         };
-        Ok(Table { file, frame: flatten(frame)? })
+        Ok(Table { file, frame: flatten(frame)?, first_row: 0 })
+    }
+
+    /// The Parquet file at `path` in slices of `rows` rows, each read with the columns `keep`
+    /// passes only: a month of CUR (tens of millions of rows, a map column on each) is read a row
+    /// group's worth at a time, so memory stays bounded by a slice, not the file.
+    pub fn parquet_slices(path: &Path, rows: usize) -> Result<Vec<(usize, usize)>> {
+        let file = path.display().to_string();
+        let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
+        let n = ParquetReader::new(f)
+            .num_rows()
+            .map_err(|e| Error::input(format!("{file}: not a readable Parquet file: {e}")))?;
+        Ok((0..n.max(1)).step_by(rows.max(1)).map(|o| (o, rows.min(n - o.min(n)))).collect())
+    }
+
+    /// One slice of a Parquet file (see [`Table::parquet_slices`]).
+    pub fn read_slice(path: &Path, slice: (usize, usize), keep: &dyn Fn(&str) -> bool) -> Result<Table> {
+        let file = path.display().to_string();
+        let bad = |e: &dyn std::fmt::Display| Error::input(format!("{file}: not a readable Parquet file: {e}"));
+        let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
+        let mut reader = ParquetReader::new(f);
+        let schema = reader.schema().map_err(|e| bad(&e))?;
+        let names: Vec<String> =
+            schema.iter_names().filter(|n| keep(&normalise_name(n))).map(|n| n.to_string()).collect();
+        let frame = reader.with_columns(Some(names)).with_slice(Some(slice)).finish().map_err(|e| bad(&e))?;
+        Ok(Table { file, frame: flatten(frame)?, first_row: slice.0 })
     }
 
     /// Wraps a frame given by a caller (Python): names normalised, structs flattened.
     pub fn from_frame(name: &str, frame: DataFrame) -> Result<Table> {
-        Ok(Table { file: name.to_string(), frame: flatten(frame)? })
+        Ok(Table { file: name.to_string(), frame: flatten(frame)?, first_row: 0 })
     }
 
     pub fn has(&self, name: &str) -> bool {

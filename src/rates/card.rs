@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::located::{at, line_of, toml_error};
 use super::model::{CacheMultipliers, CardFile, Discount, ModelEntry, Modifier, UnitPrice};
 use crate::error::{Error, Result};
 
@@ -383,19 +384,4 @@ fn unusual(m: &ModelEntry, defaults: &CacheMultipliers) -> Vec<(usize, String)> 
         }
     }
     out
-}
-
-fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
-}
-
-/// An error located at the first line containing `needle` (or line 1).
-fn at(origin: &str, text: &str, needle: Option<&str>, message: String) -> Error {
-    let line = needle.and_then(|n| text.find(n)).map(|b| line_of(text, b)).unwrap_or(1);
-    Error::RateCard { location: format!("{origin}:{line}"), message }
-}
-
-fn toml_error(origin: &str, text: &str, e: toml::de::Error) -> Error {
-    let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-    Error::RateCard { location: format!("{origin}:{line}"), message: e.message().trim().to_owned() }
 }

@@ -9,6 +9,7 @@
 mod card;
 pub mod cloud;
 mod frame;
+mod located;
 mod lookup;
 mod model;
 mod revise;

@@ -171,6 +171,12 @@ impl Reconciliation {
         self.summary.discrepancies() == 0
     }
 
+    /// The exit code of `counterfoil reconcile` (without `--new-only`): 0, or 1 on discrepancies.
+    /// The bindings and the fleet take it from here, not from a rule of their own.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.ok())
+    }
+
     /// The findings as a frame: `finding, kind, direction, amount_usd, title, lines,
     /// first_date, last_date, workspaces, models, cause, next_step`.
     pub fn findings_frame(&self) -> Result<DataFrame> {
