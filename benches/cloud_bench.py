@@ -41,8 +41,11 @@ CLAUDE = [
     ("Claude Opus 4.8 (Amazon Bedrock Edition)", ["input_tokens_standard", "output_tokens_global_standard",
                                                  "cache_read_tokens_standard"], 5.5),
 ]  # fmt: skip
-OTHER = [("Amazon Elastic Compute Cloud", "BoxUsage:m5.large"), ("Amazon Simple Storage Service", "TimedStorage-ByteHrs"),
-         ("AmazonCloudWatch", "CW:Requests")]  # fmt: skip
+OTHER = [
+    ("Amazon Elastic Compute Cloud", "BoxUsage:m5.large"),
+    ("Amazon Simple Storage Service", "TimedStorage-ByteHrs"),
+    ("AmazonCloudWatch", "CW:Requests"),
+]
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
@@ -59,7 +62,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     writer.close()
 
 
-def chunk(rows: int, seed: int, first: int) -> "pa.Table":
+def chunk(rows: int, seed: int, first: int) -> pa.Table:
     import numpy as np
     import pyarrow as pa
 
@@ -86,6 +89,7 @@ def chunk(rows: int, seed: int, first: int) -> "pa.Table":
     keys = ["product_name", "region", "servicecode", "usagetype"]
     offsets = np.arange(0, (rows + 1) * len(keys), len(keys), dtype=np.int32)
     values = np.stack([names, np.full(rows, "us-east-1"), np.where(claude, "AmazonBedrock", "Other"), usage_type], 1)
+
     def one(x: object) -> pa.Array:
         arr = pa.array(x)
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
@@ -105,7 +109,9 @@ def chunk(rows: int, seed: int, first: int) -> "pa.Table":
             "line_item_product_code": np.where(claude, "prod4ezhkeia6k2cs", "AmazonEC2"),
             "line_item_usage_type": usage_type,
             "line_item_operation": np.full(rows, "Usage"),
-            "line_item_resource_id": np.char.add("arn:aws:bedrock:us-east-1:111122223333:inference-profile/x", which.astype(str)),
+            "line_item_resource_id": np.char.add(
+                "arn:aws:bedrock:us-east-1:111122223333:inference-profile/x", which.astype(str)
+            ),
             "line_item_usage_amount": amount,
             "line_item_unblended_cost": cost,
             "line_item_currency_code": np.full(rows, "USD"),
@@ -177,7 +183,9 @@ def main() -> None:
         results: dict[str, list[dict[str, object]]] = {"counterfoil": [], "duckdb": []}
         for _ in range(a.rounds):
             for impl in results:
-                p = subprocess.run([sys.executable, __file__, "--child", impl, str(path)], capture_output=True, text=True)
+                p = subprocess.run(
+                    [sys.executable, __file__, "--child", impl, str(path)], capture_output=True, text=True
+                )
                 if p.returncode != 0:
                     raise SystemExit(p.stderr)
                 results[impl].append(json.loads(p.stdout.strip().splitlines()[-1]))

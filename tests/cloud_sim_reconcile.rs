@@ -117,7 +117,7 @@ fn every_plant_is_found_and_nothing_else_is_flagged() {
             // A log check is a day × account × model × class, not one bill row.
             CloudStatus::UsageMismatch => planted
                 .keys()
-                .find(|k| planted[*k] == "invocation_gap" && k.starts_with(&line_key(l).rsplit_once('|').unwrap().0))
+                .find(|k| planted[*k] == "invocation_gap" && k.starts_with(line_key(l).rsplit_once('|').unwrap().0))
                 .cloned()
                 .unwrap_or_default(),
             _ => line_key(l),
