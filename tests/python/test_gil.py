@@ -2,6 +2,7 @@
 
 import _thread
 import datetime as dt
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +41,17 @@ def test_fetch_releases_the_gil(slow_api: cf.FakeAdminApi) -> None:
 
 
 def test_ctrl_c_interrupts_a_long_call(slow_api: cf.FakeAdminApi) -> None:
+    # Ctrl-C reaches Python only while SIGINT has Python's handler; a library an earlier test
+    # started (Dask, a subprocess helper) may have left it ignored, and then interrupt_main()
+    # does nothing. Install the default handler for this test and put back what was there.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_a_long_call(slow_api)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_a_long_call(slow_api: cf.FakeAdminApi) -> None:
     client = cf.AdminClient(api_key=slow_api.api_key, base_url=slow_api.base_url, concurrency=1)
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
