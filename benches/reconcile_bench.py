@@ -1,6 +1,14 @@
 """Benchmark: cf.reconcile on an N-row hourly usage frame against the peers a user would reach for.
 
-    python benches/reconcile_bench.py --rows 10000000 --rounds 5
+    python benches/reconcile_bench.py --rows 10000000 --rounds 5 --shape realistic
+    python benches/reconcile_bench.py --rows 10000000 --rounds 5 --shape compact
+
+Two shapes of the same organization. `realistic` is what real data looks like: ids of the Admin
+API's length and form (`wrkspc_01…`, `apikey_01…`: 33 characters, a prefix and a ULID), 20
+workspaces and 100 API keys, rows in no particular order (shuffled, as a warehouse or a fleet's
+output returns them). `compact` is the first benchmark's data: 12-byte ids (`wrkspc_a`,
+`apikey_13`), 5 workspaces, 50 keys, rows sorted by hour — kinder than any real organization
+(every id fits inline in an Arrow string view).
 
 The inputs are generated once (usage, the matching cost report with 1% of lines bent, and the
 rate table) and written to Parquet. Then, round after round, each implementation runs in its own
@@ -68,19 +76,50 @@ def pick(values: list[str | None], idx: pl.Expr) -> pl.Expr:
     return idx.replace_strict(dict(enumerate(values)), return_dtype=pl.String)
 
 
-def make_usage(n: int) -> pl.DataFrame:
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid_ids(prefix: str, n: int, seed: int) -> list[str]:
+    """`n` ids of the Admin API's shape: `prefix` + a 26-character ULID (Crockford base32, a
+    timestamp part starting `01J`), deterministic for `seed`."""
+    import random
+
+    rng = random.Random(seed)
+    return [prefix + "01J" + "".join(rng.choice(CROCKFORD) for _ in range(23)) for _ in range(n)]
+
+
+SHAPES = {
+    # workspaces (None is the default workspace), API keys, shuffled
+    "realistic": ([None, *ulid_ids("wrkspc_", 20, 1)], ulid_ids("apikey_", 100, 2), True),
+    "compact": ([None, "wrkspc_a", "wrkspc_b", "wrkspc_c", "wrkspc_d"], [f"apikey_{k}" for k in range(50)], False),
+}
+
+
+def mix(i: pl.Expr, salt: int, n: int) -> pl.Expr:
+    """An index in [0, n) that looks random in the row number `i` (a multiplicative hash)."""
+    return ((i + salt) * 2654435761 % 4294967291) % n
+
+
+def make_usage(n: int, shape: str = "compact") -> pl.DataFrame:
+    workspaces, keys, shuffled = SHAPES[shape]
     per_hour = max(1, n // HOURS)
     i = pl.int_range(n, dtype=pl.Int64)
     h = (i * 2654435761) % 1_000_003
-    model = pick(MODELS, (i * 7) % len(MODELS))
+    if shape == "compact":  # the first benchmark's data, unchanged (every row is one model)
+        model, workspace, key = (i * 7) % len(MODELS), (i * 3) % 5, (i * 13) % 50
+        tier_i, long, us = (i * 11) % 20, (i * 17) % 25 == 0, (i * 19) % 10 == 0
+    else:  # each key belongs to one workspace; the other dimensions independent of each other
+        key = mix(i, 1, len(keys))
+        model, workspace = mix(i, 2, len(MODELS)), key % len(workspaces)
+        tier_i, long, us = mix(i, 3, 20), mix(i, 4, 25) == 0, mix(i, 5, 10) == 0
     df = pl.select(
         bucket_start=pl.lit(START) + pl.duration(hours=i // per_hour),
-        workspace_id=pick([None, "wrkspc_a", "wrkspc_b", "wrkspc_c", "wrkspc_d"], (i * 3) % 5),
-        api_key_id=pl.format("apikey_{}", (i * 13) % 50),
-        model=model,
-        tier_i=(i * 11) % 20,
-        long=(i * 17) % 25 == 0,
-        us=(i * 19) % 10 == 0,
+        workspace_id=pick(workspaces, workspace),
+        api_key_id=pick(keys, key),
+        model=pick(MODELS, model),
+        tier_i=tier_i,
+        long=long,
+        us=us,
         uncached_input_tokens=h % 50_000,
         cache_creation_5m_input_tokens=pl.when(h % 3 == 0).then(h % 20_000).otherwise(0),
         cache_creation_1h_input_tokens=pl.when(h % 5 == 0).then(h % 40_000).otherwise(0),
@@ -89,7 +128,7 @@ def make_usage(n: int) -> pl.DataFrame:
         web_search_requests=pl.when(h % 9 == 0).then(h % 4).otherwise(0),
     )
     eligible = pl.col("model").is_in(list(ELIGIBLE))
-    return df.with_columns(
+    df = df.with_columns(
         bucket_end=pl.col("bucket_start") + pl.duration(hours=1),
         service_tier=pl.when(pl.col("tier_i") < 15)
         .then(pl.lit("standard"))
@@ -116,6 +155,7 @@ def make_usage(n: int) -> pl.DataFrame:
         *TOKENS,
         "web_search_requests",
     )
+    return df.sample(fraction=1.0, shuffle=True, seed=7) if shuffled else df
 
 
 COST_SCHEMA = {
@@ -179,8 +219,8 @@ def rate_table(usage: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def make_inputs(n: int, out: Path) -> None:
-    usage = make_usage(n)
+def make_inputs(n: int, out: Path, shape: str = "compact") -> None:
+    usage = make_usage(n, shape)
     usage.write_parquet(out / "usage.parquet")
     bill(usage, bend_every=100).write_parquet(out / "cost.parquet")
     rate_table(usage).write_parquet(out / "rates.parquet")
@@ -559,6 +599,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--impls", default=",".join(IMPLS))
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="realistic")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -569,8 +610,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         t0 = time.perf_counter()
-        make_inputs(a.rows, data)
-        print(f"generated {a.rows:,} usage rows in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        make_inputs(a.rows, data, a.shape)
+        print(f"generated {a.rows:,} usage rows ({a.shape}) in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         runs: dict[str, list[dict[str, object]]] = {i: [] for i in impls}
         for round_ in range(a.rounds):
             for impl in impls:
@@ -612,7 +653,7 @@ def main() -> None:
             f"(+{s['median_peak_mib'] - s['median_loaded_mib']:.0f} above its inputs in memory){ratio}",
             file=sys.stderr,
         )
-    print(json.dumps({"rows": a.rows, "rounds": a.rounds, "summary": summary}, indent=2))
+    print(json.dumps({"rows": a.rows, "rounds": a.rounds, "shape": a.shape, "summary": summary}, indent=2))
 
 
 if __name__ == "__main__":
