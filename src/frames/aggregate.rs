@@ -8,17 +8,19 @@
 //! Performance notes. Nothing is copied: the frame may arrive in many chunks (an Arrow stream
 //! of record batches, a store's partitions), so rows are cut into segments inside which every
 //! column is one contiguous array, and the segments are shared out to one thread per core. Each
-//! thread interns its string values into small codes (by the 16-byte Arrow view first: a row
-//! whose view equals the previous row's, or one already seen, never touches the string bytes),
-//! packs the day and the codes into one `u128` (16 bits each, up to seven dimensions; wider keys
-//! take a slower path) and sums on that. The few thousand partial groups are merged at the end.
+//! thread codes its string columns a block of rows at a time (`codes`: a column at a time, by the
+//! 16-byte Arrow view first, so a row never hashes its string), packs the day and the codes into
+//! one `u128` (16 bits each, up to seven dimensions; wider keys take a slower path) and sums on
+//! that, the sums stored beside the key (one cache line a row: rows come in any order, so every
+//! group is hot at once). Sums are `u64` with each wrap past 2^64 remembered, so the total is
+//! exact whatever the rows. The threads' groups are merged on one code per value, and each value
+//! is one shared string in every group.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use polars::prelude::*;
-use polars_arrow::array::Array;
 
+use super::codes::Coder;
 use super::normalize::UsageFrame;
 use super::usage::COUNT_COLUMNS;
 use crate::error::{Error, Result};
@@ -26,8 +28,10 @@ use crate::error::{Error, Result};
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Below this many rows per thread, splitting costs more than it saves.
 const MIN_ROWS_PER_THREAD: usize = 200_000;
-/// Views remembered per column and array (a deduplicated column has one per distinct value).
-const MAX_VIEWS: usize = 256;
+/// Days are packed as 16 bits relative to the first row's day plus this: ±89 years either side.
+const DAY_BIAS: i64 = 1 << 15;
+/// Rows coded a column at a time before they are summed (the codes stay in the L1 cache).
+const BLOCK: usize = 512;
 
 /// One key of the aggregate: a UTC day (days since the epoch) and one value per dimension.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,58 +43,33 @@ pub struct Group {
     pub counts: [i64; 6],
 }
 
-/// Codes for the values of one string column on one thread; code 0 is null.
-struct Interner<'a> {
-    strings: PlHashMap<&'a str, u32>,
-    views: PlHashMap<u128, u32>,
-    values: Vec<Option<&'a str>>,
-    last: Option<(u128, u32)>,
+/// Adds row `row` of the six count columns to `acc`; bit j of the result is set when sum j
+/// wrapped past 2^64 (counts are non-negative Int64, so a sum wraps at most once per row).
+#[inline]
+fn add_row(acc: &mut [u64; 6], cs: &[&[i64]; 6], row: usize) -> u8 {
+    let mut wrapped = 0u8;
+    for j in 0..6 {
+        let (v, w) = acc[j].overflowing_add(cs[j][row] as u64);
+        acc[j] = v;
+        wrapped |= (w as u8) << j;
+    }
+    wrapped
 }
 
-impl<'a> Interner<'a> {
-    fn new() -> Self {
-        Interner { strings: PlHashMap::default(), views: PlHashMap::default(), values: vec![None], last: None }
-    }
-
-    /// Views point into one array's buffers: forget them when moving to the next array.
-    fn next_array(&mut self) {
-        self.views.clear();
-        self.last = None;
-    }
-
-    /// The code of a non-null value with Arrow view `view` (within one array, equal views are
-    /// equal strings). Views are remembered only while there are few of them: a column whose
-    /// equal values share a view (Parquet dictionary pages) never hashes a string again; one
-    /// where they do not fills the small map at once and goes by string from then on.
-    #[inline]
-    fn code(&mut self, view: u128, value: impl FnOnce() -> &'a str) -> u32 {
-        if let Some((v, c)) = self.last
-            && v == view
-        {
-            return c;
-        }
-        if let Some(&c) = self.views.get(&view) {
-            self.last = Some((view, c));
-            return c;
-        }
-        let s = value();
-        let values = &mut self.values;
-        let c = *self.strings.entry(s).or_insert_with(|| {
-            values.push(Some(s));
-            (values.len() - 1) as u32
-        });
-        if self.views.len() < MAX_VIEWS {
-            self.views.insert(view, c);
-        }
-        self.last = Some((view, c));
-        c
-    }
+/// Where a group's sums are kept while a thread adds rows to them.
+enum GroupRef {
+    Packed(u128),
+    Wide(Vec<u32>),
 }
 
 /// A group's key: the day and one value per dimension.
-type GroupKey = (i32, Vec<Option<Arc<str>>>);
-/// The groups one thread found, with their summed counts.
-type Partial = Vec<(GroupKey, [i128; 6])>;
+type GroupKey = (i32, Vec<u32>);
+/// What one thread found: per dimension the values its codes stand for (code 0 is null), and
+/// the groups by those codes with their summed counts.
+struct Partial {
+    values: Vec<Vec<Option<String>>>,
+    groups: Vec<(GroupKey, [i128; 6])>,
+}
 
 /// Row ranges inside which every column of `lengths` (chunk lengths per column) is one array.
 fn segments(lengths: &[Vec<usize>], n: usize) -> Vec<(usize, usize)> {
@@ -142,16 +121,18 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
         dims.iter().map(|d| Ok(usage.column(d)?.str()?.clone())).collect::<Result<_>>()?;
     let counts: Vec<Int64Chunked> =
         COUNT_COLUMNS.iter().map(|c| Ok(usage.column(c)?.i64()?.clone())).collect::<Result<_>>()?;
-    // Every segment's slices, kept for the interners' borrowed strings.
+    // Every segment's slices, kept for the coders' borrowed strings.
     let sliced: Vec<Vec<StringChunked>> =
         segs.iter().map(|&(a, b)| strings.iter().map(|ca| segment(ca, a, b - a)).collect()).collect();
-    let mut interners: Vec<Interner> = (0..k).map(|_| Interner::new()).collect();
+    let mut coders: Vec<Coder> = (0..k).map(|_| Coder::new()).collect();
     let day = |t: i64| i32::try_from(t.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MIN);
-    let mut packed: PlHashMap<u128, usize> = PlHashMap::default();
-    let mut wide: HashMap<Vec<u32>, usize> = HashMap::new();
-    let mut keys: Vec<(i32, Vec<u32>)> = Vec::new();
-    let mut sums: Vec<[i128; 6]> = Vec::new();
-    let mut codes = vec![0u32; k];
+    // Packed keys hold their sums in the map, next to the key: one cache line a row, not two
+    // (with shuffled rows every group is hot at once, and a year of them outgrows the L2 cache).
+    let mut packed: PlHashMap<u128, [u64; 6]> = PlHashMap::default();
+    let mut wide: PlHashMap<Vec<u32>, [u64; 6]> = PlHashMap::default();
+    // Counts are non-negative Int64: summed as u64, and each wrap past 2^64 is remembered.
+    let mut wraps: Vec<(GroupRef, u8)> = Vec::new();
+    let mut block = vec![0u32; k * BLOCK];
     let first_day = segs.first().and_then(|&(a, _)| start.get(a)).map_or(0, day);
     for (&(a, b), strs) in segs.iter().zip(&sliced) {
         let len = b - a;
@@ -159,50 +140,62 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
         let st = st.cont_slice().map_err(internal)?;
         let cs: Vec<Int64Chunked> = counts.iter().map(|c| segment(c, a, len)).collect();
         let cs: Vec<&[i64]> = cs.iter().map(|c| c.cont_slice().map_err(internal)).collect::<Result<_>>()?;
+        let cs: [&[i64]; 6] = cs.try_into().map_err(|_| Error::Internal("six count columns".into()))?;
         let arrays: Vec<_> = strs.iter().map(one).collect();
-        interners.iter_mut().for_each(Interner::next_array);
-        for row in 0..len {
-            for (c, (arr, int)) in codes.iter_mut().zip(arrays.iter().zip(interners.iter_mut())) {
-                *c = if arr.validity().is_some_and(|v| !v.get_bit(row)) {
-                    0
-                } else {
-                    // SAFETY: row < len, the array's length.
-                    int.code(arr.views()[row].as_u128(), || unsafe { arr.value_unchecked(row) })
-                };
+        coders.iter_mut().for_each(Coder::next_array);
+        for from in (0..len).step_by(BLOCK) {
+            let m = BLOCK.min(len - from);
+            for (j, (coder, arr)) in coders.iter_mut().zip(&arrays).enumerate() {
+                coder.code_block(arr, from, &mut block[j * BLOCK..j * BLOCK + m]);
             }
-            let d = day(st[row]);
-            let rel = d as i64 - first_day as i64;
-            let g = if k <= 7 && (0..1 << 16).contains(&rel) && codes.iter().all(|&c| c < 1 << 16) {
-                let key = codes.iter().fold(rel as u128, |acc, &c| (acc << 16) | c as u128);
-                *packed.entry(key).or_insert_with(|| {
-                    keys.push((d, codes.clone()));
-                    sums.push([0; 6]);
-                    sums.len() - 1
-                })
-            } else {
-                let key: Vec<u32> = std::iter::once(d as u32).chain(codes.iter().copied()).collect();
-                *wide.entry(key).or_insert_with(|| {
-                    keys.push((d, codes.clone()));
-                    sums.push([0; 6]);
-                    sums.len() - 1
-                })
-            };
-            let acc = &mut sums[g];
-            for (a, c) in acc.iter_mut().zip(&cs) {
-                *a += c[row] as i128; // at most 2^64 rows of at most 2^63: cannot overflow i128
+            let narrow = k <= 7 && coders.iter().all(|c| c.len() <= 1 << 16);
+            for r in 0..m {
+                let row = from + r;
+                let d = day(st[row]);
+                // Rows come in any order (shuffled, from a warehouse): a day before the first
+                // row's is as common as one after it, so the packed day is biased to the middle.
+                let rel = d as i64 - first_day as i64 + DAY_BIAS;
+                if narrow && (0..1 << 16).contains(&rel) {
+                    let key = (0..k).fold(rel as u128, |acc, j| (acc << 16) | block[j * BLOCK + r] as u128);
+                    let wrapped = add_row(packed.entry(key).or_insert([0; 6]), &cs, row);
+                    if wrapped != 0 {
+                        wraps.push((GroupRef::Packed(key), wrapped));
+                    }
+                } else {
+                    let key: Vec<u32> = std::iter::once(d as u32).chain((0..k).map(|j| block[j * BLOCK + r])).collect();
+                    let wrapped = add_row(wide.entry(key.clone()).or_insert([0; 6]), &cs, row);
+                    if wrapped != 0 {
+                        wraps.push((GroupRef::Wide(key), wrapped));
+                    }
+                }
             }
         }
     }
-    let owned: Vec<Vec<Option<Arc<str>>>> =
-        interners.iter().map(|i| i.values.iter().map(|v| v.map(Arc::from)).collect()).collect();
-    Ok(keys
-        .into_iter()
-        .zip(sums)
-        .map(|((d, codes), s)| {
-            let dims = codes.iter().zip(&owned).map(|(&c, vals)| vals[c as usize].clone()).collect();
-            ((d, dims), s)
-        })
-        .collect())
+    let unpack = |key: u128| -> (i32, Vec<u32>) {
+        let codes = (0..k).rev().map(|j| ((key >> (16 * j)) & 0xffff) as u32).collect();
+        (((key >> (16 * k)) as i64 - DAY_BIAS + first_day as i64) as i32, codes)
+    };
+    // A group can be in both maps (its later rows went wide once a column passed 2^16 values).
+    let mut groups: PlHashMap<(i32, Vec<u32>), [i128; 6]> = PlHashMap::default();
+    let both = packed.into_iter().map(|(key, s)| (unpack(key), s));
+    for (key, s) in both.chain(wide.into_iter().map(|(key, s)| ((key[0] as i32, key[1..].to_vec()), s))) {
+        let acc = groups.entry(key).or_insert([0; 6]);
+        acc.iter_mut().zip(s).for_each(|(a, v)| *a += v as i128);
+    }
+    for (at, wrapped) in wraps {
+        let key = match at {
+            GroupRef::Packed(key) => unpack(key),
+            GroupRef::Wide(key) => (key[0] as i32, key[1..].to_vec()),
+        };
+        let sums = groups.get_mut(&key).ok_or_else(|| Error::Internal("a wrapped group is missing".into()))?;
+        for (j, s) in sums.iter_mut().enumerate() {
+            if wrapped & (1 << j) != 0 {
+                *s += 1 << 64; // at most 2^64 rows of at most 2^63 each: cannot overflow i128
+            }
+        }
+    }
+    let values = coders.iter().map(|c| c.values.iter().map(|v| v.map(str::to_owned)).collect()).collect();
+    Ok(Partial { values, groups: groups.into_iter().collect() })
 }
 
 /// Sums the counts of `usage` by (UTC day of `bucket_start`, `dims`), in no particular order.
@@ -219,9 +212,29 @@ pub fn sum_by_day(usage: &UsageFrame, dims: &[&str]) -> Result<Vec<Group>> {
         let handles: Vec<_> = work.iter().map(|segs| s.spawn(move || aggregate_segments(df, dims, segs))).collect();
         handles.into_iter().map(|h| h.join().expect("aggregation does not panic")).collect()
     });
-    let mut merged: HashMap<GroupKey, [i128; 6]> = HashMap::new();
+    // The threads' codes differ: each value gets one code (and one shared string) for all, and
+    // the groups are merged on the codes (hashing a few integers, not the strings).
+    let k = dims.len();
+    let mut codes: Vec<PlHashMap<String, u32>> = vec![PlHashMap::default(); k];
+    let mut shared: Vec<Vec<Option<Arc<str>>>> = vec![vec![None]; k];
+    let mut merged: PlHashMap<GroupKey, [i128; 6]> = PlHashMap::default();
     for part in partials {
-        for (key, s) in part? {
+        let part = part?;
+        let global: Vec<Vec<u32>> = (0..k)
+            .map(|j| {
+                let (codes, shared) = (&mut codes[j], &mut shared[j]);
+                let to = |v: &Option<String>| match v {
+                    None => 0,
+                    Some(v) => *codes.entry(v.clone()).or_insert_with(|| {
+                        shared.push(Some(Arc::from(v.as_str())));
+                        (shared.len() - 1) as u32
+                    }),
+                };
+                part.values[j].iter().map(to).collect()
+            })
+            .collect();
+        for ((day, local), s) in part.groups {
+            let key = (day, local.iter().zip(&global).map(|(&c, g)| g[c as usize]).collect());
             let acc = merged.entry(key).or_insert([0; 6]);
             for (a, v) in acc.iter_mut().zip(s) {
                 *a += v;
@@ -244,6 +257,7 @@ pub fn sum_by_day(usage: &UsageFrame, dims: &[&str]) -> Result<Vec<Group>> {
                     )
                 })?;
             }
+            let dims = dims.iter().zip(&shared).map(|(&c, values)| values[c as usize].clone()).collect();
             Ok(Group { day, dims, counts })
         })
         .collect()
@@ -314,6 +328,84 @@ mod tests {
         g.sort_by_key(|g| g.dims[0].clone());
         let got: Vec<i64> = g.iter().map(|g| g.counts[4]).collect();
         assert_eq!(got, vec![2, 4], "chunks {chunks:?}");
+    }
+
+    /// The naive sum: a sorted map from (day, value) to the total of the counts.
+    fn by_hand(rows: &[(i64, Option<&str>, i64)]) -> Vec<(i32, Option<String>, i64)> {
+        let mut m: std::collections::BTreeMap<(i32, Option<String>), i64> = Default::default();
+        for (t, v, n) in rows {
+            *m.entry((t.div_euclid(MICROS_PER_DAY) as i32, v.map(str::to_owned))).or_default() += n;
+        }
+        m.into_iter().map(|((d, v), n)| (d, v, n)).collect()
+    }
+
+    fn summed(rows: &[(i64, Option<&str>, i64)]) -> Vec<(i32, Option<String>, i64)> {
+        let mut g: Vec<(i32, Option<String>, i64)> = sum_by_day(&frame(rows), &["model"])
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.day, g.dims[0].as_deref().map(str::to_owned), g.counts[4]))
+            .collect();
+        g.sort();
+        g
+    }
+
+    #[test]
+    fn rows_in_no_order_sum_like_sorted_ones() {
+        // The first row's day is the latest: every other row is on a day before it.
+        let d = MICROS_PER_DAY;
+        let rows = [(40 * d, Some("a"), 1), (3 * d, Some("a"), 2), (0, Some("b"), 4), (3 * d + 5, Some("a"), 8)];
+        assert_eq!(summed(&rows), vec![(0, Some("b".into()), 4), (3, Some("a".into()), 10), (40, Some("a".into()), 1)]);
+    }
+
+    proptest::proptest! {
+        /// Any rows, in any order, over days close together or centuries apart (the packed and
+        /// the wide key), sum to what a sorted map by hand gives.
+        #[test]
+        fn sums_equal_a_map_by_hand(
+            rows in proptest::collection::vec(
+                (proptest::prop_oneof![0i64..400, -60_000i64..60_000], 0usize..4, 0i64..1_000_000),
+                1..1200,
+            )
+        ) {
+            let names = [None, Some("claude-opus-4-6"), Some("claude-sonnet-4-5-20250929"), Some("x")];
+            let rows: Vec<(i64, Option<&str>, i64)> =
+                rows.iter().map(|&(day, v, n)| (day * MICROS_PER_DAY + n % 86_400, names[v], n)).collect();
+            proptest::prop_assert_eq!(summed(&rows), by_hand(&rows));
+        }
+    }
+
+    #[test]
+    fn a_group_summed_before_and_after_a_column_passes_65536_values_is_one_group() {
+        let names: Vec<String> = (0..70_000).map(|i| format!("model-{i}")).collect();
+        let mut rows: Vec<(i64, Option<&str>, i64)> = vec![(0, Some("a"), 1)];
+        rows.extend(names.iter().map(|n| (0, Some(n.as_str()), 10)));
+        rows.push((0, Some("a"), 2)); // after the packed key ran out of codes
+        let g = summed(&rows);
+        assert_eq!(g.len(), 70_001);
+        assert_eq!(g.iter().find(|g| g.1.as_deref() == Some("a")).map(|g| g.2), Some(3));
+        assert_eq!(g.iter().map(|g| g.2).sum::<i64>(), 700_003);
+    }
+
+    #[test]
+    fn threads_meet_on_values_not_on_their_own_codes() {
+        // Enough rows for two threads; each thread sees the values in another order, so their
+        // codes for one value differ.
+        let names = [Some("claude-opus-4-6"), None, Some("claude-sonnet-4-5-20250929"), Some("x")];
+        let n = 2 * MIN_ROWS_PER_THREAD + 10;
+        let rows: Vec<(i64, Option<&str>, i64)> = (0..n)
+            .map(|i| {
+                let v = if i < n / 2 { names[i % 4] } else { names[3 - i % 4] };
+                ((i % 3) as i64 * MICROS_PER_DAY, v, (i % 7) as i64)
+            })
+            .collect();
+        assert_eq!(summed(&rows), by_hand(&rows));
+    }
+
+    #[test]
+    fn a_sum_past_u64_is_counted_exactly_before_it_is_refused() {
+        let rows = [(0, Some("a"), i64::MAX), (0, Some("a"), i64::MAX), (0, Some("a"), i64::MAX)];
+        let e = sum_by_day(&frame(&rows), &["model"]).unwrap_err();
+        assert!(e.to_string().contains(&(3 * i64::MAX as i128).to_string()), "{e}");
     }
 
     #[test]

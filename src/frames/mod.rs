@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod analytics;
 pub mod claude_code;
+mod codes;
 pub mod columns;
 pub mod cost;
 pub mod kinds;

@@ -64,6 +64,8 @@ pub fn contributions(
     type Key = (i32, [Option<Arc<str>>; 5]);
     let mut prices: HashMap<Key, KeyPrice> = HashMap::new();
     let mut out = Vec::with_capacity(groups.len() * 4);
+    // One shared string per token type for every line (an allocation per line otherwise).
+    let token_names: Vec<Arc<str>> = TokenType::ALL.iter().map(|t| Arc::from(t.api_name())).collect();
     for g in groups {
         let g = Arc::new(g);
         let date = date_of(g.day);
@@ -85,7 +87,7 @@ pub fn contributions(
         let billed = price.status != NOT_IN_COST_REPORT;
         let c = coarse.get(&date).filter(|_| billed);
         let keep = |name: &str, j: usize| if c.is_some_and(|c| c.contains(&name)) { None } else { g.dims[j].clone() };
-        for (t, tt) in TokenType::ALL.iter().enumerate() {
+        for t in 0..TokenType::ALL.len() {
             let n = g.counts[t];
             if n == 0 {
                 continue;
@@ -98,7 +100,7 @@ pub fn contributions(
                 context_window: keep("context_window", 3),
                 inference_geo: keep("inference_geo", 4),
                 cost_type: CostType::Tokens,
-                token_type: Some(tt.api_name().into()),
+                token_type: Some(token_names[t].clone()),
                 api_key_id: api_key.clone(),
             };
             let (expected, rate) = match price.micros {

@@ -34,6 +34,26 @@ pub struct LineKey {
     pub api_key_id: Option<Arc<str>>,
 }
 
+/// One side of a reconciliation summed to the line key. Hashed, not ordered: the lines are
+/// sorted once at the end, and a year split by workspace has a few hundred thousand keys whose
+/// strings an ordered map would compare twenty times each.
+pub type SideMap<V> = polars::prelude::PlHashMap<LineKey, V>;
+
+/// One shared string per distinct value: a cost frame of a year split by workspace has
+/// hundreds of thousands of rows but a few dozen distinct values per column, and a key built per
+/// row would otherwise allocate each of its strings again.
+#[derive(Default)]
+pub struct StrPool<'a> {
+    seen: polars::prelude::PlHashMap<&'a str, Arc<str>>,
+}
+
+impl<'a> StrPool<'a> {
+    pub fn get(&mut self, v: Option<&'a str>) -> Option<Arc<str>> {
+        let v = v?;
+        Some(self.seen.entry(v).or_insert_with(|| Arc::from(v)).clone())
+    }
+}
+
 /// What usage says about a key: tokens (or requests) and what the card says they cost.
 #[derive(Debug, Clone, Default)]
 pub struct UsageSide {

@@ -6,7 +6,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::key::LINE_KEY_COLUMNS;
-use super::key::{CostSide, LineKey, UsageSide};
+use super::key::{CostSide, LineKey, SideMap, UsageSide};
 use super::{Finding, Line, Status, Tolerance};
 use crate::error::Result;
 use crate::frames::CostType;
@@ -84,11 +84,7 @@ fn status(key: &LineKey, usage: Option<&UsageSide>, cost: Option<&CostSide>, tol
 
 /// All keys of either side, in key order, with their status. A delta that does not fit exact
 /// money is an error, not a wrap.
-pub fn merge(
-    mut usages: BTreeMap<LineKey, UsageSide>,
-    costs: BTreeMap<LineKey, CostSide>,
-    tol: Tolerance,
-) -> Result<Vec<Line>> {
+pub fn merge(mut usages: SideMap<UsageSide>, costs: SideMap<CostSide>, tol: Tolerance) -> Result<Vec<Line>> {
     let mut lines = Vec::with_capacity(usages.len() + costs.len());
     for (key, cost) in costs {
         let usage = usages.remove(&key);
@@ -99,7 +95,7 @@ pub fn merge(
         let status = status(&key, Some(&usage), None, tol);
         lines.push(Line { key, usage: Some(usage), cost: None, status, cause: None, explanation: None });
     }
-    lines.sort_by(|a, b| a.key.cmp(&b.key));
+    let lines = super::order::sort_by_key(lines, |l| &l.key);
     for l in &lines {
         if let (Some(r), Some(e)) = (l.reported(), l.expected()) {
             let d =
@@ -146,27 +142,36 @@ pub fn frame(
     by_key: bool,
 ) -> Result<DataFrame> {
     let n = lines.len();
-    let mut finding_of: Vec<Option<String>> = vec![None; n];
+    let mut finding_of: Vec<Option<&str>> = vec![None; n];
     for f in findings {
         for &i in &f.lines {
-            finding_of[i] = Some(f.id.clone());
+            finding_of[i] = Some(f.id.as_str());
         }
     }
-    let s = |f: &dyn Fn(&Line) -> Option<String>| lines.iter().map(f).collect::<Vec<_>>();
+    // Strings are borrowed from the lines (never a String per cell: a year split by workspace
+    // has hundreds of thousands of lines and a dozen text columns).
+    let s = |name: &str, f: &dyn Fn(&Line) -> Option<&str>| {
+        StringChunked::from_iter_options(name.into(), lines.iter().map(f)).into_column()
+    };
     let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
     let token = |l: &Line| l.key.cost_type == CostType::Tokens;
     let analytics = source == super::Source::Analytics;
+    let default_name = workspace_name(None, names);
+    let workspace_names = lines.iter().map(|l| match l.key.workspace_id.as_deref() {
+        None => default_name.as_deref(),
+        Some(id) => names.get(id).map(String::as_str),
+    });
     // Analytics: `reported_usd` is the billed amount and `delta_usd` = reported − expected, as for
     // cost_report; the status is decided on `list_usd` (`list_delta_usd` = list − expected).
     let mut columns = vec![
         date("date", lines.iter().map(|l| Some(l.key.date)).collect()),
-        text("workspace_id", s(&|l| l.key.workspace_id.as_deref().map(str::to_owned))),
-        text("model", s(&|l| l.key.model.as_deref().map(str::to_owned))),
-        text("service_tier", s(&|l| l.key.service_tier.as_deref().map(str::to_owned))),
-        text("context_window", s(&|l| l.key.context_window.as_deref().map(str::to_owned))),
-        text("inference_geo", s(&|l| l.key.inference_geo.as_deref().map(str::to_owned))),
-        text("cost_type", s(&|l| Some(l.key.cost_type.as_str().to_owned()))),
-        text("token_type", s(&|l| l.key.token_type.as_deref().map(str::to_owned))),
+        s("workspace_id", &|l| l.key.workspace_id.as_deref()),
+        s("model", &|l| l.key.model.as_deref()),
+        s("service_tier", &|l| l.key.service_tier.as_deref()),
+        s("context_window", &|l| l.key.context_window.as_deref()),
+        s("inference_geo", &|l| l.key.inference_geo.as_deref()),
+        s("cost_type", &|l| Some(l.key.cost_type.as_str())),
+        s("token_type", &|l| l.key.token_type.as_deref()),
         Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)))
             .into_column(),
         money(
@@ -182,9 +187,9 @@ pub fn frame(
         money("expected_usd", m(&|l| l.expected()))?,
         money("reported_usd", m(&|l| l.billed()))?,
         money("delta_usd", m(&|l| l.billed_delta()))?,
-        text("status", s(&|l| Some(l.status.as_str().to_owned()))),
-        text("workspace_name", s(&|l| workspace_name(l.key.workspace_id.as_deref(), names))),
-        text("description", s(&|l| l.cost.as_ref().and_then(|c| c.description.clone()))),
+        s("status", &|l| Some(l.status.as_str())),
+        StringChunked::from_iter_options("workspace_name".into(), workspace_names).into_column(),
+        s("description", &|l| l.cost.as_ref().and_then(|c| c.description.as_deref())),
         money(
             "unit_price_usd",
             m(&|l| {
@@ -201,13 +206,18 @@ pub fn frame(
                 if token(l) { implied_rate(l.reported()?, l.usage.as_ref()?.quantity) } else { None }
             }),
         )?,
-        text("explanation", s(&|l| l.explanation.clone())),
-        text("finding", finding_of),
+        s("explanation", &|l| l.explanation.as_deref()),
+        StringChunked::from_iter_options("finding".into(), finding_of.into_iter()).into_column(),
         text(
             "price_note",
-            s(&|l| {
-                l.usage.as_ref().and_then(|u| u.unpriced.as_ref().map(ToString::to_string).or_else(|| u.note.clone()))
-            }),
+            lines
+                .iter()
+                .map(|l| {
+                    l.usage
+                        .as_ref()
+                        .and_then(|u| u.unpriced.as_ref().map(ToString::to_string).or_else(|| u.note.clone()))
+                })
+                .collect(),
         ),
     ];
     if analytics {
@@ -216,7 +226,7 @@ pub fn frame(
         columns.push(money("discount", m(&|l| l.cost.as_ref().and_then(|c| discount(c.net?, c.reported))))?);
     }
     if by_key {
-        columns.push(text("api_key_id", s(&|l| l.key.api_key_id.as_deref().map(str::to_owned))));
+        columns.push(s("api_key_id", &|l| l.key.api_key_id.as_deref()));
     }
     Ok(DataFrame::new(n, columns)?)
 }

@@ -12,6 +12,7 @@ mod findings;
 mod key;
 pub mod labels;
 mod lines;
+pub(crate) mod order;
 pub mod sides;
 pub mod summary;
 mod summary_fields;
@@ -24,7 +25,7 @@ use rust_decimal::Decimal;
 
 pub use explain::Cause;
 pub use findings::{Direction, Finding, FindingKind};
-pub use key::{CostSide, LINE_KEY_COLUMNS, LineKey, RateSeen, UsageSide};
+pub use key::{CostSide, LINE_KEY_COLUMNS, LineKey, RateSeen, SideMap, UsageSide};
 pub use lines::LINE_COLUMNS;
 pub use summary::Summary;
 
@@ -277,7 +278,7 @@ impl std::str::FromStr for Source {
 
 fn run(
     usage: &UsageFrame,
-    costs: BTreeMap<LineKey, CostSide>,
+    costs: SideMap<CostSide>,
     card: &RateCard,
     options: &Options,
     source: Source,
@@ -288,14 +289,19 @@ fn run(
     let mut lines = lines::merge(usages, costs, options.tolerance)?;
     explain::explain(&mut lines);
     let window = options.window.or_else(|| window_of(&lines));
-    let mut summary = Summary::of(&lines, window, &coarse, &options.workspace_names)?;
+    let found = findings::find(&lines, &options.workspace_names);
+    // The summary and the frame only read the lines: one on each core.
+    let (summary, frame) = std::thread::scope(|s| {
+        let summary = s.spawn(|| Summary::of(&lines, window, &coarse, &options.workspace_names));
+        let frame = lines::frame(&lines, &options.workspace_names, &found, source, options.by_api_key);
+        (summary.join().expect("the summary does not panic"), frame)
+    });
+    let (mut summary, frame) = (summary?, frame?);
     summary.source = source;
     if let Some(&(_, usd)) = summary.non_token.get(CostType::SessionUsage.as_str()) {
         let usd_per_hour = card.unit_price(CostType::SessionUsage.as_str()).map(|u| u.price);
         summary.session_runtime = Some(summary::SessionRuntime { usd, usd_per_hour });
     }
-    let found = findings::find(&lines, &options.workspace_names);
-    let frame = lines::frame(&lines, &options.workspace_names, &found, source, options.by_api_key)?;
     Ok(Reconciliation { lines: frame, summary, findings: found, provenance: Provenance::default() })
 }
 

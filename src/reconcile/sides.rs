@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::contributions::{contributions, date_of};
-use super::key::{CostSide, LINE_KEY_COLUMNS, LineKey, UsageSide};
+use super::key::{CostSide, LINE_KEY_COLUMNS, LineKey, SideMap, StrPool, UsageSide};
 use crate::error::{Error, Result};
 use crate::frames::{AnalyticsCostFrame, CostFrame, CostType, UsageFrame};
 use crate::rates::RateCard;
@@ -57,7 +57,7 @@ pub fn clip_cost(c: &CostFrame, window: Option<TimeWindow>) -> Result<CostFrame>
 }
 
 /// Cost rows summed to the line key. Needs cost grouped by description (structured fields).
-pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
+pub fn cost_side(cost: &CostFrame) -> Result<SideMap<CostSide>> {
     let df = cost.df();
     let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
     let (ws, model, tier, ctx, geo, ctype, ttype, desc) = (
@@ -72,9 +72,9 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
     );
     let amount = df.column("amount_usd")?.decimal()?.physical().clone();
     let start = starts(df)?;
-    let shared = |v: Option<&str>| v.map(Arc::<str>::from);
+    let mut pool = StrPool::default();
     let owned = |v: Option<&str>| v.map(str::to_owned);
-    let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
+    let mut out: SideMap<CostSide> = SideMap::default();
     for i in 0..df.height() {
         let Some(cost_type) = ctype.get(i) else {
             return Err(Error::input_hint(
@@ -85,13 +85,13 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
         let day = start.get(i).unwrap_or(0).div_euclid(MICROS_PER_DAY) as i32;
         let key = LineKey {
             date: date_of(day),
-            workspace_id: shared(ws.get(i)),
-            model: shared(model.get(i)),
-            service_tier: shared(tier.get(i)),
-            context_window: shared(ctx.get(i)),
-            inference_geo: shared(geo.get(i)),
+            workspace_id: pool.get(ws.get(i)),
+            model: pool.get(model.get(i)),
+            service_tier: pool.get(tier.get(i)),
+            context_window: pool.get(ctx.get(i)),
+            inference_geo: pool.get(geo.get(i)),
             cost_type: CostType::from(cost_type),
-            token_type: shared(ttype.get(i)),
+            token_type: pool.get(ttype.get(i)),
             api_key_id: None,
         };
         let side = out.entry(key).or_default();
@@ -104,7 +104,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<BTreeMap<LineKey, CostSide>> {
 }
 
 /// Days on which cost_report leaves a key dimension null on every token line.
-pub fn coarsened_days(costs: &BTreeMap<LineKey, CostSide>) -> BTreeMap<NaiveDate, Vec<&'static str>> {
+pub fn coarsened_days(costs: &SideMap<CostSide>) -> BTreeMap<NaiveDate, Vec<&'static str>> {
     let mut seen: BTreeMap<NaiveDate, [bool; 4]> = BTreeMap::new(); // dimension ever non-null that day
     for k in costs.keys().filter(|k| k.cost_type == CostType::Tokens) {
         let e = seen.entry(k.date).or_default();
@@ -127,8 +127,8 @@ pub fn usage_side(
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
     by_key: bool,
-) -> Result<BTreeMap<LineKey, UsageSide>> {
-    let mut out: BTreeMap<LineKey, UsageSide> = BTreeMap::new();
+) -> Result<SideMap<UsageSide>> {
+    let mut out: SideMap<UsageSide> = SideMap::default();
     for c in contributions(usage, card, coarse, &[], by_key)? {
         out.entry(c.line.clone()).or_default().add(&c)?;
     }
@@ -145,7 +145,7 @@ pub fn clip_analytics_cost(c: &AnalyticsCostFrame, window: Option<TimeWindow>) -
 /// Analytics cost rows summed to the line key: `list_amount` is what the line is checked on
 /// (`reported`), `amount` rides along as `net`. Rows without a cost type (the endpoint was not
 /// grouped by it) cannot meet usage and are refused.
-pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BTreeMap<LineKey, CostSide>> {
+pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<SideMap<CostSide>> {
     let df = cost.df();
     let text = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
     // The key's dimensions (every key column but the day), then the API key: read by index below.
@@ -154,9 +154,11 @@ pub fn analytics_cost_side(cost: &AnalyticsCostFrame, by_key: bool) -> Result<BT
     let amount = df.column("amount_usd")?.decimal()?.physical().clone();
     let list = df.column("list_amount_usd")?.decimal()?.physical().clone();
     let start = starts(df)?;
-    let mut out: BTreeMap<LineKey, CostSide> = BTreeMap::new();
+    let mut pool = StrPool::default();
+    let mut out: SideMap<CostSide> = SideMap::default();
     for i in 0..df.height() {
-        let v = |j: usize| cols[j].get(i).map(Arc::<str>::from);
+        let vals: [Option<Arc<str>>; 8] = std::array::from_fn(|j| pool.get(cols[j].get(i)));
+        let v = |j: usize| vals[j].clone();
         let Some(cost_type) = cols[5].get(i).map(CostType::from) else {
             return Err(Error::input_hint(
                 format!(
