@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::Labels;
@@ -78,6 +79,15 @@ fn merge(parts: Vec<Part>) -> Result<Vec<Part>> {
     Ok(out)
 }
 
+/// A key by where its strings are: equal addresses are equal strings (not the other way round).
+fn addresses(k: &LineKey) -> (NaiveDate, [usize; 9]) {
+    let at = |v: &Option<Arc<str>>| v.as_ref().map_or(0, |s| s.as_ptr() as usize);
+    let texts = [&k.workspace_id, &k.model, &k.service_tier, &k.context_window, &k.inference_geo];
+    let [a, b, c, d, e] = texts.map(at);
+    let t = k.cost_type.as_str();
+    (k.date, [a, b, c, d, e, t.as_ptr() as usize, t.len(), at(&k.token_type), at(&k.api_key_id)])
+}
+
 /// Field `j` of a detail (API key, model, tier, context window, geo).
 fn detail_field(d: &Detail, j: usize) -> Option<&str> {
     [&d.0, &d.1, &d.2, &d.3, &d.4][j].as_deref()
@@ -118,14 +128,31 @@ pub fn attribute(
             (lines.len() - 1) as u32
         })
     };
+    // Most contributions repeat a line (one per API key behind it) with the very same shared
+    // strings: found by the strings' addresses first, they are hashed by value once per line.
+    // `seen` keeps every addressed key alive, so no address is reused while it is remembered.
+    let mut by_address: PlHashMap<(NaiveDate, [usize; 9]), u32> = PlHashMap::default();
+    let mut seen: Vec<LineKey> = Vec::new();
     let mut parts: Vec<Part> = Vec::new();
     for c in contributions(&usage, card, &coarse, &["api_key_id"], false)? {
         let g = &c.group.dims;
         let s = |j: usize| g[j].clone();
         let detail: Detail =
             if c.token.is_some() { (s(6), s(1), s(2), s(3), s(4)) } else { (s(6), None, None, None, None) };
-        parts.push(Part { line: id_of(c.line), detail, quantity: c.quantity, expected: c.expected });
+        let at = addresses(&c.line);
+        let line = match by_address.get(&at) {
+            Some(&id) => id,
+            None => {
+                seen.push(c.line.clone());
+                let id = id_of(c.line);
+                by_address.insert(at, id);
+                id
+            }
+        };
+        parts.push(Part { line, detail, quantity: c.quantity, expected: c.expected });
     }
+    drop(by_address);
+    drop(seen);
     for k in costs.keys() {
         id_of(k.clone());
     }
