@@ -22,14 +22,18 @@ use polars::prelude::*;
 
 use super::codes::Coder;
 use super::normalize::UsageFrame;
+use super::sums::Sums;
 use super::usage::COUNT_COLUMNS;
 use crate::error::{Error, Result};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Below this many rows per thread, splitting costs more than it saves.
 const MIN_ROWS_PER_THREAD: usize = 200_000;
-/// Days are packed as 16 bits relative to the first row's day plus this: ±89 years either side.
-const DAY_BIAS: i64 = 1 << 15;
+/// Days are packed as 15 bits relative to the first row's day plus this: ±44 years either side
+/// (the 16th bit stays clear: `sums` marks its used slots with the key's top bit).
+const DAY_BIAS: i64 = 1 << 14;
+/// How many rows ahead a row prefetches its group's slot.
+const AHEAD: usize = 8;
 /// Rows coded a column at a time before they are summed (the codes stay in the L1 cache).
 const BLOCK: usize = 512;
 
@@ -128,11 +132,12 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
     let day = |t: i64| i32::try_from(t.div_euclid(MICROS_PER_DAY)).unwrap_or(i32::MIN);
     // Packed keys hold their sums in the map, next to the key: one cache line a row, not two
     // (with shuffled rows every group is hot at once, and a year of them outgrows the L2 cache).
-    let mut packed: PlHashMap<u128, [u64; 6]> = PlHashMap::default();
+    let mut packed = Sums::new();
     let mut wide: PlHashMap<Vec<u32>, [u64; 6]> = PlHashMap::default();
     // Counts are non-negative Int64: summed as u64, and each wrap past 2^64 is remembered.
     let mut wraps: Vec<(GroupRef, u8)> = Vec::new();
     let mut block = vec![0u32; k * BLOCK];
+    let mut keys: Vec<Option<u128>> = vec![None; BLOCK];
     let first_day = segs.first().and_then(|&(a, _)| start.get(a)).map_or(0, day);
     for (&(a, b), strs) in segs.iter().zip(&sliced) {
         let len = b - a;
@@ -149,19 +154,25 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
                 coder.code_block(arr, from, &mut block[j * BLOCK..j * BLOCK + m]);
             }
             let narrow = k <= 7 && coders.iter().all(|c| c.len() <= 1 << 16);
+            // The block's packed keys first (`None`: a wide key), so each row can prefetch the
+            // slot of a row a few rows ahead.
+            for (r, key) in keys[..m].iter_mut().enumerate() {
+                let rel = day(st[from + r]) as i64 - first_day as i64 + DAY_BIAS;
+                *key = (narrow && (0..1 << 15).contains(&rel))
+                    .then(|| (0..k).fold(rel as u128, |acc, j| (acc << 16) | block[j * BLOCK + r] as u128));
+            }
             for r in 0..m {
+                if let Some(Some(ahead)) = keys.get(r + AHEAD).filter(|_| r + AHEAD < m) {
+                    packed.prefetch(*ahead);
+                }
                 let row = from + r;
-                let d = day(st[row]);
-                // Rows come in any order (shuffled, from a warehouse): a day before the first
-                // row's is as common as one after it, so the packed day is biased to the middle.
-                let rel = d as i64 - first_day as i64 + DAY_BIAS;
-                if narrow && (0..1 << 16).contains(&rel) {
-                    let key = (0..k).fold(rel as u128, |acc, j| (acc << 16) | block[j * BLOCK + r] as u128);
-                    let wrapped = add_row(packed.entry(key).or_insert([0; 6]), &cs, row);
+                if let Some(key) = keys[r] {
+                    let wrapped = add_row(packed.get(key), &cs, row);
                     if wrapped != 0 {
                         wraps.push((GroupRef::Packed(key), wrapped));
                     }
                 } else {
+                    let d = day(st[row]);
                     let key: Vec<u32> = std::iter::once(d as u32).chain((0..k).map(|j| block[j * BLOCK + r])).collect();
                     let wrapped = add_row(wide.entry(key.clone()).or_insert([0; 6]), &cs, row);
                     if wrapped != 0 {

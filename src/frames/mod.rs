@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod labels;
 pub mod normalize;
 pub mod required;
+mod sums;
 pub mod usage;
 pub mod usage_decode;
 mod validate;
