@@ -114,7 +114,15 @@ fn main() {
     let u = median("UsageFrame::new (validate)", || UsageFrame::new(&df).unwrap());
     median("sum_by_day (day + 6 price dims)", || sum_by_day(&u, &PRICE_DIMS).unwrap());
     let coarse = Default::default();
-    median("contributions (sum + price + expand)", || contributions(&u, &card, &coarse, &[], false).unwrap());
+    median("contributions (sum + price + expand)", || {
+        let mut n = 0usize;
+        contributions(&u, &card, &coarse, &[], false, |_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        n
+    });
     median("usage_side (… + fold to lines)", || usage_side(&u, &card, &coarse, false).unwrap());
     let utc = DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
     let cols: Vec<Column> = counterfoil::frames::COST_COLUMNS

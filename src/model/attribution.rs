@@ -16,6 +16,7 @@ use polars::prelude::*;
 use super::Labels;
 use super::allocate::largest_remainder;
 use crate::error::{Error, Result};
+use crate::frames::aggregate::Group;
 use crate::frames::columns::{date, money};
 use crate::frames::{CostFrame, UsageFrame};
 use crate::rates::RateCard;
@@ -47,9 +48,10 @@ pub const COLUMNS: [&str; 17] = [
     "line_reported_usd",
 ];
 
-/// The usage detail of one attribution row within its line.
-/// (API key, model, tier, context window, geo): shared strings, cloned per contribution for free.
-type Detail = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>);
+/// The usage detail of one attribution row within its line: the usage group it came from and
+/// whether it is tokens (API key, model, tier, context window and geo) or web search (the key
+/// alone). One shared pointer a part, read through [`detail_field`].
+type Detail = (Arc<Group>, bool);
 /// Usage of one detail on one line: tokens and expected USD (or why unpriced).
 struct Part {
     /// A line id, then (once the lines are sorted) the line's position.
@@ -64,7 +66,10 @@ fn merge(parts: Vec<Part>) -> Result<Vec<Part>> {
     let mut out: Vec<Part> = Vec::with_capacity(parts.len());
     for p in parts {
         match out.last_mut() {
-            Some(last) if last.line == p.line && last.detail == p.detail => {
+            Some(last)
+                if last.line == p.line
+                    && (0..5).all(|j| detail_field(&last.detail, j) == detail_field(&p.detail, j)) =>
+            {
                 last.quantity =
                     last.quantity.checked_add(p.quantity).ok_or_else(|| Error::input("a quantity is beyond Int64"))?;
                 last.expected = match (&last.expected, p.expected) {
@@ -90,7 +95,14 @@ fn addresses(k: &LineKey) -> (NaiveDate, [usize; 9]) {
 
 /// Field `j` of a detail (API key, model, tier, context window, geo).
 fn detail_field(d: &Detail, j: usize) -> Option<&str> {
-    [&d.0, &d.1, &d.2, &d.3, &d.4][j].as_deref()
+    // The group's dimensions: PRICE_DIMS (workspace, model, tier, window, geo, speed), then the
+    // API key.
+    let (g, tokens) = d;
+    match j {
+        0 => g.dims[6].as_deref(),
+        j if *tokens => g.dims[j].as_deref(),
+        _ => None,
+    }
 }
 
 struct Row {
@@ -134,11 +146,8 @@ pub fn attribute(
     let mut by_address: PlHashMap<(NaiveDate, [usize; 9]), u32> = PlHashMap::default();
     let mut seen: Vec<LineKey> = Vec::new();
     let mut parts: Vec<Part> = Vec::new();
-    for c in contributions(&usage, card, &coarse, &["api_key_id"], false)? {
-        let g = &c.group.dims;
-        let s = |j: usize| g[j].clone();
-        let detail: Detail =
-            if c.token.is_some() { (s(6), s(1), s(2), s(3), s(4)) } else { (s(6), None, None, None, None) };
+    contributions(&usage, card, &coarse, &["api_key_id"], false, |c| {
+        let detail: Detail = (c.group.clone(), c.token.is_some());
         let at = addresses(&c.line);
         let line = match by_address.get(&at) {
             Some(&id) => id,
@@ -150,7 +159,8 @@ pub fn attribute(
             }
         };
         parts.push(Part { line, detail, quantity: c.quantity, expected: c.expected });
-    }
+        Ok(())
+    })?;
     drop(by_address);
     drop(seen);
     for k in costs.keys() {
@@ -226,8 +236,7 @@ pub fn attribute(
 
 /// Field `j` of a row's detail (API key, model, tier, context window, geo).
 fn detail(r: &Row, j: usize) -> Option<&str> {
-    let d = r.detail.as_ref()?;
-    [&d.0, &d.1, &d.2, &d.3, &d.4][j].as_deref()
+    detail_field(r.detail.as_ref()?, j)
 }
 
 /// The attribution frame. Strings are borrowed from the keys and labels, never copied per row.

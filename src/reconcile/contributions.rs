@@ -2,7 +2,7 @@
 //! and mapped to the line key (coarsening included). Reconciliation sums contributions per line;
 //! attribution keeps them apart per API key, so both see exactly the same lines and prices.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -47,13 +47,17 @@ pub(crate) fn date_of(day: i32) -> NaiveDate {
 /// On a coarsened day the dimensions cost_report left null are dropped from the line key, except
 /// for usage that is not in cost_report at all (Priority): it keeps its full key, so it is never
 /// merged into a billed line.
+///
+/// Each contribution is handed to `sink` as it is made (never collected: half a million of them
+/// for a quarter split by API key would be a hundred and sixty megabytes of fresh memory).
 pub fn contributions(
     usage: &UsageFrame,
     card: &RateCard,
     coarse: &BTreeMap<NaiveDate, Vec<&'static str>>,
     extra: &[&str],
     by_key: bool,
-) -> Result<Vec<Contribution>> {
+    mut sink: impl FnMut(Contribution) -> Result<()>,
+) -> Result<()> {
     let mut dims: Vec<&str> = PRICE_DIMS.iter().copied().chain(extra.iter().copied()).collect();
     if by_key && !dims.contains(&"api_key_id") {
         dims.push("api_key_id");
@@ -62,8 +66,7 @@ pub fn contributions(
     let groups = sum_by_day(usage, &dims)?;
     let web_unit = card.unit_price(CostType::WebSearch.as_str()).map(|u| to_mantissa(u.price)).transpose()?;
     type Key = (i32, [Option<Arc<str>>; 5]);
-    let mut prices: HashMap<Key, KeyPrice> = HashMap::new();
-    let mut out = Vec::with_capacity(groups.len() * 4);
+    let mut prices: polars::prelude::PlHashMap<Key, KeyPrice> = Default::default();
     // One shared string per token type for every line (an allocation per line otherwise).
     let token_names: Vec<Arc<str>> = TokenType::ALL.iter().map(|t| Arc::from(t.api_name())).collect();
     for g in groups {
@@ -111,7 +114,7 @@ pub fn contributions(
                     (Err(reason), None)
                 }
             };
-            out.push(Contribution {
+            sink(Contribution {
                 line,
                 group: g.clone(),
                 token: Some(t),
@@ -120,7 +123,7 @@ pub fn contributions(
                 rate,
                 not_in_cost_report: !billed && price.micros.is_some(),
                 note: price.note.clone(),
-            });
+            })?;
         }
         let w = g.counts[5];
         if w > 0 {
@@ -139,7 +142,7 @@ pub fn contributions(
                 Some(unit) => (Ok(units_cost(w, unit)?), Some(unit)),
                 None => (Err(Unpriceable::NoUnitPrice { cost_type: CostType::WebSearch.to_string() }), None),
             };
-            out.push(Contribution {
+            sink(Contribution {
                 line,
                 group: g.clone(),
                 token: None,
@@ -148,8 +151,8 @@ pub fn contributions(
                 rate,
                 not_in_cost_report: false,
                 note: None,
-            });
+            })?;
         }
     }
-    Ok(out)
+    Ok(())
 }

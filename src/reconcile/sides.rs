@@ -129,9 +129,7 @@ pub fn usage_side(
     by_key: bool,
 ) -> Result<SideMap<UsageSide>> {
     let mut out: SideMap<UsageSide> = SideMap::default();
-    for c in contributions(usage, card, coarse, &[], by_key)? {
-        out.entry(c.line.clone()).or_default().add(&c)?;
-    }
+    contributions(usage, card, coarse, &[], by_key, |c| out.entry(c.line.clone()).or_default().add(&c))?;
     Ok(out)
 }
 
