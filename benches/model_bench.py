@@ -80,10 +80,14 @@ def polars_attribute(usage: pl.DataFrame, cost: pl.DataFrame, rates: pl.DataFram
         .sort([*KEY, "api_key_id"], nulls_last=False)
         .with_columns(big_w=pl.col("w").sum().over(line))
         .with_columns(q=pl.col("r") // pl.col("big_w"), rm=pl.col("r") % pl.col("big_w"))
-        .with_columns(part=pl.col("q") * pl.col("w") + pl.col("rm") * pl.col("w") // pl.col("big_w"),
-                      rem=pl.col("rm") * pl.col("w") % pl.col("big_w"))  # fmt: skip
-        .with_columns(left=pl.col("r") - pl.col("part").sum().over(line),
-                      rank=pl.col("rem").rank("ordinal", descending=True).over(line))  # fmt: skip
+        .with_columns(
+            part=pl.col("q") * pl.col("w") + pl.col("rm") * pl.col("w") // pl.col("big_w"),
+            rem=pl.col("rm") * pl.col("w") % pl.col("big_w"),
+        )
+        .with_columns(
+            left=pl.col("r") - pl.col("part").sum().over(line),
+            rank=pl.col("rem").rank("ordinal", descending=True).over(line),
+        )
         .with_columns(allocated=pl.col("part") + (pl.col("rank") <= pl.col("left")).cast(pl.Int128))
         .select(*KEY, "api_key_id", allocated_usd=(pl.col("allocated").cast(pl.Decimal(38, 0)) * ONE_UNIT).cast(MONEY))
         .collect()
@@ -106,7 +110,9 @@ def run(impl: str, data: Path) -> None:
         before = rss_kib("VmRSS")
         t0 = time.perf_counter()
         if impl == "counterfoil" and task == "attribute":
-            df = cf.attribute(usage, cost).filter(pl.col("cost_type") == "tokens", pl.col("allocated_usd").is_not_null())
+            df = cf.attribute(usage, cost).filter(
+                pl.col("cost_type") == "tokens", pl.col("allocated_usd").is_not_null()
+            )
             total = df.select(pl.col("allocated_usd").sum()).item()
         elif impl == "counterfoil":
             df = cf.whatif(usage, cf.Scenario(batch_share=1), by=["model"])
