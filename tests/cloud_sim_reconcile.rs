@@ -197,3 +197,21 @@ fn invocation_logs_read_back_to_the_simulators_records() {
     let sum = |f: fn(&counterfoil::cloud::invocations::Invocation) -> i64| logs.iter().map(f).sum::<i64>();
     assert!(sum(|l| l.input) > 0 && sum(|l| l.output) > 0 && sum(|l| l.cache_write) > 0 && sum(|l| l.cache_read) > 0);
 }
+
+#[test]
+fn a_parquet_bill_read_in_many_slices_at_once_is_the_bill_read_whole() {
+    // Slices are read on every core at once and added in the file's order: the lines (their
+    // sources, which name each row's place in the file, included), the other rows and the
+    // files are those of one pass over the whole file.
+    let (dir, _) = bills();
+    let card = RateCard::bundled();
+    let d = dir.path();
+    for (cur, gcp) in [(p(d, "cur2"), vec![]), (vec![], p(d, "gcp/billing.parquet"))] {
+        let whole = CloudBill::read_in_slices(&cur, &gcp, &card, usize::MAX).unwrap();
+        let sliced = CloudBill::read_in_slices(&cur, &gcp, &card, 7).unwrap();
+        assert!(whole.lines.len() > 20, "a bill of a few lines would not test the slices");
+        assert_eq!(format!("{:?}", sliced.lines), format!("{:?}", whole.lines));
+        assert_eq!(sliced.other, whole.other);
+        assert_eq!(sliced.files, whole.files);
+    }
+}

@@ -76,20 +76,22 @@ impl CloudBill {
 
     /// Reads CUR files or export directories (`--cur`) and billing exports (`--gcp`).
     pub fn read(cur: &[PathBuf], gcp: &[PathBuf], card: &RateCard) -> Result<CloudBill> {
+        CloudBill::read_in_slices(cur, gcp, card, SLICE_ROWS)
+    }
+
+    /// [`CloudBill::read`] with Parquet bills read `slice_rows` rows at a time (the default is a
+    /// million; tests read small bills in many slices to check the slices meet exactly).
+    pub fn read_in_slices(cur: &[PathBuf], gcp: &[PathBuf], card: &RateCard, slice_rows: usize) -> Result<CloudBill> {
         let mut bill = CloudBill::default();
         for (paths, provider) in [(cur, Provider::AwsBedrock), (gcp, Provider::GcpVertex)] {
             for path in paths {
                 for file in table::data_files(path)? {
-                    let keep: &dyn Fn(&str) -> bool = match provider {
+                    let keep: &(dyn Fn(&str) -> bool + Sync) = match provider {
                         Provider::AwsBedrock => &cur::needed,
                         Provider::GcpVertex => &|_| true,
                     };
                     if table::Format::of(&file) == Some(table::Format::Parquet) {
-                        for slice in Table::parquet_slices(&file, SLICE_ROWS)? {
-                            let t = Table::read_slice(&file, slice, keep)?;
-                            bill.read_table(provider, &t, card)?;
-                        }
-                        bill.files.dedup();
+                        bill.read_parquet(provider, &file, keep, card, slice_rows)?;
                         continue;
                     }
                     let t = Table::read(&file, Some(keep))?;
@@ -100,12 +102,52 @@ impl CloudBill {
         Ok(bill)
     }
 
+    /// Reads a Parquet bill a slice of `slice_rows` rows at a time, as many slices at once as
+    /// there are cores: each slice is read, filtered and turned into lines on its own, and the
+    /// results are added in the file's order (the lines and the first error are those a single
+    /// pass would give). At most one slice per core is in memory at once.
+    fn read_parquet(
+        &mut self,
+        provider: Provider,
+        file: &std::path::Path,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+        card: &RateCard,
+        slice_rows: usize,
+    ) -> Result<()> {
+        let slices = Table::parquet_slices(file, slice_rows)?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(slices.len()).max(1);
+        for wave in slices.chunks(cores) {
+            let reads: Vec<Result<(String, Read)>> = std::thread::scope(|s| {
+                let slice_reads: Vec<_> = wave
+                    .iter()
+                    .map(|&slice| {
+                        s.spawn(move || {
+                            let t = Table::read_slice(file, slice, keep)?;
+                            Ok((t.file.clone(), Self::read_rows(provider, &t, card)?))
+                        })
+                    })
+                    .collect();
+                slice_reads.into_iter().map(|h| h.join().expect("reading a slice does not panic")).collect()
+            });
+            for read in reads {
+                let (name, read) = read?;
+                self.add(provider, name, read);
+            }
+        }
+        self.files.dedup();
+        Ok(())
+    }
+
+    fn read_rows(provider: Provider, t: &Table, card: &RateCard) -> Result<Read> {
+        match provider {
+            Provider::AwsBedrock => cur::read(t, card),
+            Provider::GcpVertex => gcp::read(t, card),
+        }
+    }
+
     /// Adds one table (a file, or a frame a Python caller passed).
     pub fn read_table(&mut self, provider: Provider, t: &Table, card: &RateCard) -> Result<()> {
-        let read = match provider {
-            Provider::AwsBedrock => cur::read(t, card)?,
-            Provider::GcpVertex => gcp::read(t, card)?,
-        };
+        let read = Self::read_rows(provider, t, card)?;
         self.add(provider, t.file.clone(), read);
         Ok(())
     }
