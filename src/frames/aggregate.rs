@@ -173,10 +173,10 @@ fn aggregate_segments(usage: &DataFrame, dims: &[&str], segs: &[(usize, usize)])
                     }
                 } else {
                     let d = day(st[row]);
-                    let key: Vec<u32> = std::iter::once(d as u32).chain((0..k).map(|j| block[j * BLOCK + r])).collect();
-                    let wrapped = add_row(wide.entry(key.clone()).or_insert([0; 6]), &cs, row);
+                    let key = || std::iter::once(d as u32).chain((0..k).map(|j| block[j * BLOCK + r])).collect();
+                    let wrapped = add_row(wide.entry(key()).or_insert([0; 6]), &cs, row);
                     if wrapped != 0 {
-                        wraps.push((GroupRef::Wide(key), wrapped));
+                        wraps.push((GroupRef::Wide(key()), wrapped));
                     }
                 }
             }

@@ -23,7 +23,7 @@ use crate::rates::RateCard;
 use crate::rates::Unpriceable;
 use crate::reconcile::LineKey;
 use crate::reconcile::contributions::contributions;
-use crate::reconcile::order::text_ranks;
+use crate::reconcile::order::{permute, text_ranks};
 use crate::reconcile::sides::{clip_cost, clip_usage, coarsened_days, cost_side};
 use crate::window::TimeWindow;
 
@@ -184,8 +184,8 @@ pub fn attribute(
     let mut order: Vec<((u32, [u32; 5]), u32)> =
         (0..parts.len()).map(|i| ((parts[i].line, [0, 1, 2, 3, 4].map(|j| ranks[j][i])), i as u32)).collect();
     order.sort_unstable();
-    let mut slots: Vec<Option<Part>> = parts.into_iter().map(Some).collect();
-    let parts = merge(order.into_iter().filter_map(|(_, i)| slots[i as usize].take()).collect())?;
+    permute(&mut parts, &order.into_iter().map(|(_, i)| i as usize).collect::<Vec<_>>());
+    let parts = merge(parts)?;
 
     let mut rows: Vec<Row> = Vec::with_capacity(parts.len());
     let mut next = parts.into_iter().peekable();

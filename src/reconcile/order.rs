@@ -76,7 +76,7 @@ pub fn sort_by_key<T>(mut items: Vec<T>, key: impl Fn(&T) -> &LineKey) -> Vec<T>
 
 /// Puts `items[order[i]]` at position `i`, in place (a line is a few hundred bytes: moved once,
 /// not copied into a second vector).
-fn permute<T>(items: &mut [T], order: &[usize]) {
+pub(crate) fn permute<T>(items: &mut [T], order: &[usize]) {
     let mut done = vec![false; items.len()];
     for start in 0..items.len() {
         let mut at = start;
