@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use counterfoil::cloud::reconcile::{CheckedLine, default_tolerance};
-use counterfoil::cloud::{CloudBill, CloudLine, CloudStatus, reconcile_cloud};
+use counterfoil::cloud::table::{self, Table};
+use counterfoil::cloud::{CloudBill, CloudLine, CloudStatus, cur, reconcile_cloud};
 use counterfoil::jobs::cloud::{CloudFiles, read_invocations, reconcile_files};
 use counterfoil::money::to_mantissa;
 use counterfoil::rates::RateCard;
@@ -200,18 +201,34 @@ fn invocation_logs_read_back_to_the_simulators_records() {
 
 #[test]
 fn a_parquet_bill_read_in_many_slices_at_once_is_the_bill_read_whole() {
-    // Slices are read on every core at once and added in the file's order: the lines (their
-    // sources, which name each row's place in the file, included), the other rows and the
-    // files are those of one pass over the whole file.
+    // Pieces are read on every core at once and added in the file's order; a CUR's in two passes
+    // (product and cost first, the rest for the rows that can be Claude). The lines (their
+    // sources, which name each row's place in the file, included), the other rows and the files
+    // are those of one pass over the whole file by Polars' own Parquet reader, every row decoded.
     let (dir, _) = bills();
     let card = RateCard::bundled();
     let d = dir.path();
     for (cur, gcp) in [(p(d, "cur2"), vec![]), (vec![], p(d, "gcp/billing.parquet"))] {
-        let whole = CloudBill::read_in_slices(&cur, &gcp, &card, usize::MAX).unwrap();
-        let sliced = CloudBill::read_in_slices(&cur, &gcp, &card, 7).unwrap();
-        assert!(whole.lines.len() > 20, "a bill of a few lines would not test the slices");
-        assert_eq!(format!("{:?}", sliced.lines), format!("{:?}", whole.lines));
-        assert_eq!(sliced.other, whole.other);
-        assert_eq!(sliced.files, whole.files);
+        let (provider, paths) = if cur.is_empty() { (Provider::GcpVertex, &gcp) } else { (Provider::AwsBedrock, &cur) };
+        let mut one_pass = CloudBill::default();
+        for path in paths {
+            for file in table::data_files(path).unwrap() {
+                let keep: &dyn Fn(&str) -> bool = if cur.is_empty() { &|_| true } else { &cur::needed };
+                one_pass.read_table(provider, &Table::read(&file, Some(keep)).unwrap(), &card).unwrap();
+            }
+        }
+        one_pass.files.dedup();
+        assert!(one_pass.lines.len() > 20, "a bill of a few lines would not test the pieces");
+        assert!(one_pass.other[&provider].rows > 0, "a bill of Claude rows only would not test the prefilter");
+        for rows in [usize::MAX, 7] {
+            let read = CloudBill::read_in_slices(&cur, &gcp, &card, rows).unwrap();
+            assert_eq!(
+                format!("{:?}", read.lines),
+                format!("{:?}", one_pass.lines),
+                "{provider:?} in pieces of {rows}"
+            );
+            assert_eq!(read.other, one_pass.other);
+            assert_eq!(read.files, one_pass.files);
+        }
     }
 }

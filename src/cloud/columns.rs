@@ -18,10 +18,19 @@ pub fn texts(table: &Table, name: &str, rows: Option<&[u32]>) -> Result<Option<V
     let Ok(col) = table.frame.column(name) else { return Ok(None) };
     let s = col.as_materialized_series();
     let s = match rows {
-        Some(r) => s.take(&IdxCa::from_vec("".into(), r.to_vec()))?,
+        Some(r) => gather(s, r)?,
         None => s.clone(),
     };
     Ok(Some(series_texts(&s.rechunk())?))
+}
+
+/// `rows` of `s` (increasing row numbers); the series itself when they are all of its rows, as
+/// they are in a Parquet piece read for its kept rows (no copy of two map columns).
+pub(super) fn gather(s: &Series, rows: &[u32]) -> Result<Series> {
+    if rows.len() == s.len() && rows.iter().enumerate().all(|(i, &r)| r as usize == i) {
+        return Ok(s.clone());
+    }
+    Ok(s.take(&IdxCa::from_vec("".into(), rows.to_vec()))?)
 }
 
 /// The first of `names` present, as text cells (`None` cells when none is).
@@ -38,7 +47,10 @@ fn nonempty(s: &str) -> Option<String> {
     (!matches!(s.trim(), "" | "{}" | "[]")).then(|| s.to_string())
 }
 
-fn series_texts(s: &Series) -> Result<Vec<Option<String>>> {
+pub(super) fn series_texts(s: &Series) -> Result<Vec<Option<String>>> {
+    if let Some(maps) = super::maps::cells(s)? {
+        return Ok(maps);
+    }
     Ok(match s.dtype() {
         DataType::String => s.str()?.iter().map(|v| v.and_then(nonempty)).collect(),
         DataType::Float64 => s.f64()?.iter().map(|v| v.map(|f| format!("{f}"))).collect(),
@@ -54,12 +66,12 @@ fn series_texts(s: &Series) -> Result<Vec<Option<String>>> {
 /// refused naming the row and column.
 pub fn moneys(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<i128>>> {
     let Ok(col) = table.frame.column(name) else { return Ok(vec![None; rows.len()]) };
-    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    let s = gather(col.as_materialized_series(), rows)?.rechunk();
     let bad = |i: usize, v: &str| {
         Error::input(format!(
             "{} row {} ({name}): {v:?} is not an amount counterfoil can hold exactly",
             table.file,
-            table.first_row + rows[i] as usize + 1
+            table.row_number(rows[i] as usize)
         ))
     };
     let mut buf = ryu::Buffer::new();
@@ -88,7 +100,7 @@ pub fn moneys(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<i128
 /// The timestamps of `rows` (a Parquet timestamp read directly; text parsed as `cells::instant`).
 pub fn instants(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<chrono::DateTime<chrono::Utc>>>> {
     let Ok(col) = table.frame.column(name) else { return Ok(vec![None; rows.len()]) };
-    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    let s = gather(col.as_materialized_series(), rows)?.rechunk();
     if let DataType::Datetime(unit, _) = s.dtype() {
         let per = match unit {
             TimeUnit::Nanoseconds => 1000,
@@ -111,100 +123,17 @@ pub fn instants(table: &Table, name: &str, rows: &[u32]) -> Result<Vec<Option<ch
     Ok(series_texts(&s)?.into_iter().map(|t| t.as_deref().and_then(cells::instant)).collect())
 }
 
-/// The value of `key` in the map column `name` for each of `rows` (a Parquet map's arrays read
-/// directly, or JSON object text), or `None` when the table has no such column.
-pub fn map_values(table: &Table, name: &str, key: &str, rows: &[u32]) -> Result<Option<Vec<Option<String>>>> {
-    let Ok(col) = table.frame.column(name) else { return Ok(None) };
-    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
-    if let Some(out) = pairs(&s, &mut |k, v| if k == key { Some(v.to_string()) } else { None })? {
-        return Ok(Some(out));
-    }
-    Ok(Some(series_texts(&s)?.iter().map(|m| cells::map_get(m.as_deref(), key)).collect()))
-}
-
-/// Each row of a map column as one JSON object text (`None` when empty).
-pub fn map_objects(table: &Table, name: &str, rows: &[u32]) -> Result<Option<Vec<Option<String>>>> {
-    let Ok(col) = table.frame.column(name) else { return Ok(None) };
-    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
-    // JSON written straight into one string per row (keys in the file's order), escaped by serde_json.
-    let mut objects: Vec<String> = vec![String::new(); s.len()];
-    let walked = walk_pairs(&s, &mut |row, k, v| {
-        let o = &mut objects[row];
-        o.push(if o.is_empty() { '{' } else { ',' });
-        o.push_str(&serde_json::to_string(k).unwrap_or_default());
-        o.push(':');
-        o.push_str(&serde_json::to_string(v).unwrap_or_default());
-    })?;
-    if !walked {
-        return Ok(Some(series_texts(&s)?.into_iter().map(cells::tags).collect()));
-    }
-    Ok(Some(
-        objects
-            .into_iter()
-            .map(|mut o| {
-                (!o.is_empty()).then(|| {
-                    o.push('}');
-                    o
-                })
-            })
-            .collect(),
-    ))
-}
-
-/// For a `List(Struct{key, value})` of strings: the first `f(key, value)` that answers, per row.
-fn pairs(s: &Series, f: &mut dyn FnMut(&str, &str) -> Option<String>) -> Result<Option<Vec<Option<String>>>> {
-    let mut out: Vec<Option<String>> = vec![None; s.len()];
-    let walked = walk_pairs(s, &mut |row, k, v| {
-        if out[row].is_none() {
-            out[row] = f(k, v);
-        }
-    })?;
-    Ok(walked.then_some(out))
-}
-
-/// Calls `f(row, key, value)` for every pair of a map column; false when it is not one.
-fn walk_pairs(s: &Series, f: &mut dyn FnMut(usize, &str, &str)) -> Result<bool> {
-    use polars_arrow::array::{Array, StructArray, Utf8ViewArray};
-    let DataType::List(inner) = s.dtype() else { return Ok(false) };
-    if !matches!(inner.as_ref(), DataType::Struct(f) if f.len() == 2) {
-        return Ok(false);
-    }
-    let mut base = 0usize;
-    for arr in s.list()?.downcast_iter() {
-        let Some(st) = arr.values().as_any().downcast_ref::<StructArray>() else { return Ok(false) };
-        let (Some(keys), Some(values)) = (
-            st.values()[0].as_any().downcast_ref::<Utf8ViewArray>(),
-            st.values()[1].as_any().downcast_ref::<Utf8ViewArray>(),
-        ) else {
-            return Ok(false);
-        };
-        for i in 0..arr.len() {
-            if !arr.is_valid(i) {
-                continue;
-            }
-            let (a, b) = arr.offsets().start_end(i);
-            for j in a..b {
-                if let (Some(k), Some(v)) = (keys.get(j), values.get(j)) {
-                    f(base + i, k, v);
-                }
-            }
-        }
-        base += arr.len();
-    }
-    Ok(true)
-}
-
 /// Σ of the money column `name` over `rows`, exact, from each cell's digits (a float's shortest
 /// round-trip text); a cell that is not a number, or has more than 12 decimals, is refused naming
 /// the row.
 pub fn money_sum(table: &Table, name: &str, rows: &[u32]) -> Result<i128> {
     let Ok(col) = table.frame.column(name) else { return Ok(0) };
-    let s = col.as_materialized_series().take(&IdxCa::from_vec("".into(), rows.to_vec()))?.rechunk();
+    let s = gather(col.as_materialized_series(), rows)?.rechunk();
     let bad = |i: usize, v: &str| {
         Error::input(format!(
             "{} row {} ({name}): {v:?} is not an amount counterfoil can hold exactly",
             table.file,
-            table.first_row + rows[i] as usize + 1
+            table.row_number(rows[i] as usize)
         ))
     };
     let mut total = 0i128;

@@ -12,8 +12,9 @@
 use super::columns::{self, Product};
 use super::kind::bedrock_usage_type;
 use super::lines::CloudLine;
+use super::maps;
 use super::table::Table;
-use super::{Read, models};
+use super::{Other, Read, models};
 use crate::error::{Error, Result};
 use crate::rates::RateCard;
 use crate::rates::cloud::Provider;
@@ -51,6 +52,24 @@ pub fn needed(name: &str) -> bool {
         "resource_tags",
     ];
     USED.contains(&name) || name.starts_with("resource_tags_")
+}
+
+/// The columns that decide whether a row of a Parquet CUR can be a line: read first, for every row.
+pub fn decides(name: &str) -> bool {
+    matches!(name, "product" | "product_product_name" | "line_item_unblended_cost")
+}
+
+/// Which rows of a Parquet CUR piece can be lines — a Claude product, or none named (a native
+/// usage type is looked at in [`read`]) — and the count and cost of the others. `None` (read
+/// every row) when the columns that decide are not there: [`read`] then says what is missing.
+pub fn prefilter(first: &Table) -> Result<Option<(Vec<bool>, Other)>> {
+    if !first.has("line_item_unblended_cost") || first.pick(&["product_product_name", "product"]).is_none() {
+        return Ok(None);
+    }
+    let keep: Vec<bool> = columns::products(first)?.iter().map(|p| *p != Product::Other).collect();
+    let other: Vec<u32> = (0..keep.len() as u32).filter(|&i| !keep[i as usize]).collect();
+    let cost = columns::money_sum(first, "line_item_unblended_cost", &other)?;
+    Ok(Some((keep, Other { rows: other.len() as u64, cost })))
 }
 
 /// The Claude lines of one CUR file.
@@ -96,26 +115,26 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             _ => None,
         })
         .collect();
-    let usage_type = columns::texts_any(table, &["line_item_usage_type"], &claude)?;
+    let mut usage_type = columns::texts_any(table, &["line_item_usage_type"], &claude)?;
     let cost = columns::moneys(table, "line_item_unblended_cost", &claude)?;
     let list = columns::moneys(table, "pricing_public_on_demand_cost", &claude)?;
     let get = |names: &[&str]| columns::texts_any(table, names, &claude);
-    let (lit, amount, unit) =
+    let (mut lit, amount, unit) =
         (get(&["line_item_line_item_type"])?, get(&["line_item_usage_amount"])?, get(&["pricing_unit"])?);
     let start = columns::instants(table, "line_item_usage_start_date", &claude)?;
     let end = columns::instants(table, "line_item_usage_end_date", &claude)?;
-    let (account, payer) = (get(&["line_item_usage_account_id"])?, get(&["bill_payer_account_id"])?);
+    let (mut account, mut payer) = (get(&["line_item_usage_account_id"])?, get(&["bill_payer_account_id"])?);
     let currency = get(&["line_item_currency_code"])?;
-    let (principal, resource_id) = (get(&["line_item_iam_principal"])?, get(&["line_item_resource_id"])?);
-    let region = match columns::map_values(table, "product", "region", &claude)? {
+    let (mut principal, mut resource_id) = (get(&["line_item_iam_principal"])?, get(&["line_item_resource_id"])?);
+    let mut region = match maps::values(table, "product", "region", &claude)? {
         Some(r) => r,
         None => get(&["product_region_code", "product_region"])?,
     };
-    let tags = tags_of(table, &claude)?;
+    let mut tags = tags_of(table, &claude)?;
     let mut models: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
     for (k, &row) in claude.iter().enumerate() {
         let r = row as usize;
-        let at = |col: &str| format!("{file} row {} ({col})", table.first_row + r + 1);
+        let at = |col: &str| format!("{file} row {} ({col})", table.row_number(r));
         if let Some(c) = currency[k].as_deref().filter(|c| *c != "USD") {
             return Err(Error::input(format!(
                 "{}: the bill is in {c}; counterfoil reconciles USD bills",
@@ -127,19 +146,22 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
         let billed = cost[k].ok_or_else(|| Error::input(format!("{}: empty", at("line_item_unblended_cost"))))?;
         let list = list[k];
         let model = match product[k].as_deref() {
-            Some(p) => models.entry(p.to_string()).or_insert_with(|| models::from_display_name(card, p)).clone(),
+            Some(p) => match models.get(p) {
+                Some(m) => m.clone(),
+                None => models.entry(p.to_string()).or_insert_with(|| models::from_display_name(card, p)).clone(),
+            },
             None => None,
         };
-        let ut = usage_type[k].clone();
-        let line_item_type = lit[k].clone().unwrap_or_else(|| "Usage".into());
+        let ut = usage_type[k].take();
+        let line_item_type = lit[k].take().unwrap_or_else(|| "Usage".into());
         let mut line = CloudLine {
             provider: Provider::AwsBedrock,
-            account_id: account[k].clone(),
-            billing_account_id: payer[k].clone(),
+            account_id: account[k].take(),
+            billing_account_id: payer[k].take(),
             date: start_at.date_naive(),
             usage_start: start_at,
             usage_end: end[k],
-            region: region[k].clone().or_else(|| region_of(ut.as_deref())),
+            region: region[k].take().or_else(|| region_of(ut.as_deref())),
             scope: None,
             model,
             service_tier: None,
@@ -150,12 +172,12 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             list,
             line_item_type,
             usage_type: ut.clone(),
-            sku_id: resource_id[k].clone(),
+            sku_id: resource_id[k].take(),
             sku_description: None,
-            principal: principal[k].clone(),
-            tags: tags[k].clone(),
+            principal: principal[k].take(),
+            tags: tags[k].take(),
             product: product[k].clone(),
-            source: format!("{file}:{}", table.first_row + r + 1),
+            source: format!("{file}:{}", table.row_number(r)),
         };
         if line.is_usage() {
             let kind = ut.as_deref().and_then(bedrock_usage_type);

@@ -60,7 +60,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
     let credits = get(&["credits", "credits_amount"])?;
     for (k, &row) in claude.iter().enumerate() {
         let r = row as usize;
-        let at = |col: &str| format!("{file} row {} ({col})", table.first_row + r + 1);
+        let at = |col: &str| format!("{file} row {} ({col})", table.row_number(r));
         if let Some(c) = currency[k].as_deref().filter(|c| *c != "USD") {
             return Err(Error::input(format!(
                 "{}: the bill is in {c}; counterfoil reconciles USD bills",
@@ -114,7 +114,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             principal: None,
             tags: cells::tags(labels[k].clone()),
             product: service[r].clone(),
-            source: format!("{file}:{}", table.first_row + r + 1),
+            source: format!("{file}:{}", table.row_number(r)),
         };
         if line.is_usage()
             && let Some(kind) = parsed.and_then(|(_, k)| k)
@@ -139,7 +139,7 @@ pub fn read(table: &Table, card: &RateCard) -> Result<Read> {
             line_item_type: "Credit".into(),
             token_type: None,
             quantity: None,
-            source: format!("{file}:{} credits", table.first_row + r + 1),
+            source: format!("{file}:{} credits", table.row_number(r)),
             ..line.clone()
         });
         read.lines.push(line);

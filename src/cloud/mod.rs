@@ -2,7 +2,7 @@
 //!
 //! Much Claude spend never reaches Anthropic's Admin API: the clouds bill it. This module reads
 //! their bills — AWS CUR 2.0 and legacy CUR ([`cur`]), the Google Cloud billing export ([`gcp`]),
-//! in whatever file form they come ([`table`], [`cells`], [`ndjson`]) — into one `cloud_lines`
+//! in whatever file form they come ([`table`], [`cells`], [`ndjson`], [`parquet`], [`maps`]) — into one `cloud_lines`
 //! frame ([`lines`]), understands what each line bills ([`kind`], [`models`]), prices it from the
 //! card's `[[cloud_price]]` rows and reconciles it line by line ([`reconcile`]), cross-checks
 //! Bedrock's quantities against its invocation logs ([`invocations`]), and puts every provider's
@@ -17,8 +17,10 @@ pub mod gcp;
 pub mod invocations;
 pub mod kind;
 pub mod lines;
+pub mod maps;
 pub mod models;
 pub mod ndjson;
+pub mod parquet;
 pub mod quantity;
 pub mod reconcile;
 pub mod spend;
@@ -102,10 +104,13 @@ impl CloudBill {
         Ok(bill)
     }
 
-    /// Reads a Parquet bill a slice of `slice_rows` rows at a time, as many slices at once as
-    /// there are cores: each slice is read, filtered and turned into lines on its own, and the
-    /// results are added in the file's order (the lines and the first error are those a single
-    /// pass would give). At most one slice per core is in memory at once.
+    /// Reads a Parquet bill a piece of at most `slice_rows` rows at a time (row groups are never
+    /// crossed), as many pieces at once as there are cores: each piece is read, filtered and
+    /// turned into lines on its own, and the results are added in the file's order (the lines and
+    /// the first error are those a single pass would give). At most one piece per core is in
+    /// memory at once. A CUR's pieces are read in two passes (`parquet`): the product and cost for
+    /// every row, the other columns for the rows that can be Claude only; the rest are counted and
+    /// summed into `other` from the first pass.
     fn read_parquet(
         &mut self,
         provider: Provider,
@@ -114,25 +119,42 @@ impl CloudBill {
         card: &RateCard,
         slice_rows: usize,
     ) -> Result<()> {
-        let slices = Table::parquet_slices(file, slice_rows)?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(slices.len()).max(1);
-        for wave in slices.chunks(cores) {
+        let bill = parquet::ParquetBill::open(file)?;
+        let pieces = bill.pieces(slice_rows);
+        let (decide, prefilter): (&parquet::Columns, &parquet::Prefilter<Other>) = match provider {
+            Provider::AwsBedrock => (&cur::decides, &cur::prefilter),
+            Provider::GcpVertex => (&|_| false, &|_| Ok(None)),
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(pieces.len()).max(1);
+        let mut file_reads = vec![];
+        for wave in pieces.chunks(cores) {
             let reads: Vec<Result<(String, Read)>> = std::thread::scope(|s| {
-                let slice_reads: Vec<_> = wave
+                let piece_reads: Vec<_> = wave
                     .iter()
-                    .map(|&slice| {
+                    .map(|&piece| {
+                        let bill = &bill;
                         s.spawn(move || {
-                            let t = Table::read_slice(file, slice, keep)?;
-                            Ok((t.file.clone(), Self::read_rows(provider, &t, card)?))
+                            let (t, dropped) = bill.read(piece, keep, decide, prefilter)?;
+                            let mut read = Self::read_rows(provider, &t, card)?;
+                            if let Some(o) = dropped {
+                                read.other_rows += o.rows;
+                                read.other_cost += o.cost;
+                            }
+                            Ok((t.file.clone(), read))
                         })
                     })
                     .collect();
-                slice_reads.into_iter().map(|h| h.join().expect("reading a slice does not panic")).collect()
+                piece_reads.into_iter().map(|h| h.join().expect("reading a piece does not panic")).collect()
             });
+            // The file's reads are kept until its end, so its lines are moved once into a
+            // vector of the right size (growing it wave by wave moved every line again).
             for read in reads {
-                let (name, read) = read?;
-                self.add(provider, name, read);
+                file_reads.push(read?);
             }
+        }
+        self.lines.reserve(file_reads.iter().map(|(_, r)| r.lines.len()).sum());
+        for (name, read) in file_reads {
+            self.add(provider, name, read);
         }
         self.files.dedup();
         Ok(())

@@ -21,9 +21,11 @@ use crate::error::{Error, Result};
 pub struct Table {
     pub file: String,
     pub frame: DataFrame,
-    /// The file's row number of this table's first row, less one (a slice of a large Parquet
+    /// The file's row number of this table's first row, less one (a piece of a large Parquet
     /// file starts further in), so messages and `source` name the file's own row.
     pub first_row: usize,
+    /// When the table holds some rows of its piece only: each row's offset from `first_row`.
+    kept: Option<Vec<u32>>,
 }
 
 /// `lineItem/UsageType` → `line_item_usage_type`; `service.description` → `service_description`;
@@ -153,37 +155,19 @@ impl Table {
                 super::ndjson::frame(&bytes).map_err(|e| Error::input(format!("{file}: {e}")))?
             }
         };
-        Ok(Table { file, frame: flatten(frame)?, first_row: 0 })
+        Ok(Table { file, frame: flatten(frame)?, first_row: 0, kept: None })
     }
 
-    /// The Parquet file at `path` in slices of `rows` rows, each read with the columns `keep`
-    /// passes only: a month of CUR (tens of millions of rows, a map column on each) is read a row
-    /// group's worth at a time, so memory stays bounded by a slice, not the file.
-    pub fn parquet_slices(path: &Path, rows: usize) -> Result<Vec<(usize, usize)>> {
-        let file = path.display().to_string();
-        let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
-        let n = ParquetReader::new(f)
-            .num_rows()
-            .map_err(|e| Error::input(format!("{file}: not a readable Parquet file: {e}")))?;
-        Ok((0..n.max(1)).step_by(rows.max(1)).map(|o| (o, rows.min(n - o.min(n)))).collect())
-    }
-
-    /// One slice of a Parquet file (see [`Table::parquet_slices`]).
-    pub fn read_slice(path: &Path, slice: (usize, usize), keep: &dyn Fn(&str) -> bool) -> Result<Table> {
-        let file = path.display().to_string();
-        let bad = |e: &dyn std::fmt::Display| Error::input(format!("{file}: not a readable Parquet file: {e}"));
-        let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
-        let mut reader = ParquetReader::new(f);
-        let schema = reader.schema().map_err(|e| bad(&e))?;
-        let names: Vec<String> =
-            schema.iter_names().filter(|n| keep(&normalise_name(n))).map(|n| n.to_string()).collect();
-        let frame = reader.with_columns(Some(names)).with_slice(Some(slice)).finish().map_err(|e| bad(&e))?;
-        Ok(Table { file, frame: flatten(frame)?, first_row: slice.0 })
+    /// A table of some rows of a file: `first_row` is the file's row before the first of them
+    /// and `kept`, when given, the offset from there of each row the table holds (a Parquet
+    /// piece read for the rows a reader kept, `cloud::parquet`).
+    pub fn of_rows(file: &str, frame: DataFrame, first_row: usize, kept: Option<Vec<u32>>) -> Result<Table> {
+        Ok(Table { file: file.to_string(), frame: flatten(frame)?, first_row, kept })
     }
 
     /// Wraps a frame given by a caller (Python): names normalised, structs flattened.
     pub fn from_frame(name: &str, frame: DataFrame) -> Result<Table> {
-        Ok(Table { file: name.to_string(), frame: flatten(frame)?, first_row: 0 })
+        Ok(Table { file: name.to_string(), frame: flatten(frame)?, first_row: 0, kept: None })
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -193,6 +177,11 @@ impl Table {
     /// The first of `names` the table has, or `None`.
     pub fn pick<'a>(&self, names: &[&'a str]) -> Option<&'a str> {
         names.iter().copied().find(|n| self.has(n))
+    }
+
+    /// The file's own (1-based) number of this table's row `r`.
+    pub fn row_number(&self, r: usize) -> usize {
+        self.first_row + self.kept.as_ref().map_or(r, |k| k[r] as usize) + 1
     }
 
     pub fn height(&self) -> usize {
