@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::frames::columns::{self as col, MoneyBuilder};
+use crate::frames::columns::{self as col, Build, MoneyBuilder};
 use crate::money::{from_mantissa, to_mantissa};
 use crate::rates::TokenType;
 use crate::rates::cloud::{Provider, Scope};
@@ -88,33 +88,34 @@ fn texts<'a>(lines: &'a [CloudLine], name: &str, f: impl Fn(&'a CloudLine) -> Op
 /// The `cloud_lines` frame of `lines`, its columns built on every core at once (a month of
 /// Bedrock is a million lines: one core took most of a second).
 pub fn to_frame(lines: &[CloudLine]) -> Result<DataFrame> {
-    type Build<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
     let money = |name: &'static str, f: fn(&CloudLine) -> Option<i128>| -> Build<'_> {
         Box::new(move || {
             let mut b = MoneyBuilder::new(name, lines.len());
             for l in lines {
                 b.push(f(l));
             }
-            b.finish()
+            Ok(b.finish())
         })
     };
     let text = |name: &'static str, f: fn(&CloudLine) -> Option<&str>| -> Build<'_> {
-        Box::new(move || texts(lines, name, f))
+        Box::new(move || Ok(texts(lines, name, f)))
     };
     let builds: Vec<Build> = vec![
         text("provider", |l| Some(l.provider.as_str())),
         text("account_id", |l| l.account_id.as_deref()),
         text("billing_account_id", |l| l.billing_account_id.as_deref()),
-        Box::new(|| col::date("date", lines.iter().map(|l| Some(l.date)).collect())),
-        Box::new(|| col::datetime("usage_start", lines.iter().map(|l| Some(col::micros(l.usage_start))).collect())),
-        Box::new(|| col::datetime("usage_end", lines.iter().map(|l| l.usage_end.map(col::micros)).collect())),
+        Box::new(|| Ok(col::date("date", lines.iter().map(|l| Some(l.date)).collect()))),
+        Box::new(|| Ok(col::datetime("usage_start", lines.iter().map(|l| Some(col::micros(l.usage_start))).collect()))),
+        Box::new(|| Ok(col::datetime("usage_end", lines.iter().map(|l| l.usage_end.map(col::micros)).collect()))),
         text("region", |l| l.region.as_deref()),
         text("scope", |l| l.scope.map(Scope::as_str)),
         text("model", |l| l.model.as_deref()),
         text("service_tier", |l| l.service_tier.as_deref()),
         text("context_window", |l| l.context_window.as_deref()),
         text("token_type", |l| l.token_type.map(TokenType::api_name)),
-        Box::new(|| Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.quantity)).into_column()),
+        Box::new(|| {
+            Ok(Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.quantity)).into_column())
+        }),
         money("billed_usd", |l| Some(l.billed)),
         money("list_usd", |l| l.list),
         text("line_item_type", |l| Some(l.line_item_type.as_str())),
@@ -126,20 +127,7 @@ pub fn to_frame(lines: &[CloudLine]) -> Result<DataFrame> {
         text("product", |l| l.product.as_deref()),
         text("source", |l| Some(l.source.as_str())),
     ];
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
-    let mut cols: Vec<Option<Column>> = vec![None; builds.len()];
-    std::thread::scope(|s| {
-        let builds = &builds;
-        let parts: Vec<_> = (0..cores)
-            .map(|c| s.spawn(move || (c..builds.len()).step_by(cores).map(|i| (i, builds[i]())).collect::<Vec<_>>()))
-            .collect();
-        for part in parts {
-            for (i, c) in part.join().expect("building a column does not panic") {
-                cols[i] = Some(c);
-            }
-        }
-    });
-    Ok(DataFrame::new(lines.len(), cols.into_iter().map(|c| c.expect("every column built")).collect())?)
+    Ok(DataFrame::new(lines.len(), col::on_cores(builds)?)?)
 }
 
 /// Lines back from a `cloud_lines` frame; a missing or mistyped column is an input error naming it.

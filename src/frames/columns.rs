@@ -120,3 +120,25 @@ pub fn int(name: &str, values: Vec<i64>) -> Column {
 pub fn token_count(v: u64) -> Option<i64> {
     i64::try_from(v).ok()
 }
+
+/// Builds a column; many of them are built at once by [`on_cores`].
+pub type Build<'a> = Box<dyn Fn() -> Result<Column> + Send + Sync + 'a>;
+
+/// The columns `builds` make, in their order, built on every core at once: a frame of a few
+/// hundred thousand lines has a dozen text columns, each a pass over the lines.
+pub fn on_cores(builds: Vec<Build<'_>>) -> Result<Vec<Column>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, builds.len().max(1));
+    let mut cols: Vec<Option<Result<Column>>> = (0..builds.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let builds = &builds;
+        let parts: Vec<_> = (0..cores)
+            .map(|c| s.spawn(move || (c..builds.len()).step_by(cores).map(|i| (i, builds[i]())).collect::<Vec<_>>()))
+            .collect();
+        for part in parts {
+            for (i, c) in part.join().expect("building a column does not panic") {
+                cols[i] = Some(c);
+            }
+        }
+    });
+    cols.into_iter().map(|c| c.expect("every column is built")).collect()
+}

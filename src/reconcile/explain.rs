@@ -152,7 +152,7 @@ fn cause_of(l: &Line) -> Option<Cause> {
         Status::Mismatch => mismatch_cause(l, ratio(l)),
         Status::MissingCost => Cause::Unbilled,
         Status::MissingUsage => Cause::Phantom,
-        Status::Unpriced => match (l.usage.as_ref().and_then(|u| u.unpriced.clone()), cost_kind(&l.key)) {
+        Status::Unpriced => match (l.usage.as_ref().and_then(|u| u.unpriced.as_deref().cloned()), cost_kind(&l.key)) {
             (Some(r), _) => Cause::Unpriced(r),
             (None, CostKind::Unknown) if l.key.cost_type == CostType::Tokens => {
                 Cause::UnknownCharge(format!("token type {:?}", l.key.token_type.as_deref().unwrap_or("")))
@@ -167,7 +167,7 @@ fn cause_of(l: &Line) -> Option<Cause> {
 /// Sets `cause` and `explanation` on every line that is not a plain match.
 pub fn explain(lines: &mut [Line]) {
     for l in lines.iter_mut() {
-        l.cause = cause_of(l);
+        l.cause = cause_of(l).map(Box::new);
     }
     // The same ratio on most mismatching lines points at a contract price, not at line errors.
     let mut ratios: HashMap<Decimal, usize> = HashMap::new();
@@ -183,7 +183,7 @@ pub fn explain(lines: &mut [Line]) {
     {
         for l in lines.iter_mut().filter(|l| l.status == Status::Mismatch) {
             if ratio(l).map(|r| r.round_dp(4)) == Some(common) {
-                l.cause = Some(Cause::SharedRatio(common));
+                l.cause = Some(Box::new(Cause::SharedRatio(common)));
             }
         }
     }
@@ -191,7 +191,7 @@ pub fn explain(lines: &mut [Line]) {
         l.explanation = l.cause.as_ref().map(|c| match (l.status, ratio(l)) {
             (Status::Mismatch, Some(r)) => {
                 let shown = format!("reported ≈ {} × expected", r.round_dp(4).normalize());
-                match c {
+                match &**c {
                     Cause::Ratio(_) => shown,
                     Cause::SharedRatio(_) => format!(
                         "{shown}; the same ratio on most mismatching lines: a negotiated price? (put it in the rate card)"

@@ -99,7 +99,7 @@ pub struct Finding {
 /// The grouping key of a discrepancy line.
 fn group(l: &Line) -> Option<(FindingKind, String)> {
     let ws = l.key.workspace_id.as_deref().map(str::to_owned).unwrap_or_default();
-    Some(match l.cause.as_ref()? {
+    Some(match l.cause.as_deref()? {
         Cause::Unpriced(r) => (FindingKind::Unpriced, r.group_key()),
         Cause::UnknownCharge(what) => (FindingKind::UnknownCharge, what.clone()),
         Cause::SharedRatio(r) => (FindingKind::SharedRatio, r.to_string()),
@@ -175,7 +175,7 @@ fn describe(kind: FindingKind, idx: &[usize], lines: &[Line], names: &BTreeMap<S
     } else {
         format!("claim {money} from Anthropic support, citing these {n} lines")
     };
-    let cause = ls[0].cause.clone();
+    let cause = ls[0].cause.as_deref().cloned();
     let (title, cause_text, next_step) = match (kind, &cause) {
         (FindingKind::Unpriced, Some(Cause::Unpriced(r))) => {
             let title = match r {

@@ -63,7 +63,7 @@ pub struct UsageSide {
     /// The rate(s) seen, as scale-12 mantissas (USD per MTok, or per unit).
     pub rate: RateSeen,
     /// Why part of this key could not be priced; then the key has no expected amount.
-    pub unpriced: Option<Unpriceable>,
+    pub unpriced: Option<Box<Unpriceable>>,
     /// Priority Tier: priced for information, billed outside cost_report.
     pub not_in_cost_report: bool,
     /// The card's doubts about the price, if any.
@@ -114,7 +114,7 @@ impl UsageSide {
                 }
             }
             Err(reason) => {
-                self.unpriced.get_or_insert_with(|| reason.clone());
+                self.unpriced.get_or_insert_with(|| Box::new(reason.clone()));
             }
         }
         Ok(())
@@ -134,5 +134,6 @@ pub struct CostSide {
     pub reported: i128,
     /// The analytics API's `amount` (after the negotiated discount); `None` for cost_report.
     pub net: Option<i128>,
-    pub description: Option<String>,
+    /// Shared: a cost frame has a few distinct descriptions over hundreds of thousands of rows.
+    pub description: Option<Arc<str>>,
 }

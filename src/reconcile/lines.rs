@@ -10,7 +10,7 @@ use super::key::{CostSide, LineKey, SideMap, UsageSide};
 use super::{Finding, Line, Status, Tolerance};
 use crate::error::Result;
 use crate::frames::CostType;
-use crate::frames::columns::{concat, date, money, text};
+use crate::frames::columns::{Build, concat, date, money, on_cores, text};
 use crate::money::to_mantissa;
 use crate::rates::TokenType;
 
@@ -134,6 +134,15 @@ pub fn discount(net: i128, list: i128) -> Option<i128> {
     to_mantissa(d).ok()
 }
 
+fn token(l: &Line) -> bool {
+    l.key.cost_type == CostType::Tokens
+}
+
+/// The line's one rate, when it was priced at one.
+fn priced_rate(l: &Line) -> Option<i128> {
+    l.usage.as_ref().filter(|u| u.unpriced.is_none()).and_then(|u| u.rate.single())
+}
+
 pub fn frame(
     lines: &[Line],
     names: &BTreeMap<String, String>,
@@ -149,84 +158,68 @@ pub fn frame(
         }
     }
     // Strings are borrowed from the lines (never a String per cell: a year split by workspace
-    // has hundreds of thousands of lines and a dozen text columns).
-    let s = |name: &str, f: &dyn Fn(&Line) -> Option<&str>| {
-        StringChunked::from_iter_options(name.into(), lines.iter().map(f)).into_column()
+    // has hundreds of thousands of lines and a dozen text columns); columns are built on every
+    // core at once.
+    let s = |name: &'static str, f: fn(&Line) -> Option<&str>| -> Build<'_> {
+        Box::new(move || Ok(StringChunked::from_iter_options(name.into(), lines.iter().map(f)).into_column()))
     };
-    let m = |f: &dyn Fn(&Line) -> Option<i128>| lines.iter().map(f).collect::<Vec<_>>();
-    let token = |l: &Line| l.key.cost_type == CostType::Tokens;
+    let m = |name: &'static str, f: fn(&Line) -> Option<i128>| -> Build<'_> {
+        Box::new(move || money(name, lines.iter().map(f).collect()))
+    };
     let analytics = source == super::Source::Analytics;
     let default_name = workspace_name(None, names);
-    let workspace_names = lines.iter().map(|l| match l.key.workspace_id.as_deref() {
-        None => default_name.as_deref(),
-        Some(id) => names.get(id).map(String::as_str),
-    });
+    let finding_of = &finding_of;
     // Analytics: `reported_usd` is the billed amount and `delta_usd` = reported − expected, as for
     // cost_report; the status is decided on `list_usd` (`list_delta_usd` = list − expected).
-    let mut columns = vec![
-        date("date", lines.iter().map(|l| Some(l.key.date)).collect()),
-        s("workspace_id", &|l| l.key.workspace_id.as_deref()),
-        s("model", &|l| l.key.model.as_deref()),
-        s("service_tier", &|l| l.key.service_tier.as_deref()),
-        s("context_window", &|l| l.key.context_window.as_deref()),
-        s("inference_geo", &|l| l.key.inference_geo.as_deref()),
-        s("cost_type", &|l| Some(l.key.cost_type.as_str())),
-        s("token_type", &|l| l.key.token_type.as_deref()),
-        Int64Chunked::from_iter_options("quantity".into(), lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity)))
-            .into_column(),
-        money(
-            "rate_usd_per_mtok",
-            m(&|l| {
-                if token(l) {
-                    l.usage.as_ref().filter(|u| u.unpriced.is_none()).and_then(|u| u.rate.single())
-                } else {
-                    None
-                }
-            }),
-        )?,
-        money("expected_usd", m(&|l| l.expected()))?,
-        money("reported_usd", m(&|l| l.billed()))?,
-        money("delta_usd", m(&|l| l.billed_delta()))?,
-        s("status", &|l| Some(l.status.as_str())),
-        StringChunked::from_iter_options("workspace_name".into(), workspace_names).into_column(),
-        s("description", &|l| l.cost.as_ref().and_then(|c| c.description.as_deref())),
-        money(
-            "unit_price_usd",
-            m(&|l| {
-                if token(l) {
-                    None
-                } else {
-                    l.usage.as_ref().filter(|u| u.unpriced.is_none()).and_then(|u| u.rate.single())
-                }
-            }),
-        )?,
-        money(
-            "implied_rate_usd_per_mtok",
-            m(&|l| {
-                if token(l) { implied_rate(l.reported()?, l.usage.as_ref()?.quantity) } else { None }
-            }),
-        )?,
-        s("explanation", &|l| l.explanation.as_deref()),
-        StringChunked::from_iter_options("finding".into(), finding_of.into_iter()).into_column(),
-        text(
-            "price_note",
-            lines
-                .iter()
-                .map(|l| {
-                    l.usage
-                        .as_ref()
-                        .and_then(|u| u.unpriced.as_ref().map(ToString::to_string).or_else(|| u.note.clone()))
-                })
-                .collect(),
-        ),
+    let mut builds: Vec<Build> = vec![
+        Box::new(|| Ok(date("date", lines.iter().map(|l| Some(l.key.date)).collect()))),
+        s("workspace_id", |l| l.key.workspace_id.as_deref()),
+        s("model", |l| l.key.model.as_deref()),
+        s("service_tier", |l| l.key.service_tier.as_deref()),
+        s("context_window", |l| l.key.context_window.as_deref()),
+        s("inference_geo", |l| l.key.inference_geo.as_deref()),
+        s("cost_type", |l| Some(l.key.cost_type.as_str())),
+        s("token_type", |l| l.key.token_type.as_deref()),
+        Box::new(|| {
+            let q = lines.iter().map(|l| l.usage.as_ref().map(|u| u.quantity));
+            Ok(Int64Chunked::from_iter_options("quantity".into(), q).into_column())
+        }),
+        m("rate_usd_per_mtok", |l| if token(l) { priced_rate(l) } else { None }),
+        m("expected_usd", Line::expected),
+        m("reported_usd", Line::billed),
+        m("delta_usd", Line::billed_delta),
+        s("status", |l| Some(l.status.as_str())),
+        Box::new(move || {
+            let workspace_names = lines.iter().map(|l| match l.key.workspace_id.as_deref() {
+                None => default_name.as_deref(),
+                Some(id) => names.get(id).map(String::as_str),
+            });
+            Ok(StringChunked::from_iter_options("workspace_name".into(), workspace_names).into_column())
+        }),
+        s("description", |l| l.cost.as_ref().and_then(|c| c.description.as_deref())),
+        m("unit_price_usd", |l| if token(l) { None } else { priced_rate(l) }),
+        m("implied_rate_usd_per_mtok", |l| {
+            if token(l) { implied_rate(l.reported()?, l.usage.as_ref()?.quantity) } else { None }
+        }),
+        s("explanation", |l| l.explanation.as_deref()),
+        Box::new(move || {
+            Ok(StringChunked::from_iter_options("finding".into(), finding_of.iter().copied()).into_column())
+        }),
+        Box::new(|| {
+            let notes = lines.iter().map(|l| {
+                l.usage.as_ref().and_then(|u| u.unpriced.as_ref().map(ToString::to_string).or_else(|| u.note.clone()))
+            });
+            Ok(text("price_note", notes.collect()))
+        }),
     ];
     if analytics {
-        columns.push(money("list_usd", m(&|l| l.reported()))?);
-        columns.push(money("list_delta_usd", m(&|l| l.delta()))?);
-        columns.push(money("discount", m(&|l| l.cost.as_ref().and_then(|c| discount(c.net?, c.reported))))?);
+        builds.push(m("list_usd", Line::reported));
+        builds.push(m("list_delta_usd", Line::delta));
+        builds.push(m("discount", |l| l.cost.as_ref().and_then(|c| discount(c.net?, c.reported))));
     }
     if by_key {
-        columns.push(s("api_key_id", &|l| l.key.api_key_id.as_deref()));
+        builds.push(s("api_key_id", |l| l.key.api_key_id.as_deref()));
     }
+    let columns = on_cores(builds)?;
     Ok(DataFrame::new(n, columns)?)
 }

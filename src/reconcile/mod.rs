@@ -111,7 +111,7 @@ pub struct Line {
     pub cost: Option<CostSide>,
     pub status: Status,
     /// The likely cause, for every line that is not a plain match.
-    pub cause: Option<Cause>,
+    pub cause: Option<Box<Cause>>,
     pub explanation: Option<String>,
 }
 

@@ -44,27 +44,57 @@ pub(crate) fn text_ranks<'a>(values: impl Iterator<Item = Option<&'a str>> + Clo
 
 /// The positions of `keys` in key order (`keys[order[0]]` is the least).
 pub fn key_order(keys: &[&LineKey]) -> Vec<usize> {
-    let n = keys.len();
-    // [date, workspace, model, tier, window, geo, cost type, token type, API key]
-    let mut sort: Vec<[u32; 9]> = vec![[0; 9]; n];
-    for (s, k) in sort.iter_mut().zip(keys) {
-        s[0] = (chrono::Datelike::num_days_from_ce(&k.date) as u32) ^ (1 << 31); // order kept
-    }
-    for (j, col) in TEXT.iter().enumerate() {
-        let at = if j < 5 { j + 1 } else { j + 2 };
-        let r = text_ranks(keys.iter().map(|k| col(k).map(|v| &**v)));
-        sort.iter_mut().zip(r).for_each(|(s, r)| s[at] = r);
-    }
-    let mut types: Vec<&str> = keys.iter().map(|k| k.cost_type.as_str()).collect();
-    types.sort_unstable();
-    types.dedup();
-    for (s, k) in sort.iter_mut().zip(keys) {
-        s[6] = types.binary_search(&k.cost_type.as_str()).map_or(0, |r| r as u32);
+    let ranks = rank_columns(keys);
+    // Each column's ranks need a few bits (a few dozen values; the days between the first and
+    // the last): when they all fit one `u64`, the lines are sorted as (u64, position) pairs, a
+    // third of the bytes of the ranks themselves and one comparison each.
+    let bits: Vec<u32> = ranks.iter().map(|c| u32::BITS - c.iter().max().unwrap_or(&0).leading_zeros()).collect();
+    if bits.iter().sum::<u32>() <= u64::BITS {
+        let mut order: Vec<(u64, u32)> = (0..keys.len())
+            .map(|i| (ranks.iter().zip(&bits).fold(0u64, |k, (c, &b)| (k << b) | u64::from(c[i])), i as u32))
+            .collect();
+        order.sort_unstable();
+        return order.into_iter().map(|(_, i)| i as usize).collect();
     }
     // Sorted as contiguous (ranks, position) pairs: a comparison reads no other memory.
-    let mut order: Vec<([u32; 9], u32)> = sort.into_iter().zip(0..).collect();
+    let mut order: Vec<([u32; 9], u32)> =
+        (0..keys.len()).map(|i| (std::array::from_fn(|j| ranks[j][i]), i as u32)).collect();
     order.sort_unstable();
     order.into_iter().map(|(_, i)| i as usize).collect()
+}
+
+/// Each key's rank in each of its columns, in `LineKey`'s field order: [date (days after the
+/// first), workspace, model, tier, window, geo, cost type, token type, API key]. The keys are
+/// read once, into one small column per field: a key lives in a line of a few hundred bytes,
+/// and reading the lines once per column cost more than the ranking.
+fn rank_columns(keys: &[&LineKey]) -> [Vec<u32>; 9] {
+    let n = keys.len();
+    let mut days: Vec<i32> = Vec::with_capacity(n);
+    let mut types: Vec<&str> = Vec::with_capacity(n);
+    let mut texts: [Vec<Option<&str>>; 7] = std::array::from_fn(|_| Vec::with_capacity(n));
+    for k in keys {
+        days.push(chrono::Datelike::num_days_from_ce(&k.date));
+        types.push(k.cost_type.as_str());
+        for (column, field) in texts.iter_mut().zip(TEXT) {
+            column.push(field(k).map(|v| &**v));
+        }
+    }
+    let first = days.iter().copied().min().unwrap_or(0);
+    let mut distinct_types = types.clone();
+    distinct_types.sort_unstable();
+    distinct_types.dedup();
+    let [ws, model, tier, window, geo, token, api_key] = texts.map(|c| text_ranks(c.iter().copied()));
+    [
+        days.iter().map(|&d| d.abs_diff(first)).collect(),
+        ws,
+        model,
+        tier,
+        window,
+        geo,
+        types.iter().map(|t| distinct_types.binary_search(t).map_or(0, |r| r as u32)).collect(),
+        token,
+        api_key,
+    ]
 }
 
 /// Sorts `items` by their key (each key is unique: the sort needs no tie rule).
@@ -102,6 +132,34 @@ mod tests {
 
     fn text(pool: &[Arc<str>], i: usize) -> Option<Arc<str>> {
         (i > 0).then(|| pool[(i - 1) % pool.len()].clone())
+    }
+
+    #[test]
+    fn keys_too_varied_for_one_u64_sort_on_their_ranks_alike() {
+        // Dates at both ends of the calendar (28 bits) and 40 values in every text column (6 bits
+        // each): 72 bits, more than the packed sort holds.
+        let pool: Vec<Arc<str>> = (0..40).map(|i| Arc::from(format!("v{:02}", (i * 17) % 40))).collect();
+        let ends = [NaiveDate::MIN, NaiveDate::MAX, NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()];
+        let keys: Vec<LineKey> = (0..400)
+            .map(|i| LineKey {
+                date: ends[i % 3],
+                workspace_id: text(&pool, i % 41),
+                model: text(&pool, (i * 7) % 41),
+                service_tier: text(&pool, (i * 11) % 41),
+                context_window: text(&pool, (i * 13) % 41),
+                inference_geo: text(&pool, (i * 19) % 41),
+                cost_type: CostType::Tokens,
+                token_type: text(&pool, (i * 23) % 41),
+                api_key_id: text(&pool, (i * 29) % 41),
+            })
+            .collect();
+        let refs: Vec<&LineKey> = keys.iter().collect();
+        let bits: u32 = rank_columns(&refs).iter().map(|c| u32::BITS - c.iter().max().unwrap().leading_zeros()).sum();
+        assert!(bits > u64::BITS, "{bits} bits would take the packed sort");
+        let got: Vec<&LineKey> = key_order(&refs).into_iter().map(|i| &keys[i]).collect();
+        let mut want = refs.clone();
+        want.sort();
+        assert_eq!(got, want);
     }
 
     proptest! {

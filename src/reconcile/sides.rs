@@ -73,8 +73,8 @@ pub fn cost_side(cost: &CostFrame) -> Result<SideMap<CostSide>> {
     let amount = df.column("amount_usd")?.decimal()?.physical().clone();
     let start = starts(df)?;
     let mut pool = StrPool::default();
-    let owned = |v: Option<&str>| v.map(str::to_owned);
-    let mut out: SideMap<CostSide> = SideMap::default();
+    // Every row may be a key of its own: sized once, not rehashed as it grows.
+    let mut out: SideMap<CostSide> = SideMap::with_capacity_and_hasher(df.height(), Default::default());
     for i in 0..df.height() {
         let Some(cost_type) = ctype.get(i) else {
             return Err(Error::input_hint(
@@ -97,7 +97,7 @@ pub fn cost_side(cost: &CostFrame) -> Result<SideMap<CostSide>> {
         let side = out.entry(key).or_default();
         side.reported = crate::money::add(side.reported, amount.get(i).unwrap_or(0), "a cost line's total")?;
         if side.description.is_none() {
-            side.description = owned(desc.get(i));
+            side.description = pool.get(desc.get(i));
         }
     }
     Ok(out)

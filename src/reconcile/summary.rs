@@ -329,7 +329,7 @@ mod tests {
         let usage = expected.map(|e| UsageSide { quantity: 1, priced_sum: e * USD, ..UsageSide::default() });
         let usage = match (status, usage) {
             (Status::Unpriced, _) => Some(UsageSide {
-                unpriced: Some(crate::rates::Unpriceable::UnknownModel { model: "x".into() }),
+                unpriced: Some(Box::new(crate::rates::Unpriceable::UnknownModel { model: "x".into() })),
                 ..UsageSide::default()
             }),
             (_, u) => u,
