@@ -2,11 +2,12 @@
 //!
 //! Much Claude spend never reaches Anthropic's Admin API: the clouds bill it. This module reads
 //! their bills — AWS CUR 2.0 and legacy CUR ([`cur`]), the Google Cloud billing export ([`gcp`]),
-//! in whatever file form they come ([`table`], [`cells`], [`ndjson`], [`parquet`], [`maps`]) — into one `cloud_lines`
-//! frame ([`lines`]), understands what each line bills ([`kind`], [`models`]), prices it from the
-//! card's `[[cloud_price]]` rows and reconciles it line by line ([`reconcile`]), cross-checks
-//! Bedrock's quantities against its invocation logs ([`invocations`]), and puts every provider's
-//! Claude spend in one table with Anthropic's ([`spend`]). Rendering (terminal, JSON, HTML, FOCUS)
+//! in whatever file form they come ([`table`], [`cells`], [`ndjson`], [`parquet`], [`maps`]) —
+//! into one `cloud_lines` frame ([`lines`]), understands what each line bills ([`kind`],
+//! [`models`]), prices it from the card's `[[cloud_price]]` rows and reconciles it line by line
+//! ([`reconcile`]), cross-checks Bedrock's quantities against its invocation logs
+//! ([`invocations`]), and puts every provider's Claude spend in one table with Anthropic's
+//! ([`spend`]). Rendering (terminal, JSON, HTML, FOCUS)
 //! is `report::cloud` and `report::focus::cloud`.
 
 pub mod cells;
@@ -107,8 +108,8 @@ impl CloudBill {
     /// Reads a Parquet bill a piece of at most `slice_rows` rows at a time (row groups are never
     /// crossed), as many pieces at once as there are cores: each piece is read, filtered and
     /// turned into lines on its own, and the results are added in the file's order (the lines and
-    /// the first error are those a single pass would give). At most one piece per core is in
-    /// memory at once. A CUR's pieces are read in two passes (`parquet`): the product and cost for
+    /// the first error are those a single pass would give). At most one piece per core is
+    /// decoded at once. A CUR's pieces are read in two passes (`parquet`): the product and cost for
     /// every row, the other columns for the rows that can be Claude only; the rest are counted and
     /// summed into `other` from the first pass.
     fn read_parquet(
