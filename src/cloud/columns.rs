@@ -227,7 +227,7 @@ fn product(name: Option<&str>) -> Product {
 /// The product of each row: CUR 2.0's `product` map (`List(Struct{key, value})` read from the
 /// Parquet arrays directly, or JSON text in a CSV export) or the legacy `product_product_name`.
 pub fn products(table: &Table) -> Result<Vec<Product>> {
-    use polars_arrow::array::{Array, StructArray, Utf8ViewArray};
+    use polars_arrow::array::Array;
     if let Ok(c) = table.frame.column("product_product_name") {
         let s = c.as_materialized_series().cast(&DataType::String)?;
         return Ok(s.str()?.iter().map(product).collect());
@@ -239,13 +239,7 @@ pub fn products(table: &Table) -> Result<Vec<Product>> {
     {
         let mut out = Vec::with_capacity(s.len());
         for arr in s.list()?.downcast_iter() {
-            let st = arr.values().as_any().downcast_ref::<StructArray>();
-            let kv = st.and_then(|st| {
-                let k = st.values()[0].as_any().downcast_ref::<Utf8ViewArray>()?;
-                let v = st.values()[1].as_any().downcast_ref::<Utf8ViewArray>()?;
-                Some((k, v))
-            });
-            let Some((keys, values)) = kv else {
+            let Some((_, keys, values)) = super::maps::entries(arr) else {
                 return Err(Error::input(format!("{}: the product column is not a map of strings", table.file)));
             };
             let offsets = arr.offsets();

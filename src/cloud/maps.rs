@@ -3,6 +3,7 @@
 //! Claude rows; a dynamic value per row (a Series per map, then JSON) was a tenth of the reader.
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, ListArray, StructArray, Utf8ViewArray};
 
 use super::columns::{gather, series_texts};
 use super::table::Table;
@@ -30,22 +31,24 @@ fn pairs(s: &Series, f: &mut dyn FnMut(&str, &str) -> Option<String>) -> Result<
     Ok(walked.then_some(out))
 }
 
+/// The entries of one chunk of a map column, and their keys and values (strings); `None` when it
+/// is not a map of strings.
+pub fn entries(arr: &ListArray<i64>) -> Option<(&StructArray, &Utf8ViewArray, &Utf8ViewArray)> {
+    let st = arr.values().as_any().downcast_ref::<StructArray>()?;
+    let keys = st.values()[0].as_any().downcast_ref::<Utf8ViewArray>()?;
+    let values = st.values()[1].as_any().downcast_ref::<Utf8ViewArray>()?;
+    Some((st, keys, values))
+}
+
 /// Calls `f(row, key, value)` for every pair of a map column; false when it is not one.
 fn walk_pairs(s: &Series, f: &mut dyn FnMut(usize, &str, &str)) -> Result<bool> {
-    use polars_arrow::array::{Array, StructArray, Utf8ViewArray};
     let DataType::List(inner) = s.dtype() else { return Ok(false) };
     if !matches!(inner.as_ref(), DataType::Struct(f) if f.len() == 2) {
         return Ok(false);
     }
     let mut base = 0usize;
     for arr in s.list()?.downcast_iter() {
-        let Some(st) = arr.values().as_any().downcast_ref::<StructArray>() else { return Ok(false) };
-        let (Some(keys), Some(values)) = (
-            st.values()[0].as_any().downcast_ref::<Utf8ViewArray>(),
-            st.values()[1].as_any().downcast_ref::<Utf8ViewArray>(),
-        ) else {
-            return Ok(false);
-        };
+        let Some((_, keys, values)) = entries(arr) else { return Ok(false) };
         for i in 0..arr.len() {
             if !arr.is_valid(i) {
                 continue;
@@ -70,7 +73,6 @@ pub fn cells(s: &Series) -> Result<Option<Vec<Option<String>>>> {
     fn present(t: Option<&str>) -> Option<&str> {
         t.filter(|t| !matches!(t.trim(), "" | "{}" | "[]"))
     }
-    use polars_arrow::array::{Array, StructArray, Utf8ViewArray};
     use serde_json::{Map, Value};
     let DataType::List(inner) = s.dtype() else { return Ok(None) };
     let DataType::Struct(fields) = inner.as_ref() else { return Ok(None) };
@@ -80,13 +82,7 @@ pub fn cells(s: &Series) -> Result<Option<Vec<Option<String>>>> {
     let mut out = Vec::with_capacity(s.len());
     let mut base = 0;
     for arr in s.list()?.downcast_iter() {
-        let Some(st) = arr.values().as_any().downcast_ref::<StructArray>() else { return Ok(None) };
-        let (Some(keys), Some(values)) = (
-            st.values()[0].as_any().downcast_ref::<Utf8ViewArray>(),
-            st.values()[1].as_any().downcast_ref::<Utf8ViewArray>(),
-        ) else {
-            return Ok(None);
-        };
+        let Some((st, keys, values)) = entries(arr) else { return Ok(None) };
         for i in 0..arr.len() {
             let (a, b) = arr.offsets().start_end(i);
             if !arr.is_valid(i) || a == b {
