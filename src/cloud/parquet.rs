@@ -73,7 +73,7 @@ impl ParquetBill {
             }
             first_row += n;
         }
-        if out.is_empty() && !self.meta.row_groups.is_empty() {
+        if out.is_empty() {
             out.push(Piece { group: 0, start: 0, len: 0, first_row: 0 });
         }
         out
@@ -231,6 +231,21 @@ mod tests {
             let not: Vec<usize> = (1..=23).filter(|r| !numbers.contains(r)).collect();
             assert_eq!(dropped, not);
         }
+    }
+
+    #[test]
+    fn an_empty_file_is_one_empty_piece_with_its_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.parquet");
+        let mut df = df!("lineItem/UsageType" => Vec::<String>::new(), "n" => Vec::<i64>::new()).unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
+        let bill = ParquetBill::open(&path).unwrap();
+        let pieces = bill.pieces(1_000_000);
+        assert_eq!(pieces.len(), 1);
+        let all: &Prefilter<()> = &|_| Ok(None);
+        let (t, _) = bill.read(pieces[0], &|_| true, &|n| n == "n", all).unwrap();
+        assert_eq!(t.height(), 0);
+        assert_eq!(t.frame.get_column_names(), ["line_item_usage_type", "n"]);
     }
 
     #[test]
