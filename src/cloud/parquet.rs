@@ -115,6 +115,14 @@ impl ParquetBill {
                 None,
             ));
         };
+        if kept.len() != piece.len {
+            return Err(Error::input(format!(
+                "{}: a prefilter judged {} of {} rows",
+                self.file,
+                kept.len(),
+                piece.len
+            )));
+        }
         let rows: Vec<u32> = (0..piece.len as u32).filter(|&r| kept[r as usize]).collect();
         // (A mask spans the whole row group: the page decoders split it page by page.)
         let mut mask = MutableBitmap::from_len_zeroed(group.num_rows());
@@ -145,8 +153,13 @@ impl ParquetBill {
             .columns_under_root_iter(field.name.as_str())
             .ok_or_else(|| Error::input(format!("{}: row group has no {} column", self.file, field.name)))?;
         let (mut pages, mut types) = (vec![], vec![]);
+        let length = f.metadata().map_err(|e| io(&self.path, e))?.len();
         for meta in chunks {
             let at = meta.byte_range();
+            if at.start > at.end || at.end > length {
+                // (A footer naming bytes the file does not have: refused before any allocation.)
+                return Err(unreadable(&self.file, &format!("column {} lies beyond the file's end", field.name)));
+            }
             let mut bytes = vec![0u8; (at.end - at.start) as usize];
             f.seek(SeekFrom::Start(at.start)).and_then(|_| f.read_exact(&mut bytes)).map_err(|e| io(&self.path, e))?;
             let reader = PageReader::new(Cursor::new(Buffer::from(bytes)), meta, vec![], usize::MAX);
@@ -231,6 +244,20 @@ mod tests {
             let not: Vec<usize> = (1..=23).filter(|r| !numbers.contains(r)).collect();
             assert_eq!(dropped, not);
         }
+    }
+
+    #[test]
+    fn a_footer_naming_bytes_past_the_end_is_refused_not_allocated() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = file(dir.path());
+        let bill = ParquetBill::open(&path).unwrap();
+        // The footer stays; the data before it is cut short (the column chunks lie past the end).
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 4]).unwrap();
+        let all: &Prefilter<()> = &|_| Ok(None);
+        let last = *bill.pieces(usize::MAX).last().unwrap();
+        let e = bill.read(last, &|_| true, &|_| false, all).err().expect("a cut file is refused").to_string();
+        assert!(e.contains("beyond the file's end"), "{e}");
     }
 
     #[test]
