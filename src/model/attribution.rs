@@ -176,7 +176,7 @@ pub fn attribute(
     for (k, id) in ids {
         lines[id as usize] = Some(k);
     }
-    let lines: Vec<LineKey> = lines.into_iter().map(|k| k.expect("every id has its key")).collect();
+    let mut lines: Vec<LineKey> = lines.into_iter().map(|k| k.expect("every id has its key")).collect();
     // Lines in key order: `rank[id]` is the position of line `id`.
     let order = crate::reconcile::order::key_order(&lines.iter().collect::<Vec<_>>());
     let mut rank = vec![0u32; lines.len()];
@@ -186,7 +186,7 @@ pub fn attribute(
     for p in &mut parts {
         p.line = rank[p.line as usize];
     }
-    let lines: Vec<LineKey> = order.into_iter().map(|id| lines[id].clone()).collect();
+    permute(&mut lines, &order);
     // By line, then detail in its order: the details' strings ranked once (half a million parts
     // for a quarter split by key would otherwise compare 33-byte key ids twenty times each).
     let ranks: Vec<Vec<u32>> =
