@@ -129,23 +129,7 @@ pub fn usage_side(
     by_key: bool,
 ) -> Result<SideMap<UsageSide>> {
     let mut out: SideMap<UsageSide> = SideMap::default();
-    // Nearly every contribution is a line of its own: its key is moved into the map, not cloned
-    // (seven shared strings counted up and down again, two hundred thousand times).
-    let spent = LineKey {
-        date: date_of(0),
-        workspace_id: None,
-        model: None,
-        service_tier: None,
-        context_window: None,
-        inference_geo: None,
-        cost_type: CostType::Tokens,
-        token_type: None,
-        api_key_id: None,
-    };
-    contributions(usage, card, coarse, &[], by_key, |mut c| {
-        let line = std::mem::replace(&mut c.line, spent.clone());
-        out.entry(line).or_default().add(&c)
-    })?;
+    contributions(usage, card, coarse, &[], by_key, |c| out.entry(c.line.clone()).or_default().add(&c))?;
     Ok(out)
 }
 
