@@ -157,10 +157,11 @@ pub fn html(rec: &CloudReconciliation) -> Result<String> {
     let mut findings = String::new();
     for f in &rec.findings {
         let money = if f.status == CloudStatus::UsageMismatch { "—".to_string() } else { signed_cents_usd(f.delta) };
+        // A date never breaks at its hyphens; a range may break between its two dates.
         let days = if f.first_date == f.last_date {
-            f.first_date.to_string()
+            format!("<span class=d>{}</span>", f.first_date)
         } else {
-            format!("{} – {}", f.first_date, f.last_date)
+            format!("<span class=d>{}</span> – <span class=d>{}</span>", f.first_date, f.last_date)
         };
         findings.push_str(&format!(
             "<tr><td>{}</td><td class=n>{}</td><td>{}<br><small>{}</small></td><td>{days}</td></tr>",
@@ -177,7 +178,7 @@ pub fn html(rec: &CloudReconciliation) -> Result<String> {
         rec.window.as_ref().map(|w| format!("{} → {}", w.start.date_naive(), w.end.date_naive())).unwrap_or_default();
     Ok(format!(
         r#"<!doctype html><html lang=en><meta charset=utf-8><title>counterfoil: cloud bills</title>
-<style>body{{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}}.n{{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}}small{{color:#555}}@media print{{body{{margin:0}}}}</style>
+<style>body{{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}}.n{{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}}small{{color:#555}}.d{{white-space:nowrap}}@media print{{body{{margin:0}}}}</style>
 <h1>Claude on AWS Bedrock and Google Vertex AI</h1><p>{}</p>
 <table><tr><th>Provider</th><th>Lines</th><th class=n>Billed</th><th class=n>List price</th><th class=n>Delta</th><th class=n>Unchecked</th><th class=n>Not usage</th></tr>{rows}</table>
 <h2>Findings</h2><table><tr><th>Id</th><th class=n>Delta</th><th>What</th><th>Days</th></tr>{findings}</table>
